@@ -1,0 +1,73 @@
+"""Shared fixtures: synthetic datasets the tests draw themselves, and the real dataset when present."""
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parent.parent
+REAL_DATA = REPO.parent / "shared" / "data" / "blood-cells"
+COLOURS = {"BLUE": (60, 70, 200), "GREEN": (60, 190, 80), "RED": (210, 60, 60)}
+
+
+def draw_cell(rng, colour, size=(64, 48)) -> Image.Image:
+    """A pinkish field with one coloured blob, a crude stand-in for a stained smear."""
+    pixels = rng.normal((230, 190, 200), 12, (size[1], size[0], 3))
+    y, x = np.mgrid[: size[1], : size[0]]
+    cy, cx, r = rng.uniform(15, size[1] - 15), rng.uniform(15, size[0] - 15), rng.uniform(7, 12)
+    pixels[(y - cy) ** 2 + (x - cx) ** 2 < r**2] = colour
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def write_split(root: Path, per_class: int, rng, smears: int = 3) -> None:
+    for name, colour in COLOURS.items():
+        folder = root / name
+        folder.mkdir(parents=True)
+        for index in range(per_class):
+            draw_cell(rng, colour).save(folder / f"_{index % smears}_{index}.jpeg", quality=92)
+
+
+@pytest.fixture(scope="session")
+def synthetic_data(tmp_path_factory) -> Path:
+    """TRAIN/TEST/TEST_SIMPLE with three easy classes, named like the real dataset's files."""
+    root = tmp_path_factory.mktemp("synthetic")
+    rng = np.random.default_rng(7)
+    write_split(root / "TRAIN", 24, rng, smears=6)
+    write_split(root / "TEST", 8, rng)
+    write_split(root / "TEST_SIMPLE", 4, rng)
+    return root
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    if not (REAL_DATA / "TEST_SIMPLE").is_dir():
+        pytest.skip(f"real blood-cells dataset not found at {REAL_DATA} (see README: Data)")
+    return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def trained_model(synthetic_data, tmp_path_factory) -> Path:
+    """A tiny model trained by the real pipeline on the synthetic dataset."""
+    from train.__main__ import parse_args
+    from train.fit import train
+
+    out = tmp_path_factory.mktemp("models")
+    options = parse_args(["--data", str(synthetic_data), "--out", str(out), "--name", "tiny",
+                          "--epochs", "3", "--batch-size", "16", "--input-size", "32"])
+    return train(options)
+
+
+@pytest.fixture(scope="session")
+def published_site(trained_model, synthetic_data, tmp_path_factory) -> Path:
+    """A copy of web/ (page and vendored tfjs) with the tiny model converted into its models/."""
+    from convert.convert import convert_model
+
+    site = tmp_path_factory.mktemp("site") / "web"
+    shutil.copytree(REPO / "web", site, ignore=shutil.ignore_patterns("models"))
+    convert_model(trained_model, site / "models", None, synthetic_data, make_default=True)
+    return site

@@ -1,0 +1,45 @@
+"""python -m train --data DATA --name NAME: fit a model and write models/NAME/."""
+import argparse
+import sys
+from pathlib import Path
+
+from train.dataset import DatasetError
+from train.model import ARCHITECTURES
+
+
+def default_data() -> str:
+    shared = Path("../shared/data/blood-cells")
+    return str(shared) if shared.is_dir() else "data/blood-cells"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m train", description="Train a white-blood-cell classifier.")
+    parser.add_argument("--data", default=default_data(), help="dataset folder with TRAIN/<CLASS>/ (and TEST/, TEST_SIMPLE/)")
+    parser.add_argument("--name", default="leukolens-cnn", help="model name; output goes to OUT/NAME/")
+    parser.add_argument("--out", default="models", help="folder for trained models")
+    parser.add_argument("--arch", default="compact", choices=sorted(ARCHITECTURES))
+    parser.add_argument("--epochs", type=int, default=40, help="most epochs; early stopping usually ends sooner")
+    parser.add_argument("--patience", type=int, default=8, help="epochs without validation improvement before stopping")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--input-size", type=int, default=80, help="side of the square model input, in pixels")
+    parser.add_argument("--val-fraction", type=float, default=0.15, help="share of source smears held out for validation")
+    parser.add_argument("--seed", type=int, default=42)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    options = parse_args(argv)
+    from train.fit import train  # TensorFlow loads slowly; keep --help instant
+
+    try:
+        out_dir = train(options)
+    except DatasetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {out_dir}/ (model.h5, metrics.json, training.json, pictures)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Network builders. tf_keras (Keras 2) because TensorFlow.js 4.22 cannot load Keras 3's InputLayer."""
+import tf_keras as keras
+from tf_keras import layers
+
+
+def build_model(arch: str, input_size: int, num_classes: int) -> keras.Model:
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown --arch {arch!r}; choose from {', '.join(ARCHITECTURES)}")
+    inputs = keras.Input(shape=(input_size, input_size, 3), name="image")
+    # Scaling lives in the graph so Keras and the converted tfjs model share it for free.
+    scaled = layers.Rescaling(1.0 / 255, name="scale")(inputs)
+    outputs = ARCHITECTURES[arch](scaled, num_classes)
+    return keras.Model(inputs, outputs, name=arch)
+
+
+def compact(x, num_classes):
+    """A small conv net (~240k weights): four conv blocks, global pooling, softmax."""
+    for width in (32, 64, 128):
+        x = conv_block(x, width)
+        x = layers.MaxPooling2D()(x)
+    x = conv_block(x, 128)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.3)(x)
+    return layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+
+
+def conv_block(x, width):
+    x = layers.Conv2D(width, 3, padding="same", use_bias=False)(x)
+    # Keras's default momentum (0.99) let the moving statistics lag the fast-changing weights,
+    # so inference sat at chance while training accuracy climbed; 0.9 tracks them.
+    x = layers.BatchNormalization(momentum=0.9)(x)
+    return layers.ReLU()(x)
+
+
+def tutorial(x, num_classes):
+    """The widely copied Kaggle architecture for this dataset, kept as a baseline to compare against."""
+    x = layers.Conv2D(80, 3, activation="relu")(x)
+    x = layers.Conv2D(64, 3, activation="relu")(x)
+    x = layers.MaxPooling2D()(x)
+    x = layers.Conv2D(64, 3, activation="relu")(x)
+    x = layers.Dropout(0.25)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(128, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    return layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+
+
+ARCHITECTURES = {"compact": compact, "tutorial": tutorial}

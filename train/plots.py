@@ -1,0 +1,46 @@
+"""Pictures people read faster than numbers: confusion matrices and learning curves."""
+import matplotlib
+
+matplotlib.use("Agg")  # no display on clinic servers or CI
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from train.files import atomic_path  # noqa: E402
+
+
+def save_figure(figure, path) -> None:
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=120, bbox_inches="tight")
+    plt.close(figure)
+
+
+def plot_confusion_matrix(matrix, classes: list, title: str, path) -> None:
+    matrix = np.asarray(matrix)
+    share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    figure, axes = plt.subplots(figsize=(1.3 * len(classes) + 2, 1.1 * len(classes) + 1.5))
+    axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for (row, col), count in np.ndenumerate(matrix):
+        colour = "white" if share[row, col] > 0.5 else "black"
+        axes.text(col, row, f"{count}\n{share[row, col]:.0%}", ha="center", va="center", color=colour, fontsize=9)
+    axes.set_xticks(range(len(classes)), classes, rotation=30, ha="right")
+    axes.set_yticks(range(len(classes)), classes)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title(title)
+    save_figure(figure, path)
+
+
+def plot_learning_curves(history: dict, path) -> None:
+    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4))
+    epochs = range(1, len(history["loss"]) + 1)
+    for key, label in (("loss", "train"), ("val_loss", "validation")):
+        loss_axes.plot(epochs, history[key], label=label)
+    for key, label in (("accuracy", "train"), ("val_accuracy", "validation")):
+        accuracy_axes.plot(epochs, history[key], label=label)
+    loss_axes.set_title("loss")
+    accuracy_axes.set_title("accuracy")
+    for axes in (loss_axes, accuracy_axes):
+        axes.set_xlabel("epoch")
+        axes.legend()
+        axes.grid(alpha=0.3)
+    save_figure(figure, path)

@@ -1,0 +1,103 @@
+// From an image file to the model's input: the browser twin of train/preprocess.py.
+// Every fact (size, resize method, channel order, value range) comes from metadata.json's
+// "preprocessing" object; nothing is repeated here. Keep both files in step: a test compares them.
+
+const SUPPORTED = {
+  color_mode: ['RGB'],
+  exif_orientation: ['apply'],
+  crop: ['full_frame'],
+  resize: ['area'],
+  scaling: ['inside_model'],
+};
+
+export class ImageReadError extends Error {}
+
+export function checkSpec(spec) {
+  for (const [key, allowed] of Object.entries(SUPPORTED)) {
+    if (!allowed.includes(spec[key])) {
+      throw new Error(`Unsupported preprocessing ${key}=${JSON.stringify(spec[key])}; this page supports ${allowed.join(', ')}`);
+    }
+  }
+}
+
+// Decode with the camera's EXIF orientation applied and no colour-profile conversion,
+// which is what Pillow does on the Python side.
+export async function decodeImageFile(file) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, {
+      imageOrientation: 'from-image',
+      colorSpaceConversion: 'none',
+      premultiplyAlpha: 'none',
+    });
+  } catch (error) {
+    throw new ImageReadError('This file is not an image the browser can read (it may be damaged or in an unsupported format).');
+  }
+  try {
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    context.drawImage(bitmap, 0, 0);
+    const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+    return { data, width: bitmap.width, height: bitmap.height };
+  } finally {
+    bitmap.close();
+  }
+}
+
+// For each output pixel: the first input pixel it covers and the share of each covered pixel.
+// Same arithmetic as area_weights() in train/preprocess.py.
+export function areaWeights(inSize, outSize) {
+  const step = inSize / outSize;
+  const weights = [];
+  for (let i = 0; i < outSize; i += 1) {
+    const low = i * step;
+    const high = (i + 1) * step;
+    const first = Math.floor(low);
+    const last = Math.min(Math.ceil(high), inSize) - 1;
+    const shares = [];
+    let total = 0;
+    for (let k = first; k <= last; k += 1) {
+      const share = Math.max(0, Math.min(high, k + 1) - Math.max(low, k));
+      shares.push(share);
+      total += share;
+    }
+    weights.push({ first, shares: shares.map((share) => share / total) });
+  }
+  return weights;
+}
+
+// Box-filter resize of RGBA pixels to an RGB Float32Array (height x width x 3, values 0..255).
+export function areaResize(rgba, inWidth, inHeight, outHeight, outWidth) {
+  const rowWeights = areaWeights(inHeight, outHeight);
+  const colWeights = areaWeights(inWidth, outWidth);
+  // Columns first: inHeight x outWidth x 3 intermediate.
+  const narrow = new Float64Array(inHeight * outWidth * 3);
+  for (let y = 0; y < inHeight; y += 1) {
+    for (let j = 0; j < outWidth; j += 1) {
+      const { first, shares } = colWeights[j];
+      let r = 0; let g = 0; let b = 0;
+      for (let s = 0; s < shares.length; s += 1) {
+        const at = (y * inWidth + first + s) * 4;
+        r += shares[s] * rgba[at]; g += shares[s] * rgba[at + 1]; b += shares[s] * rgba[at + 2];
+      }
+      const out = (y * outWidth + j) * 3;
+      narrow[out] = r; narrow[out + 1] = g; narrow[out + 2] = b;
+    }
+  }
+  const result = new Float32Array(outHeight * outWidth * 3);
+  for (let i = 0; i < outHeight; i += 1) {
+    const { first, shares } = rowWeights[i];
+    for (let j = 0; j < outWidth * 3; j += 1) {
+      let sum = 0;
+      for (let s = 0; s < shares.length; s += 1) sum += shares[s] * narrow[(first + s) * outWidth * 3 + j];
+      result[i * outWidth * 3 + j] = sum;
+    }
+  }
+  return result;
+}
+
+export function toModelInput(image, spec) {
+  checkSpec(spec);
+  const [height, width] = spec.input_size;
+  return areaResize(image.data, image.width, image.height, height, width);
+}
