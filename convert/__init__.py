@@ -1,0 +1,1 @@
+"""Convert stage: a Keras .h5 in, a checked TensorFlow.js model with metadata.json published under web/models/."""

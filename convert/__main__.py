@@ -1,0 +1,35 @@
+"""python -m convert --model models/NAME: convert, check against Keras, publish to web/models/."""
+import argparse
+import sys
+from pathlib import Path
+
+from convert.tfjs_check import ParityError
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m convert",
+                                     description="Convert a trained Keras model for the browser and publish it.")
+    parser.add_argument("--model", default="models/leukolens-cnn", help="folder written by `python -m train`")
+    parser.add_argument("--out", default="web/models", help="the page's models folder")
+    parser.add_argument("--quantize", choices=["float16", "uint8"], help="store weights in fewer bits")
+    parser.add_argument("--data", help="dataset for the parity check images (default: the one it was trained on)")
+    parser.add_argument("--default", action="store_true", help="make this the model the page loads")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    options = parse_args(argv)
+    from convert.convert import convert_model  # TensorFlow loads slowly; keep --help instant
+
+    try:
+        published = convert_model(Path(options.model), Path(options.out), options.quantize,
+                                  options.data, options.default)
+    except (FileNotFoundError, ValueError, ParityError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"published {published}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

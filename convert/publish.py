@@ -1,0 +1,97 @@
+"""Metadata, hashes and the atomic publish of a converted model under web/models/.
+
+Layout: web/models/index.json names the models and the default; each model lives in
+web/models/<name>/<version>/ where <version> is a hash of its weights and topology. A publish
+fills a temporary folder, moves it into place, and only then rewrites index.json (one atomic
+rename), so a reader always sees a complete model: the old one or the new one.
+"""
+import datetime
+import hashlib
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from train.files import read_json, write_json
+
+SCHEMA_VERSION = 1
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_facts(folder: Path) -> dict:
+    return {path.name: {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+            for path in sorted(folder.iterdir()) if path.is_file() and path.name != "metadata.json"}
+
+
+def content_version(facts: dict) -> str:
+    """Short hash of the model's own files, so equal weights give an equal version."""
+    model_files = [name for name in facts if name == "model.json" or name.endswith(".bin")]
+    listing = "".join(f"{name}:{facts[name]['sha256']}\n" for name in sorted(model_files))
+    return hashlib.sha256(listing.encode()).hexdigest()[:12]
+
+
+TRAINING_FACTS = ("arch", "parameters", "dataset", "seed", "epochs_run", "best_epoch", "epochs_max", "batch_size",
+                  "learning_rate", "train_images", "validation_images", "training_seconds", "versions", "date")
+
+
+def build_metadata(info: dict, metrics: dict, facts: dict, conversion: dict) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "name": info["name"],
+        "version": content_version(facts),
+        "classes": info["classes"],
+        "preprocessing": info["preprocessing"],
+        "model": {"format": "layers-model", "file": "model.json", "arch": info["arch"],
+                  "parameters": info["parameters"], "quantization": conversion["quantization"]},
+        "metrics": metrics,
+        "training": {key: info[key] for key in TRAINING_FACTS if key in info},
+        "conversion": conversion,
+        "files": facts,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def read_index(out: Path) -> dict:
+    try:
+        index = read_json(out / "index.json", "model index")
+    except FileNotFoundError:
+        return {"default": None, "models": []}
+    except ValueError as error:
+        print(f"warning: {error}; writing a fresh index", file=sys.stderr)
+        return {"default": None, "models": []}
+    return index
+
+
+def update_index(out: Path, metadata: dict, make_default: bool) -> dict:
+    index = read_index(out)
+    name = metadata["name"]
+    entry = {"name": name, "version": metadata["version"], "path": f"{name}/{metadata['version']}/",
+             "classes": metadata["classes"], "created": metadata["created"]}
+    index["models"] = [m for m in index.get("models", []) if m.get("name") != name] + [entry]
+    if make_default or not index.get("default"):
+        index["default"] = name
+    write_json(out / "index.json", index)
+    return index
+
+
+def publish(staging: Path, out: Path, metadata: dict, make_default: bool) -> Path:
+    model_root = out / metadata["name"]
+    final = model_root / metadata["version"]
+    if final.exists():
+        # Same weights already published: keep the served copy untouched.
+        shutil.rmtree(staging)
+    else:
+        model_root.mkdir(parents=True, exist_ok=True)
+        os.replace(staging, final)
+    update_index(out, metadata, make_default)
+    for old in model_root.iterdir():
+        if old.is_dir() and old.name != metadata["version"]:
+            shutil.rmtree(old)
+    return final

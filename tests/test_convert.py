@@ -1,0 +1,52 @@
+"""Convert faults: a failed convert never disturbs the published model."""
+import json
+import shutil
+
+import pytest
+
+from convert.convert import convert_model
+from convert.publish import content_version, read_index
+
+
+def snapshot(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_failed_convert_leaves_the_published_model_intact(published_site, trained_model, tmp_path):
+    models = published_site / "models"
+    before = snapshot(models)
+    broken = tmp_path / "broken"
+    shutil.copytree(trained_model, broken)
+    (broken / "model.h5").write_bytes(b"half-written")
+    with pytest.raises(ValueError, match="tensorflowjs_converter failed"):
+        convert_model(broken, models, None, None, make_default=True)
+    assert snapshot(models) == before
+    assert not list(models.glob(".tmp-*"))
+
+
+def test_missing_model_says_to_train_first(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train a model first"):
+        convert_model(tmp_path, tmp_path / "out", None, None, make_default=True)
+
+
+def test_content_version_depends_only_on_model_files():
+    facts = {"model.json": {"sha256": "a"}, "group1-shard1of1.bin": {"sha256": "b"}, "x.png": {"sha256": "c"}}
+    same = {**facts, "x.png": {"sha256": "changed"}}
+    other = {**facts, "group1-shard1of1.bin": {"sha256": "changed"}}
+    assert content_version(facts) == content_version(same) != content_version(other)
+
+
+def test_a_broken_index_is_replaced_with_a_warning(tmp_path, capsys):
+    (tmp_path / "index.json").write_text("{not json")
+    assert read_index(tmp_path) == {"default": None, "models": []}
+    assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_quantized_convert_is_smaller_and_still_agrees(trained_model, synthetic_data, tmp_path):
+    plain = convert_model(trained_model, tmp_path / "plain", None, synthetic_data, make_default=True)
+    half = convert_model(trained_model, tmp_path / "half", "float16", synthetic_data, make_default=True)
+    size = lambda folder: sum(p.stat().st_size for p in folder.glob("*.bin"))  # noqa: E731
+    assert size(half) < 0.6 * size(plain)
+    metadata = json.loads((half / "metadata.json").read_text())
+    assert metadata["model"]["quantization"] == "float16"
+    assert metadata["conversion"]["parity"]["max_abs_difference"] <= 1e-2

@@ -1,0 +1,59 @@
+"""Integration: the real train and convert stages on a synthetic dataset, end to end in Python."""
+import json
+
+import numpy as np
+import pytest
+
+from convert.publish import content_version, sha256_file
+from train.files import read_json
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def test_training_writes_model_metrics_and_pictures(trained_model):
+    for name in ("model.h5", "training.json", "metrics.json", "learning_curves.png",
+                 "confusion_matrix_TEST.png", "confusion_matrix_validation.png"):
+        assert (trained_model / name).stat().st_size > 0, name
+    info = read_json(trained_model / "training.json", "training facts")
+    assert info["classes"] == ["BLUE", "GREEN", "RED"]
+    assert info["preprocessing"]["input_size"] == [32, 32]
+    assert 1 <= info["best_epoch"] <= info["epochs_run"] <= 3
+    assert not set(info["validation_groups"]) & {"BLUE/0", "GREEN/0", "RED/0"} or info["validation_images"] > 0
+
+
+def test_metrics_cover_held_out_splits_only(trained_model):
+    metrics = read_json(trained_model / "metrics.json", "metrics")
+    assert set(metrics) == {"validation", "TEST", "TEST_SIMPLE"}
+    assert metrics["TEST"]["images"] == 24 and metrics["TEST_SIMPLE"]["images"] == 12
+    assert np.array(metrics["TEST"]["confusion_matrix"]).sum() == 24
+
+
+def published_folder(site):
+    index = json.loads((site / "models" / "index.json").read_text())
+    entry = next(m for m in index["models"] if m["name"] == index["default"])
+    return index, site / "models" / entry["path"]
+
+
+def test_convert_publishes_model_with_metadata_and_hashes(published_site):
+    index, folder = published_folder(published_site)
+    assert index["default"] == "tiny"
+    metadata = json.loads((folder / "metadata.json").read_text())
+    assert metadata["classes"] == ["BLUE", "GREEN", "RED"]
+    assert metadata["preprocessing"]["resize"] == "area"
+    assert metadata["version"] == folder.name == content_version(metadata["files"])
+    assert {"model.json", "learning_curves.png"} <= set(metadata["files"])
+    assert any(name.endswith(".bin") for name in metadata["files"])
+    for name, facts in metadata["files"].items():
+        assert sha256_file(folder / name) == facts["sha256"], name
+    assert metadata["conversion"]["parity"]["max_abs_difference"] <= 1e-4
+    assert not list((published_site / "models").glob(".tmp-*"))
+
+
+def test_metadata_matches_the_model_it_describes(published_site):
+    _, folder = published_folder(published_site)
+    metadata = json.loads((folder / "metadata.json").read_text())
+    topology = json.loads((folder / "model.json").read_text())["modelTopology"]["model_config"]["config"]
+    input_layer = topology["layers"][0]["config"]
+    assert input_layer["batch_input_shape"] == [None, *metadata["preprocessing"]["input_size"], 3]
+    last = topology["layers"][-1]["config"]
+    assert last["units"] == len(metadata["classes"]) and last["activation"] == "softmax"
