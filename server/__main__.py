@@ -1,0 +1,42 @@
+"""Serve the Leukolens page: python -m server [--host H] [--port P] [--web-root DIR] [--cors-origin URL]..."""
+import argparse
+import sys
+from pathlib import Path
+
+from server.app import create_app
+from server.model_status import read_model_status
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m server", description="Serve the Leukolens web page (static files only).")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    parser.add_argument("--web-root", type=Path, metavar="DIR", help="folder to serve (default: the repository's web/)")
+    parser.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                        help="origin allowed to fetch files cross-origin, e.g. https://example.org (repeatable)")
+    return parser.parse_args(argv)
+
+
+def describe_model(web_root: Path) -> str:
+    status = read_model_status(web_root)
+    if status["status"] == "ok":
+        return f"Model: {status['model']['name']} (version {status['model']['version']})"
+    return f"Warning: {status['problem']} The page will say the same until then."
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    config = {"CORS_ORIGINS": args.cors_origin}
+    if args.web_root is not None:
+        config["WEB_ROOT"] = args.web_root
+    app = create_app(config)
+    web_root = app.config["WEB_ROOT"]
+    if not web_root.is_dir():
+        sys.exit(f"--web-root {web_root} is not a folder")
+    print(f"Leukolens: open http://{args.host}:{args.port}/ (serving {web_root})", flush=True)
+    print(describe_model(web_root), flush=True)
+    app.run(host=args.host, port=args.port, debug=False)
+
+
+if __name__ == "__main__":
+    main()

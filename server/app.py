@@ -1,0 +1,59 @@
+"""The application factory: one static-only site, locked down by headers."""
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask, Response
+from flask_cors import CORS
+from werkzeug.exceptions import HTTPException
+
+from server.routes import site
+
+DEFAULT_WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+
+# Same-origin everything, plus what TensorFlow.js needs: compiling its WASM backend
+# ('wasm-unsafe-eval'), blob: workers for the threaded backend, and blob:/data: images.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
+    "connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+# COOP + COEP make the page cross-origin isolated, which the threaded WASM backend needs.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the server; config may set WEB_ROOT (folder to serve) and CORS_ORIGINS (list)."""
+    app = Flask(__name__, static_folder=None)
+    app.config.from_mapping(WEB_ROOT=DEFAULT_WEB_ROOT, CORS_ORIGINS=[])
+    if config is not None:
+        app.config.from_mapping(config)
+    app.config["WEB_ROOT"] = Path(app.config["WEB_ROOT"]).resolve()
+    app.register_blueprint(site)
+    app.register_error_handler(HTTPException, plain_text_error)
+    app.after_request(add_security_headers)
+    if app.config["CORS_ORIGINS"]:
+        CORS(app, origins=list(app.config["CORS_ORIGINS"]))
+    return app
+
+
+def add_security_headers(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    # Model shard names are not content-hashed, so the browser must revalidate every time.
+    response.cache_control.no_cache = True
+    return response
+
+
+def plain_text_error(error: HTTPException) -> Response:
+    """A one-line body such as "404 Not Found"; keeps headers like Allow on a 405."""
+    response = error.get_response()
+    response.set_data(f"{error.code} {error.name}\n")
+    response.mimetype = "text/plain"
+    return response
