@@ -23,6 +23,7 @@ export function checkSpec(spec) {
 // Decode with the camera's EXIF orientation applied and no colour-profile conversion,
 // which is what Pillow does on the Python side.
 export async function decodeImageFile(file) {
+  if (file.size === 0) throw new ImageReadError('This file is empty (0 bytes), so there is no image to read.');
   let bitmap;
   try {
     bitmap = await createImageBitmap(file, {

@@ -1,0 +1,89 @@
+"""The real page in headless Chromium, served by the real server: upload, classify, compare with Keras."""
+import shutil
+
+import numpy as np
+import pytest
+import tf_keras as keras
+from selenium.webdriver.common.by import By
+
+from convert.tfjs_check import tfjs_probabilities
+from tests.e2e.conftest import (open_page, read_metadata, severe_console_messages, shown_probabilities,
+                                upload)
+from train.preprocess import preprocess_file
+
+TOLERANCE = 1e-3
+
+
+def keras_probabilities(model_dir, paths, metadata):
+    model = keras.models.load_model(model_dir / "model.h5")
+    inputs = np.stack([preprocess_file(p, metadata["preprocessing"]) for p in paths])
+    return model.predict(inputs, verbose=0)
+
+
+def smear_photos(data_root, folder):
+    """The first photo of each class, under names that cannot collide."""
+    return uniquely_named([sorted(c.glob("*.jpeg"))[0] for c in sorted((data_root / "TEST_SIMPLE").iterdir())], folder)
+
+
+@pytest.fixture
+def page(chromium, site_server):
+    open_page(chromium, site_server.url)
+    return chromium
+
+
+def test_page_loads_the_published_model(page, published_site):
+    metadata, _ = read_metadata(published_site)
+    assert page.find_element(By.ID, "model-name").text.strip().startswith(metadata["name"])
+    assert page.find_element(By.ID, "backend").text.strip() in {"wasm", "webgl", "cpu"}
+    assert severe_console_messages(page) == []
+
+
+def uniquely_named(paths, folder):
+    """Copies named <CLASS><name>: the page keys results by file name, and names repeat across classes."""
+    copies = [folder / f"{path.parent.name}{path.name}" for path in paths]
+    for path, copy in zip(paths, copies):
+        shutil.copy(path, copy)
+    return copies
+
+
+def test_browser_probabilities_equal_keras(page, published_site, synthetic_data, trained_model, tmp_path):
+    metadata, _ = read_metadata(published_site)
+    paths = uniquely_named(sorted(synthetic_data.glob("TEST_SIMPLE/*/*.jpeg")), tmp_path)
+    expected = keras_probabilities(trained_model, paths, metadata)
+    results = upload(page, paths)
+    assert len(results) == len(paths)
+    for path, want in zip(paths, expected):
+        result = results[path.name]
+        shown = shown_probabilities(result, metadata["classes"])
+        assert np.abs(np.array(shown) - want).max() <= TOLERANCE, path.name
+        assert result.get_attribute("data-top-class") == metadata["classes"][int(np.argmax(want))]
+
+
+def test_bad_files_get_a_message_and_the_page_keeps_working(page, tmp_path, synthetic_data):
+    (tmp_path / "notes.jpg").write_text("this is a text file, not a photo")
+    (tmp_path / "empty.png").write_bytes(b"")
+    good = sorted(synthetic_data.glob("TEST/RED/*.jpeg"))[0]
+    results = upload(page, [tmp_path / "notes.jpg", tmp_path / "empty.png", good])
+    for name in ("notes.jpg", "empty.png"):
+        message = results[name].get_attribute("data-error")
+        assert message and "image" in message.lower(), name
+        assert not results[name].get_attribute("data-top-class")
+    assert results[good.name].get_attribute("data-top-class") in {"BLUE", "GREEN", "RED"}
+
+
+def test_shipped_model_classifies_real_smears_like_tfjs_does(chromium, shipped_server, real_data, tmp_path):
+    """The committed default model, the page's own preprocessing of real JPEGs, against Python's."""
+    from tests.conftest import REPO
+
+    metadata, folder = read_metadata(REPO / "web")
+    open_page(chromium, shipped_server.url)
+    paths = smear_photos(real_data, tmp_path)
+    inputs = np.stack([preprocess_file(p, metadata["preprocessing"]) for p in paths])
+    expected = tfjs_probabilities(folder, inputs)
+    results = upload(chromium, paths)
+    for path, want in zip(paths, expected):
+        shown = shown_probabilities(results[path.name], metadata["classes"])
+        assert np.abs(np.array(shown) - want).max() <= TOLERANCE, path
+    loaded = chromium.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert all(url.startswith(shipped_server.url) for url in loaded), "the page fetched from another origin"
+    assert severe_console_messages(chromium) == []

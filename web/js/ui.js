@@ -1,0 +1,111 @@
+// Every DOM access of the page lives here.
+
+const element = (id) => document.getElementById(id);
+const percent = (p) => `${(100 * p).toFixed(1)}%`;
+const label = (name) => name.charAt(0) + name.slice(1).toLowerCase();
+
+function make(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export function setStatus(state, message) {
+  const status = element('status');
+  status.dataset.state = state;
+  status.textContent = message;
+}
+
+export function showModel({ metadata, backend }) {
+  element('model-name').textContent = `${metadata.name} (version ${metadata.version})`;
+  element('backend').textContent = backend;
+  const figures = ['TEST', 'TEST_SIMPLE']
+    .filter((split) => metadata.metrics && metadata.metrics[split])
+    .map((split) => {
+      const { accuracy, images } = metadata.metrics[split];
+      return `${percent(accuracy)} (${split}, ${images.toLocaleString('en')} images)`;
+    });
+  element('model-accuracy').textContent = figures.join('; ') || 'not measured';
+}
+
+export function onFiles(handler) {
+  const input = element('file-input');
+  input.addEventListener('change', () => {
+    handler([...input.files]);
+    input.value = '';  // so picking the same file again still fires
+  });
+  const zone = element('drop-zone');
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('dragging');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('dragging');
+    handler([...event.dataTransfer.files]);
+  });
+}
+
+export function onClear(handler) {
+  element('clear-results').addEventListener('click', handler);
+}
+
+function addCard(card) {
+  element('results').prepend(card);
+  element('clear-results').disabled = false;
+}
+
+function probabilityBar(name, probability) {
+  const bar = make('div', 'bar');
+  bar.dataset.class = name;
+  bar.dataset.probability = String(probability);
+  const track = make('div', 'track');
+  track.setAttribute('role', 'meter');
+  track.setAttribute('aria-label', label(name));
+  track.setAttribute('aria-valuemin', '0');
+  track.setAttribute('aria-valuemax', '100');
+  track.setAttribute('aria-valuenow', (100 * probability).toFixed(1));
+  const fill = make('div', 'fill');
+  fill.style.width = percent(probability);
+  track.append(fill);
+  bar.append(make('span', 'name', label(name)), track, make('span', 'value', percent(probability)));
+  return bar;
+}
+
+export function addResult(file, { classes, probabilities, milliseconds }) {
+  const ranked = classes.map((name, i) => [name, probabilities[i]]).sort((a, b) => b[1] - a[1]);
+  const [topClass, topProbability] = ranked[0];
+  const card = make('article', 'result');
+  card.dataset.file = file.name;
+  card.dataset.topClass = topClass;
+  const picture = make('img');
+  picture.src = URL.createObjectURL(file);
+  picture.alt = `Smear photo ${file.name}`;
+  const body = make('div', 'body');
+  const bars = make('div', 'bars');
+  bars.append(...ranked.map(([name, probability]) => probabilityBar(name, probability)));
+  body.append(
+    make('p', 'file', file.name),
+    make('p', 'top', `${label(topClass)} ${percent(topProbability)}`),
+    bars,
+    make('p', 'time', `classified in ${milliseconds.toFixed(1)} ms`),
+  );
+  card.append(picture, body);
+  addCard(card);
+}
+
+export function addError(file, message) {
+  const card = make('article', 'result');
+  card.dataset.file = file.name;
+  card.dataset.error = message;
+  card.append(make('p', 'file', file.name), make('p', 'error', message));
+  addCard(card);
+}
+
+export function clearResults() {
+  for (const picture of element('results').querySelectorAll('img')) URL.revokeObjectURL(picture.src);
+  element('results').replaceChildren();
+  element('clear-results').disabled = true;
+}
