@@ -57,3 +57,34 @@ def test_metadata_matches_the_model_it_describes(published_site):
     assert input_layer["batch_input_shape"] == [None, *metadata["preprocessing"]["input_size"], 3]
     last = topology["layers"][-1]["config"]
     assert last["units"] == len(metadata["classes"]) and last["activation"] == "softmax"
+
+
+def test_evaluate_cli_re_evaluates_a_saved_model(trained_model, synthetic_data, tmp_path):
+    import shutil
+
+    from train.evaluate import main
+
+    copy = tmp_path / "copy"
+    shutil.copytree(trained_model, copy)
+    (copy / "metrics.json").unlink()
+    assert main(["--model", str(copy), "--data", str(synthetic_data)]) == 0
+    metrics = read_json(copy / "metrics.json", "metrics")
+    assert set(metrics) == {"TEST", "TEST_SIMPLE"}
+    assert metrics["TEST"] == read_json(trained_model / "metrics.json", "metrics")["TEST"]
+
+
+@pytest.mark.parametrize("stage", ["train", "train.evaluate", "convert", "server"])
+def test_every_stage_has_help(stage):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", stage, "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "usage: python -m" in done.stdout
+
+
+def test_train_cli_reports_a_bad_dataset_without_a_traceback(tmp_path, capsys):
+    from train.__main__ import main
+
+    (tmp_path / "TRAIN" / "ONLY").mkdir(parents=True)
+    assert main(["--data", str(tmp_path), "--out", str(tmp_path / "models")]) == 2
+    assert "has only one class (ONLY)" in capsys.readouterr().err
