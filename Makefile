@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed-requirements
 DATA   ?= $(if $(wildcard ../shared/data/blood-cells),../shared/data/blood-cells,data/blood-cells)
 NAME   ?= leukolens-cnn
 ARCH   ?= compact
+CROP   ?= cell_centred
 EPOCHS ?= 40
 QUANTIZE ?=
 HOST   ?= 127.0.0.1
@@ -50,7 +51,7 @@ node:
 	@command -v node >/dev/null || { $(call APT_INSTALL,nodejs); }
 
 train: $(STAMP)
-	$(PY) -m train --data $(DATA) --name $(NAME) --arch $(ARCH) --epochs $(EPOCHS)
+	$(PY) -m train --data $(DATA) --name $(NAME) --arch $(ARCH) --crop $(CROP) --epochs $(EPOCHS)
 
 evaluate: $(STAMP)
 	$(PY) -m train.evaluate --model models/$(NAME) --data $(DATA)

@@ -9,20 +9,35 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 
 
-def js_area_resize(rgb: np.ndarray, spec: dict, workdir: Path) -> np.ndarray:
-    """web/js/preprocess.js toModelInput() on the same decoded pixels Python used."""
-    # Node treats a bare .js file as CommonJS; the copy with .mjs loads as the ES module it is.
-    shutil.copy(REPO / "web" / "js" / "preprocess.js", workdir / "preprocess.mjs")
+def run_js(workdir: Path, rgb: np.ndarray, spec: dict, expression: str) -> bytes:
+    """Evaluate `expression` (with `image` and `spec` in scope) on rgb; return what it writes."""
+    for module in ("preprocess.js", "locate.js"):
+        shutil.copy(REPO / "web" / "js" / module, workdir / module)
+    (workdir / "package.json").write_text('{"type": "module"}\n')  # the copies are ES modules
     height, width = rgb.shape[:2]
     rgba = np.concatenate([rgb, np.full((height, width, 1), 255, np.uint8)], axis=2)
     (workdir / "pixels.rgba").write_bytes(rgba.tobytes())
-    (workdir / "run.mjs").write_text(
+    (workdir / "run.js").write_text(
         "import { readFileSync, writeFileSync } from 'node:fs';\n"
-        "import { toModelInput } from './preprocess.mjs';\n"
+        "import { toModelInput } from './preprocess.js';\n"
+        "import { cropBox } from './locate.js';\n"
         "const data = new Uint8ClampedArray(readFileSync(new URL('./pixels.rgba', import.meta.url)));\n"
-        f"const out = toModelInput({{ data, width: {width}, height: {height} }}, {json.dumps(spec)});\n"
-        "writeFileSync(new URL('./out.f32', import.meta.url), Buffer.from(out.buffer));\n"
+        f"const image = {{ data, width: {width}, height: {height} }};\n"
+        f"const spec = {json.dumps(spec)};\n"
+        f"const out = {expression};\n"
+        "writeFileSync(new URL('./out.bin', import.meta.url), out);\n"
     )
-    subprocess.run(["node", str(workdir / "run.mjs")], check=True, capture_output=True, text=True)
+    subprocess.run(["node", str(workdir / "run.js")], check=True, capture_output=True, text=True)
+    return (workdir / "out.bin").read_bytes()
+
+
+def js_model_input(rgb: np.ndarray, spec: dict, workdir: Path) -> np.ndarray:
+    """web/js/preprocess.js toModelInput() on the same decoded pixels Python used."""
+    raw = run_js(workdir, rgb, spec, "Buffer.from(toModelInput(image, spec).buffer)")
     size = spec["input_size"]
-    return np.frombuffer((workdir / "out.f32").read_bytes(), dtype="<f4").reshape(size[0], size[1], 3)
+    return np.frombuffer(raw, dtype="<f4").reshape(size[0], size[1], 3)
+
+
+def js_crop_box(rgb: np.ndarray, locate_spec: dict, workdir: Path) -> tuple:
+    """web/js/locate.js cropBox() on the same pixels."""
+    return tuple(json.loads(run_js(workdir, rgb, locate_spec, "JSON.stringify(cropBox(image, spec))")))

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.js_runner import js_area_resize
+from tests.js_runner import js_model_input
 from train.preprocess import (ImageReadError, area_resize, area_weights, check_spec, load_rgb,
-                              preprocess_file, preprocessing_spec)
+                              preprocess_file, preprocessing_spec, to_model_input)
 
 
 def test_area_weights_rows_sum_to_one_and_cover_every_pixel():
@@ -57,15 +57,17 @@ def test_unsupported_spec_is_refused():
         check_spec({**preprocessing_spec(), "resize": "bilinear"})
 
 
+@pytest.mark.parametrize("crop", ["full_frame", "cell_centred"])
 @pytest.mark.parametrize("size", [(240, 320), (37, 53), (50, 50), (500, 375)])
-def test_javascript_resize_equals_python(tmp_path, size):
+def test_javascript_preprocessing_equals_python(tmp_path, size, crop):
     rgb = np.random.default_rng(size[0]).integers(0, 256, (*size, 3), dtype=np.uint8)
-    spec = preprocessing_spec(80)
-    assert np.abs(js_area_resize(rgb, spec, tmp_path) - area_resize(rgb, 80, 80)).max() < 1e-3
+    spec = preprocessing_spec(80, crop)
+    assert np.abs(js_model_input(rgb, spec, tmp_path) - to_model_input(rgb, spec)).max() < 1e-3
 
 
-def test_javascript_resize_equals_python_on_real_smears(real_data, tmp_path):
-    spec = preprocessing_spec(80)
+@pytest.mark.parametrize("crop", ["full_frame", "cell_centred"])
+def test_javascript_preprocessing_equals_python_on_real_smears(real_data, tmp_path, crop):
+    spec = preprocessing_spec(80, crop)
     for path in sorted(real_data.glob("TEST_SIMPLE/*/*.jpeg"))[::12]:
         rgb = load_rgb(path)
-        assert np.abs(js_area_resize(rgb, spec, tmp_path) - area_resize(rgb, 80, 80)).max() < 1e-3, path
+        assert np.abs(js_model_input(rgb, spec, tmp_path) - to_model_input(rgb, spec)).max() < 1e-3, path

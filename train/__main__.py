@@ -23,6 +23,8 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--input-size", type=int, default=80, help="side of the square model input, in pixels")
+    parser.add_argument("--crop", default="cell_centred", choices=["cell_centred", "full_frame"],
+                        help="classify a square crop centred on the located white cell, or the whole frame")
     parser.add_argument("--val-fraction", type=float, default=0.15, help="share of source smears held out for validation")
     parser.add_argument("--seed", type=int, default=42)
     return parser.parse_args(argv)

@@ -70,7 +70,7 @@ def train(options) -> Path:
     keras.utils.set_random_seed(options.seed)
     out_dir = Path(options.out) / options.name
     data = Path(options.data)
-    spec = preprocessing_spec(options.input_size)
+    spec = preprocessing_spec(options.input_size, options.crop)
     print(f"reading {data / 'TRAIN'}", file=sys.stderr)
     dataset = load_dataset(data / "TRAIN", spec)
     train_index, val_index = group_split(dataset, options.val_fraction, options.seed)

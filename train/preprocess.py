@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from train.locate import crop_box, default_locate_spec
+
 SUPPORTED = {
     "color_mode": {"RGB"},
     "exif_orientation": {"apply"},
-    "crop": {"full_frame"},
+    "crop": {"full_frame", "cell_centred"},
     "resize": {"area"},
     "scaling": {"inside_model"},
 }
@@ -23,17 +25,20 @@ class ImageReadError(ValueError):
     """An image file that cannot be decoded; the message says which file and why."""
 
 
-def preprocessing_spec(input_size: int = 80) -> dict:
-    return {
+def preprocessing_spec(input_size: int = 80, crop: str = "cell_centred") -> dict:
+    spec = {
         "input_size": [input_size, input_size],
         "color_mode": "RGB",
         "exif_orientation": "apply",
-        "crop": "full_frame",
+        "crop": crop,
         "resize": "area",
         # The model divides by 255 itself (a Rescaling layer), so both sides feed raw 0..255 RGB.
         "value_range": [0, 255],
         "scaling": "inside_model",
     }
+    if crop == "cell_centred":
+        spec["locate"] = default_locate_spec()
+    return spec
 
 
 def check_spec(spec: dict) -> None:
@@ -72,6 +77,9 @@ def area_resize(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
 def to_model_input(rgb: np.ndarray, spec: dict) -> np.ndarray:
     check_spec(spec)
     height, width = spec["input_size"]
+    if spec["crop"] == "cell_centred":
+        top, left, side = crop_box(rgb, spec["locate"])
+        rgb = rgb[top:top + side, left:left + side]
     return area_resize(rgb, height, width)
 
 

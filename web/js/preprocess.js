@@ -2,10 +2,12 @@
 // Every fact (size, resize method, channel order, value range) comes from metadata.json's
 // "preprocessing" object; nothing is repeated here. Keep both files in step: a test compares them.
 
+import { cropBox, cropImage } from './locate.js';
+
 const SUPPORTED = {
   color_mode: ['RGB'],
   exif_orientation: ['apply'],
-  crop: ['full_frame'],
+  crop: ['full_frame', 'cell_centred'],
   resize: ['area'],
   scaling: ['inside_model'],
 };
@@ -100,5 +102,6 @@ export function areaResize(rgba, inWidth, inHeight, outHeight, outWidth) {
 export function toModelInput(image, spec) {
   checkSpec(spec);
   const [height, width] = spec.input_size;
-  return areaResize(image.data, image.width, image.height, height, width);
+  const region = spec.crop === 'cell_centred' ? cropImage(image, cropBox(image, spec.locate)) : image;
+  return areaResize(region.data, region.width, region.height, height, width);
 }
