@@ -17,26 +17,36 @@ async function classifyFile(file, { model, metadata }) {
 }
 
 async function classifyAll(files, loaded) {
-  ui.setStatus('busy', `Classifying ${files.length} photo${files.length === 1 ? '' : 's'}…`);
-  for (const file of files) await classifyFile(file, loaded);
+  for (const [i, file] of files.entries()) {
+    ui.setStatus('busy', `Classifying photo ${i + 1} of ${files.length}: ${file.name}`);
+    await classifyFile(file, loaded);
+  }
   ui.setStatus('ready', 'Ready: choose or drop more smear photos.');
 }
 
-async function start() {
+function start() {
   ui.setStatus('loading', 'Loading the model…');
-  let loaded;
-  try {
-    loaded = await loadDefaultModel();
-  } catch (error) {
+  const ready = loadDefaultModel().then((loaded) => {
+    ui.showModel(loaded);
+    ui.setStatus('ready', 'Ready: choose or drop smear photos.');
+    return loaded;
+  }, (error) => {
     ui.setStatus('error', error.message);
-    return;
-  }
-  ui.showModel(loaded);
-  ui.setStatus('ready', 'Ready: choose or drop smear photos.');
-  // Photos picked while others are still being classified wait their turn.
-  let queue = Promise.resolve();
+    ui.disableFiles();
+    return null;
+  });
+  // Photos picked while the model loads, or while others are classified, wait their turn.
+  let queue = ready;
   ui.onFiles((files) => {
-    if (files.length) queue = queue.then(() => classifyAll(files, loaded));
+    if (!files.length) return;
+    queue = queue.then(async () => {
+      const loaded = await ready;
+      if (loaded) {
+        await classifyAll(files, loaded);
+      } else {
+        for (const file of files) ui.addError(file, 'Not classified: the model could not be loaded (see the message above).');
+      }
+    });
   });
   ui.onClear(ui.clearResults);
 }

@@ -7,14 +7,14 @@ const FIX = 'Run `make train convert` on the server machine to publish one.';
 
 export class ModelLoadError extends Error {}
 
-async function fetchJson(url, what) {
+async function fetchJson(url, what, missing) {
   let response;
   try {
     response = await fetch(url, { cache: 'no-cache' });
   } catch (error) {
     throw new ModelLoadError(`Could not reach the server for ${what}.`);
   }
-  if (response.status === 404) throw new ModelLoadError(`${what} is missing (${url}). ${FIX}`);
+  if (response.status === 404) throw new ModelLoadError(missing || `${what} is missing (${url}). ${FIX}`);
   if (!response.ok) throw new ModelLoadError(`${what} could not be loaded (HTTP ${response.status}).`);
   try {
     return await response.json();
@@ -63,14 +63,19 @@ async function startBackend() {
 }
 
 export async function loadDefaultModel() {
-  const index = await fetchJson('models/index.json', 'The model list');
+  const index = await fetchJson('models/index.json', 'The model list',
+    'No model is published yet: run `make train convert` on the server machine.');
   const entry = (index.models || []).find((m) => m.name === index.default);
   if (!entry) throw new ModelLoadError(`The model list names no usable default model. ${FIX}`);
   const base = `models/${entry.path}`;
   const metadata = await fetchJson(`${base}metadata.json`, `The metadata of model "${entry.name}"`);
   const problem = metadataProblem(metadata);
   if (problem) throw new ModelLoadError(`The model's metadata is damaged: ${problem}.`);
-  checkSpec(metadata.preprocessing);
+  try {
+    checkSpec(metadata.preprocessing);
+  } catch (error) {
+    throw new ModelLoadError(`This page cannot prepare photos the way the model expects (${error.message}). Update the page or convert the model again.`);
+  }
   const backend = await startBackend();
   let model;
   try {
@@ -78,8 +83,29 @@ export async function loadDefaultModel() {
   } catch (error) {
     throw new ModelLoadError(`The model files could not be loaded: ${error.message}`);
   }
+  try {
+    checkModelMatchesMetadata(model, metadata);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
   warmUp(model, metadata.preprocessing);
   return { model, metadata, backend };
+}
+
+// A model.json and metadata.json from different conversions would pair probabilities with the wrong names.
+function checkModelMatchesMetadata(model, metadata) {
+  const [height, width] = metadata.preprocessing.input_size;
+  const [, inputHeight, inputWidth, channels] = model.inputs[0].shape;
+  if (inputHeight !== height || inputWidth !== width || channels !== 3) {
+    throw new ModelLoadError(`The model's metadata is damaged: it promises ${height}x${width} RGB input, `
+      + `but the model takes ${inputHeight}x${inputWidth}x${channels}. ${FIX}`);
+  }
+  const outputs = model.outputs[0].shape.at(-1);
+  if (outputs !== metadata.classes.length) {
+    throw new ModelLoadError(`The model's metadata is damaged: it names ${metadata.classes.length} classes, `
+      + `but the model gives ${outputs} probabilities. ${FIX}`);
+  }
 }
 
 // One throwaway prediction compiles the backend's kernels, so the first real photo is fast.

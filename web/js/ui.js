@@ -38,14 +38,26 @@ export function onFiles(handler) {
   const zone = element('drop-zone');
   zone.addEventListener('dragover', (event) => {
     event.preventDefault();
-    zone.classList.add('dragging');
+    if (!input.disabled) zone.classList.add('dragging');
   });
   zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
   zone.addEventListener('drop', (event) => {
     event.preventDefault();
     zone.classList.remove('dragging');
-    handler([...event.dataTransfer.files]);
+    if (!input.disabled) handler([...event.dataTransfer.files]);
   });
+  // A photo dropped just beside the zone would otherwise open in the tab and throw away every result.
+  window.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    if (input.disabled || !zone.contains(event.target)) event.dataTransfer.dropEffect = 'none';
+  });
+  window.addEventListener('drop', (event) => event.preventDefault());
+}
+
+// After a failed model load: picking photos could only disappoint.
+export function disableFiles() {
+  element('file-input').disabled = true;
+  element('drop-zone').classList.add('disabled');
 }
 
 export function onClear(handler) {
