@@ -15,9 +15,9 @@ REAL_DATA = REPO.parent / "shared" / "data" / "blood-cells"
 COLOURS = {"BLUE": (60, 70, 200), "GREEN": (60, 190, 80), "RED": (210, 60, 60)}
 
 
-def draw_cell(rng, colour, size=(64, 48)) -> Image.Image:
+def draw_cell(rng, colour, size=(64, 48), background=(230, 190, 200)) -> Image.Image:
     """A pinkish field with one coloured blob, a crude stand-in for a stained smear."""
-    pixels = rng.normal((230, 190, 200), 12, (size[1], size[0], 3))
+    pixels = rng.normal(background, 12, (size[1], size[0], 3))
     y, x = np.mgrid[: size[1], : size[0]]
     cy, cx, r = rng.uniform(15, size[1] - 15), rng.uniform(15, size[0] - 15), rng.uniform(7, 12)
     pixels[(y - cy) ** 2 + (x - cx) ** 2 < r**2] = colour
@@ -32,14 +32,36 @@ def write_split(root: Path, per_class: int, rng, smears: int = 3) -> None:
             draw_cell(rng, colour).save(folder / f"_{index % smears}_{index}.jpeg", quality=92)
 
 
+def write_copies(root: Path, sources: int, copies: int, rng) -> dict:
+    """Copies of each source image (turned and mirrored), named as the real dataset names them:
+    _<position in one augmentation pass>_<serial>.jpeg, so the name does not reveal the source.
+    Returns {file name: (class, source)}, the truth the names hide."""
+    serial, truth = 0, {}
+    for name, colour in COLOURS.items():
+        folder = root / name
+        folder.mkdir(parents=True)
+        # Each source smear has its own staining and lighting.
+        originals = [draw_cell(rng, colour, background=rng.uniform((200, 160, 170), (250, 220, 230)))
+                     for _ in range(sources)]
+        for _ in range(copies):
+            for position, source in enumerate(rng.permutation(sources)):
+                copy = originals[source].rotate(180 * int(rng.integers(2)))
+                if rng.integers(2):
+                    copy = copy.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+                copy.save(folder / f"_{position}_{serial}.jpeg", quality=92)
+                truth[f"_{position}_{serial}.jpeg"] = (name, int(source))
+                serial += 1
+    return truth
+
+
 @pytest.fixture(scope="session")
 def synthetic_data(tmp_path_factory) -> Path:
     """TRAIN/TEST/TEST_SIMPLE with three easy classes, named like the real dataset's files."""
     root = tmp_path_factory.mktemp("synthetic")
     rng = np.random.default_rng(7)
-    write_split(root / "TRAIN", 24, rng, smears=6)
-    write_split(root / "TEST", 8, rng)
-    write_split(root / "TEST_SIMPLE", 4, rng)
+    write_copies(root / "TRAIN", sources=6, copies=4, rng=rng)
+    write_copies(root / "TEST", sources=2, copies=4, rng=rng)
+    write_copies(root / "TEST_SIMPLE", sources=4, copies=1, rng=rng)
     return root
 
 
