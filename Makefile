@@ -12,6 +12,7 @@ ARCH   ?= compact
 CROP   ?= cell_centred
 EPOCHS ?= 40
 QUANTIZE ?=
+RESUME ?=
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
@@ -28,6 +29,7 @@ help:
 	@echo "make serve                 serve the page with the shipped model on http://$(HOST):$(PORT)/"
 	@echo "make test                  run every test (unit, integration, browser)"
 	@echo "make train [DATA=dir]      train models/$(NAME)/ on DATA (default $(DATA))"
+	@echo "make train RESUME=1        continue an interrupted training run from its last epoch"
 	@echo "make convert               convert models/$(NAME)/model.h5 into web/models/$(NAME)/"
 	@echo "make evaluate              re-evaluate models/$(NAME)/ on DATA/TEST and DATA/TEST_SIMPLE"
 
@@ -51,7 +53,7 @@ node:
 	@command -v node >/dev/null || { $(call APT_INSTALL,nodejs); }
 
 train: $(STAMP)
-	$(PY) -m train --data $(DATA) --name $(NAME) --arch $(ARCH) --crop $(CROP) --epochs $(EPOCHS)
+	$(PY) -m train --data $(DATA) --name $(NAME) --arch $(ARCH) --crop $(CROP) --epochs $(EPOCHS) $(if $(RESUME),--resume,)
 
 evaluate: $(STAMP)
 	$(PY) -m train.evaluate --model models/$(NAME) --data $(DATA)

@@ -3,6 +3,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from train.checkpoint import ResumeError
 from train.dataset import DatasetError
 from train.model import ARCHITECTURES
 
@@ -27,6 +28,15 @@ def parse_args(argv=None):
                         help="classify a square crop centred on the located white cell, or the whole frame")
     parser.add_argument("--val-fraction", type=float, default=0.15, help="share of source smears held out for validation")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--augment", default="stain", choices=["basic", "stain"],
+                        help="training-time colour changes: mild, or as strong as stains differ between smears")
+    parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW's decoupled weight decay")
+    parser.add_argument("--schedule", default="cosine", choices=["cosine", "plateau"],
+                        help="learning rate: warm-up then cosine decay over all epochs, or halve on plateaus "
+                             "with early stopping")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the unfinished run in OUT/NAME/checkpoint/ with the settings it started with")
     return parser.parse_args(argv)
 
 
@@ -36,7 +46,7 @@ def main(argv=None) -> int:
 
     try:
         out_dir = train(options)
-    except DatasetError as error:
+    except (DatasetError, ResumeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"wrote {out_dir}/ (model.h5, metrics.json, training.json, pictures)", file=sys.stderr)

@@ -1,31 +1,65 @@
 """Training-time augmentation on batches of 0..255 RGB images.
 
-A cell looks the same rotated or mirrored, and stains vary between smears, so the model
-sees random right-angle turns, flips and mild colour changes.
+A cell looks the same rotated or mirrored, so the model sees random right-angle turns and flips.
+What separates smears is mostly staining and lighting, so the "stain" level also shifts hue,
+saturation, contrast and each channel's gain by as much as smears were seen to differ; the
+"basic" level keeps only mild brightness, contrast and saturation changes.
 """
+import numpy as np
 import tensorflow as tf
 
+LEVELS = ("basic", "stain")
 
-def augment_batch(images: tf.Tensor, labels: tf.Tensor, seed: tf.Tensor):
-    seeds = tf.random.experimental.stateless_split(seed, num=5)
+
+def turn_and_flip(images, seeds):
     images = tf.image.stateless_random_flip_left_right(images, seeds[0])
     turns = tf.random.stateless_uniform([], seeds[1], 0, 4, dtype=tf.int32)
-    images = tf.image.rot90(images, turns)
-    images = tf.image.stateless_random_brightness(images / 255.0, 0.08, seeds[2])
+    return tf.image.rot90(images, turns)
+
+
+def basic_colour(images, seeds):
+    images = tf.image.stateless_random_brightness(images, 0.08, seeds[2])
     images = tf.image.stateless_random_contrast(images, 0.85, 1.15, seeds[3])
-    images = tf.image.stateless_random_saturation(tf.clip_by_value(images, 0, 1), 0.85, 1.15, seeds[4])
+    return tf.image.stateless_random_saturation(tf.clip_by_value(images, 0, 1), 0.85, 1.15, seeds[4])
+
+
+def stain_colour(images, seeds):
+    images = tf.image.stateless_random_hue(images, 0.04, seeds[2])
+    images = tf.image.stateless_random_saturation(images, 0.7, 1.3, seeds[3])
+    images = tf.image.stateless_random_contrast(images, 0.75, 1.25, seeds[4])
+    images = tf.image.stateless_random_brightness(tf.clip_by_value(images, 0, 1), 0.1, seeds[5])
+    # Per-image, per-channel gain: one smear stains bluer or pinker than another.
+    gains = tf.random.stateless_uniform([tf.shape(images)[0], 1, 1, 3], seeds[6], 0.9, 1.1)
+    return images * gains
+
+
+def augment_batch(images, labels, seed, level="stain"):
+    seeds = tf.random.experimental.stateless_split(seed, num=7)
+    images = turn_and_flip(images, seeds) / 255.0
+    images = stain_colour(images, seeds) if level == "stain" else basic_colour(images, seeds)
     return tf.clip_by_value(images, 0, 1) * 255.0, labels
 
 
-def training_batches(images, labels, batch_size: int, seed: int) -> tf.data.Dataset:
-    batches = (
-        tf.data.Dataset.from_tensor_slices((images, labels))
-        .shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
-    )
-    seeds = tf.data.Dataset.random(seed=seed).batch(2)
+def epoch_batches(images, labels, batch_size: int, seed: int, first_epoch: int, epochs: int):
+    """Batches in an order fixed by (seed, epoch), so a resumed run sees what the original would have."""
+    for epoch in range(first_epoch, epochs):
+        order = np.random.default_rng([seed, epoch]).permutation(len(images))
+        for number, start in enumerate(range(0, len(order), batch_size)):
+            chosen = order[start:start + batch_size]
+            yield images[chosen], labels[chosen], np.array([seed, epoch * 1_000_000 + number], dtype=np.int64)
+
+
+def training_batches(images, labels, batch_size: int, seed: int, level: str, first_epoch: int, epochs: int,
+                     num_classes: int) -> tf.data.Dataset:
+    if level not in LEVELS:
+        raise ValueError(f"unknown augmentation {level!r}; choose from {', '.join(LEVELS)}")
+    batches = tf.data.Dataset.from_generator(
+        lambda: epoch_batches(images, labels, batch_size, seed, first_epoch, epochs),
+        output_signature=(tf.TensorSpec([None, *images.shape[1:]], tf.float32),
+                          tf.TensorSpec([None], tf.int64), tf.TensorSpec([2], tf.int64)))
     return (
-        tf.data.Dataset.zip((batches, seeds))
-        .map(lambda batch, pair: augment_batch(*batch, pair), num_parallel_calls=tf.data.AUTOTUNE)
+        batches
+        .map(lambda batch, batch_labels, pair: augment_batch(batch, tf.one_hot(batch_labels, num_classes), pair, level),
+             num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )

@@ -1,6 +1,8 @@
 """Fit a model on DATA/TRAIN, keep the best epoch by validation, evaluate on the held-out splits."""
 import datetime
+import math
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
@@ -9,13 +11,18 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from train import evaluate
+from train import checkpoint, evaluate
 from train.augment import training_batches
-from train.dataset import group_split, load_dataset
-from train.files import atomic_path, write_json
+from train.dataset import load_dataset
+from train.files import write_json
+from train.grouping import group_split, recover_groups
 from train.model import build_model
 from train.plots import plot_learning_curves
 from train.preprocess import preprocessing_spec
+
+# The settings a resumed run must share with the run it continues.
+RUN_SETTINGS = ("data", "name", "arch", "crop", "epochs", "patience", "batch_size", "learning_rate", "input_size",
+                "val_fraction", "seed", "augment", "label_smoothing", "weight_decay", "schedule")
 
 
 class EpochReport(keras.callbacks.Callback):
@@ -33,32 +40,67 @@ class EpochReport(keras.callbacks.Callback):
         print(
             f"epoch {epoch + 1}/{self.epochs}  loss {logs.get('loss', 0):.4f}  acc {logs.get('accuracy', 0):.3f}"
             f"  val_loss {logs.get('val_loss', 0):.4f}  val_acc {logs.get('val_accuracy', 0):.3f}"
+            f"  lr {float(keras.backend.get_value(self.model.optimizer.learning_rate)):.2e}"
             f"  ({time.monotonic() - self.started:.0f} s)",
             file=sys.stderr, flush=True,
         )
 
 
-def fit_model(model, train_images, train_labels, val_images, val_labels, options, checkpoint: Path):
+def compile_model(model, options, steps_per_epoch: int):
+    if options.schedule == "cosine":
+        # Warm up for one epoch, then anneal to zero by the last: no plateau guessing, no early stop.
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            0.0, max(1, options.epochs - 1) * steps_per_epoch, warmup_target=options.learning_rate, warmup_steps=steps_per_epoch)
+    else:
+        learning_rate = options.learning_rate
     model.compile(
-        optimizer=keras.optimizers.Adam(options.learning_rate),
-        loss="sparse_categorical_crossentropy",
+        optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=options.weight_decay),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=options.label_smoothing),
         metrics=["accuracy"],
     )
-    callbacks = [
-        EpochReport(options.epochs),
-        keras.callbacks.ModelCheckpoint(str(checkpoint), monitor="val_loss", save_best_only=True),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, options.patience // 2)),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=options.patience, restore_best_weights=True),
-    ]
-    history = model.fit(
-        training_batches(train_images, train_labels, options.batch_size, options.seed),
-        validation_data=(val_images, val_labels),
-        batch_size=options.batch_size,
+
+
+def schedule_callbacks(options, state: dict) -> list:
+    if options.schedule != "plateau":
+        return []
+    plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, options.patience // 2))
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=options.patience)
+    return [plateau, stop, RestoreCounters([plateau, stop], state)]
+
+
+class RestoreCounters(keras.callbacks.Callback):
+    """A resumed run picks up the plateau and early-stopping counters where they were
+    (after those callbacks reset them at the start of fit)."""
+
+    def __init__(self, callbacks: list, state: dict):
+        super().__init__()
+        self.callbacks, self.state = callbacks, state
+
+    def on_train_begin(self, logs=None):
+        for callback in self.callbacks:
+            callback.best = self.state.get("best_val_loss") or np.inf
+            callback.wait = self.state["epochs_done"] - (self.state.get("best_epoch") or self.state["epochs_done"])
+
+
+def fit_model(model, train_set, val_set, options, out_dir: Path, state: dict | None):
+    steps = math.ceil(len(train_set[1]) / options.batch_size)
+    compile_model(model, options, steps)
+    if state is not None:
+        state = checkpoint.restore(model, out_dir)
+    keeper = checkpoint.TrainingState(out_dir, {key: getattr(options, key) for key in RUN_SETTINGS}, state)
+    first_epoch = keeper.state["epochs_done"]
+    num_classes = model.outputs[0].shape[-1]
+    model.fit(
+        training_batches(*train_set, options.batch_size, options.seed, options.augment, first_epoch, options.epochs,
+                         num_classes),
+        steps_per_epoch=steps,
+        validation_data=(val_set[0], tf.one_hot(val_set[1], num_classes)),
+        initial_epoch=first_epoch,
         epochs=options.epochs,
-        callbacks=callbacks,
+        callbacks=[EpochReport(options.epochs), keeper] + schedule_callbacks(options, keeper.state),
         verbose=0,
     )
-    return {key: [float(v) for v in values] for key, values in history.history.items()}
+    return keeper.state
 
 
 def library_versions() -> dict:
@@ -66,34 +108,48 @@ def library_versions() -> dict:
             "numpy": np.__version__}
 
 
+def resume_options(options):
+    """With --resume, the saved settings win: a continued run must be the run it continues."""
+    state = checkpoint.read_state(Path(options.out) / options.name)
+    if state is None:
+        raise checkpoint.ResumeError(f"nothing to resume: no checkpoint in "
+                                     f"{checkpoint.checkpoint_dir(Path(options.out) / options.name)}; train without --resume")
+    for key, value in state["options"].items():
+        setattr(options, key, value)
+    print(f"resuming {options.name} after epoch {state['epochs_done']} of {options.epochs}", file=sys.stderr)
+    return state
+
+
 def train(options) -> Path:
-    keras.utils.set_random_seed(options.seed)
     out_dir = Path(options.out) / options.name
+    state = resume_options(options) if options.resume else checkpoint.refuse_to_overwrite(out_dir)
+    keras.utils.set_random_seed(options.seed + (state or {}).get("epochs_done", 0))
     data = Path(options.data)
     spec = preprocessing_spec(options.input_size, options.crop)
     print(f"reading {data / 'TRAIN'}", file=sys.stderr)
     dataset = load_dataset(data / "TRAIN", spec)
-    train_index, val_index = group_split(dataset, options.val_fraction, options.seed)
+    print("grouping copies of the same source image, for an honest validation split", file=sys.stderr)
+    groups = recover_groups(dataset.files, dataset.labels, dataset.classes)
+    train_index, val_index = group_split(groups, dataset.labels, options.val_fraction, options.seed)
     print(f"{len(dataset.classes)} classes {dataset.classes}: {len(train_index)} training and "
-          f"{len(val_index)} validation images (whole source smears held out)", file=sys.stderr)
+          f"{len(val_index)} validation images (whole source groups held out)", file=sys.stderr)
     model = build_model(options.arch, options.input_size, len(dataset.classes))
     out_dir.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    # The checkpoint callback keeps the best epoch by validation loss in a temporary file that
-    # becomes model.h5 only when training finishes.
-    with atomic_path(out_dir / "model.h5") as best:
-        history = fit_model(model, dataset.images[train_index], dataset.labels[train_index],
-                            dataset.images[val_index], dataset.labels[val_index], options, best)
-    seconds = time.monotonic() - started
-    best_epoch = int(np.argmin(history["val_loss"])) + 1
+    final = fit_model(model, (dataset.images[train_index], dataset.labels[train_index]),
+                      (dataset.images[val_index], dataset.labels[val_index]), options, out_dir, state)
+    checkpoint.finish(out_dir)
+    history = final["history"]
     write_json(out_dir / "training.json", {
         "name": options.name, "arch": options.arch, "classes": dataset.classes, "preprocessing": spec,
         "parameters": int(model.count_params()), "dataset": str(data.resolve()), "seed": options.seed,
-        "epochs_run": len(history["loss"]), "best_epoch": best_epoch, "epochs_max": options.epochs,
+        "recipe": {key: getattr(options, key) for key in ("augment", "label_smoothing", "weight_decay", "schedule")},
+        "epochs_run": len(history["loss"]), "best_epoch": final["best_epoch"], "epochs_max": options.epochs,
         "batch_size": options.batch_size, "learning_rate": options.learning_rate,
         "train_images": int(len(train_index)), "validation_images": int(len(val_index)),
-        "validation_groups": sorted(set(np.array(dataset.groups)[val_index])),
-        "skipped_files": dataset.skipped, "training_seconds": round(seconds, 1),
+        "validation_grouping": "colour-signature clusters of augmented copies (train/grouping.py)",
+        "validation_groups": sorted(set(np.array(groups)[val_index])),
+        "skipped_files": dataset.skipped, "training_seconds": round(final["training_seconds"], 1),
+        "resumed": bool(state), "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "versions": library_versions(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "history": history,
     })
