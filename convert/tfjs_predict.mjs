@@ -20,10 +20,19 @@ function readArtifacts(dir) {
   };
 }
 
-await tf.setBackend('cpu');
-const model = await tf.loadLayersModel(tf.io.fromMemory(readArtifacts(modelDir)));
-const raw = readFileSync(inputsPath);
-const values = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-const count = values.length / (Number(height) * Number(width) * 3);
-const probabilities = tf.tidy(() => model.predict(tf.tensor4d(values, [count, Number(height), Number(width), 3])).arraySync());
-process.stdout.write(JSON.stringify(probabilities));
+async function predict() {
+  await tf.setBackend('cpu');
+  const model = await tf.loadLayersModel(tf.io.fromMemory(readArtifacts(modelDir)));
+  const raw = readFileSync(inputsPath);
+  const values = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  const count = values.length / (Number(height) * Number(width) * 3);
+  return tf.tidy(() => model.predict(tf.tensor4d(values, [count, Number(height), Number(width), 3])).arraySync());
+}
+
+try {
+  process.stdout.write(JSON.stringify(await predict()));
+} catch (error) {
+  // Only the message: Node would otherwise print the offending line of the minified tf.min.js.
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
