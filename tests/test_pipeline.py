@@ -1,5 +1,6 @@
 """Integration: the real train and convert stages on a synthetic dataset, end to end in Python."""
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -90,3 +91,25 @@ def test_train_cli_reports_a_bad_dataset_without_a_traceback(tmp_path, capsys):
     (tmp_path / "TRAIN" / "ONLY").mkdir(parents=True)
     assert main(["--data", str(tmp_path), "--out", str(tmp_path / "models")]) == 2
     assert "has only one class (ONLY)" in capsys.readouterr().err
+
+
+def test_compare_chooses_by_validation_only(trained_model, tmp_path, capsys):
+    from train.compare import main
+
+    worse = tmp_path / "worse"
+    shutil.copytree(trained_model, worse)
+    metrics = json.loads((worse / "metrics.json").read_text())
+    metrics["validation"]["macro_f1"] -= 0.5
+    metrics["TEST"]["accuracy"] = 1.0  # a better TEST score must not sway the choice
+    (worse / "metrics.json").write_text(json.dumps(metrics))
+    assert main([str(worse), str(trained_model)]) == 0
+    out = capsys.readouterr().out
+    assert out.strip().endswith(f"best by validation: {trained_model}")
+    assert "| worse | compact |" in out
+
+
+def test_compare_reports_a_folder_without_metrics(tmp_path, capsys):
+    from train.compare import main
+
+    assert main([str(tmp_path)]) == 2
+    assert "training facts not found" in capsys.readouterr().err
