@@ -49,11 +49,15 @@ def test_exif_orientation_is_applied(tmp_path):
     assert upright[:10].mean() > 200 and upright[10:].mean() < 50
 
 
-@pytest.mark.parametrize("content", [b"", b"hello, not an image", b"\xff\xd8\xff\xe0" + b"\x00" * 40])
-def test_unreadable_files_raise_a_clear_error(tmp_path, content):
+@pytest.mark.parametrize("content, reason", [
+    (b"", r"an empty file \(0 bytes\)"),
+    (b"hello, not an image", "not a readable image"),
+    (b"\xff\xd8\xff\xe0" + b"\x00" * 40, "not a readable image"),
+])
+def test_unreadable_files_raise_a_clear_error(tmp_path, content, reason):
     path = tmp_path / "bad.jpg"
     path.write_bytes(content)
-    with pytest.raises(ImageReadError, match="bad.jpg: not a readable image"):
+    with pytest.raises(ImageReadError, match=f"bad.jpg: {reason}"):
         preprocess_file(path, preprocessing_spec())
 
 

@@ -81,6 +81,8 @@ def load_rgb(path: Path, transparency: str = DEFAULT_TRANSPARENCY) -> np.ndarray
 
 def open_image(path: Path) -> Image.Image:
     """The decoded, upright first frame; refuses what the browser refuses (huge, animated)."""
+    if Path(path).is_file() and Path(path).stat().st_size == 0:
+        raise ImageReadError(path, "an empty file (0 bytes)")
     try:
         with warnings.catch_warnings():
             # Pillow warns from 89 megapixels and raises from 179; the limit here is lower and says so itself.
