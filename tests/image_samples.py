@@ -114,8 +114,28 @@ def exif_rotated_jpeg(folder, upright: Image.Image, name="rotated.jpg"):
     return saved(upright.rotate(90, expand=True), folder, name, quality=95, exif=exif)
 
 
+def exif_rotated_png(folder):
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = 8
+    return saved(smear(14).rotate(-90, expand=True), folder, "rotated.png", exif=exif)
+
+
+def exif_rotated_webp(folder):
+    """Chromium ignores EXIF orientation in WebP (measured); Python must too."""
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = 6
+    return saved(smear(15), folder, "sideways.webp", lossless=True, exif=exif)
+
+
+def xmp_rotated_jpeg(folder):
+    """Orientation only in XMP, which Pillow's getexif() reads and Chromium does not (measured)."""
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           b'<rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>')
+    return saved(smear(16), folder, "xmp-rotated.jpg", quality=95, xmp=xmp)
+
+
 VALID_ODD_MODES = [greyscale_jpeg, greyscale_png, cmyk_jpeg, palette_png, rgb16_png, grey16_png, rgba_png,
-                   palette_transparent_png, still_gif]
+                   palette_transparent_png, still_gif, exif_rotated_png, exif_rotated_webp, xmp_rotated_jpeg]
 
 
 # Files that must be refused ---------------------------------------------------------------------

@@ -9,13 +9,14 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from train.locate import crop_box, default_locate_spec
 
 # Larger images are refused, here and in the browser (web/js/image-file.js MAX_PIXELS), whose
 # decoding would otherwise exhaust a clinic laptop's memory. Keep the two in step: a test compares them.
 MAX_PIXELS = 50_000_000
+EXIF_ORIENTATION = 0x0112
 
 # How a transparent pixel becomes RGB. Metadata written before this key existed lacks it; it means
 # the same thing, and nothing changes for opaque photos, which is all those models ever saw.
@@ -103,11 +104,33 @@ def open_image(path: Path) -> Image.Image:
             raise ImageReadError(path, f"an animation ({frames} frames), not a single photo")
         try:
             image.load()
-            upright = ImageOps.exif_transpose(image)
-            upright.load()
+            turn = TURNS.get(exif_orientation(image))
+            upright = image.transpose(turn) if turn is not None else image.copy()
         except Exception as error:  # truncated or corrupt pixel data
             raise ImageReadError(path, f"not a readable image ({error})") from error
     return upright
+
+
+# EXIF orientation -> the transpose that shows the picture upright (as in ImageOps.exif_transpose).
+TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+         5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+         8: Image.Transpose.ROTATE_90}
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """The orientation tag of the file's EXIF block, as Chromium reads it (measured): not for WebP,
+    whose orientation Chromium ignores, and never from XMP, which Pillow's getexif() falls back to."""
+    if image.format == "TIFF":
+        return image.getexif().get(EXIF_ORIENTATION, 1)  # a TIFF tag proper; no browser reads TIFF
+    raw = image.info.get("exif")
+    if image.format == "WEBP" or not raw:
+        return 1
+    exif = Image.Exif()
+    try:
+        exif.load(raw)
+    except Exception:  # a damaged EXIF block: the browser shows such a photo as stored
+        return 1
+    return exif.get(EXIF_ORIENTATION, 1)
 
 
 def flatten_alpha(rgba: np.ndarray, transparency: str = DEFAULT_TRANSPARENCY) -> np.ndarray:
