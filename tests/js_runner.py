@@ -11,11 +11,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 def run_js(workdir: Path, rgb: np.ndarray, spec: dict, expression: str) -> bytes:
     """Evaluate `expression` (with `image` and `spec` in scope) on rgb; return what it writes."""
-    for module in ("preprocess.js", "locate.js"):
+    for module in ("preprocess.js", "locate.js", "image-file.js"):
         shutil.copy(REPO / "web" / "js" / module, workdir / module)
     (workdir / "package.json").write_text('{"type": "module"}\n')  # the copies are ES modules
     height, width = rgb.shape[:2]
-    rgba = np.concatenate([rgb, np.full((height, width, 1), 255, np.uint8)], axis=2)
+    rgba = rgb if rgb.shape[2] == 4 else np.concatenate([rgb, np.full((height, width, 1), 255, np.uint8)], axis=2)
     (workdir / "pixels.rgba").write_bytes(rgba.tobytes())
     (workdir / "run.js").write_text(
         "import { readFileSync, writeFileSync } from 'node:fs';\n"

@@ -1,11 +1,16 @@
 """The one preprocessing definition, and proof that the browser's copy computes the same thing."""
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.js_runner import js_model_input
-from train.preprocess import (ImageReadError, area_resize, area_weights, check_spec, load_rgb,
-                              preprocess_file, preprocessing_spec, to_model_input)
+import tests.image_samples as samples
+from tests.conftest import REPO
+from tests.e2e.conftest import read_metadata
+from tests.js_runner import js_model_input, run_js
+from train.preprocess import (MAX_PIXELS, ImageReadError, area_resize, area_weights, check_spec, flatten_alpha,
+                              load_rgb, preprocess_file, preprocessing_spec, to_model_input)
 
 
 def test_area_weights_rows_sum_to_one_and_cover_every_pixel():
@@ -44,11 +49,15 @@ def test_exif_orientation_is_applied(tmp_path):
     assert upright[:10].mean() > 200 and upright[10:].mean() < 50
 
 
-@pytest.mark.parametrize("content", [b"", b"hello, not an image", b"\xff\xd8\xff\xe0" + b"\x00" * 40])
-def test_unreadable_files_raise_a_clear_error(tmp_path, content):
+@pytest.mark.parametrize("content, reason", [
+    (b"", r"an empty file \(0 bytes\)"),
+    (b"hello, not an image", "not a readable image"),
+    (b"\xff\xd8\xff\xe0" + b"\x00" * 40, "not a readable image"),
+])
+def test_unreadable_files_raise_a_clear_error(tmp_path, content, reason):
     path = tmp_path / "bad.jpg"
     path.write_bytes(content)
-    with pytest.raises(ImageReadError, match="bad.jpg: not a readable image"):
+    with pytest.raises(ImageReadError, match=f"bad.jpg: {reason}"):
         preprocess_file(path, preprocessing_spec())
 
 
@@ -71,3 +80,107 @@ def test_javascript_preprocessing_equals_python_on_real_smears(real_data, tmp_pa
     for path in sorted(real_data.glob("TEST_SIMPLE/*/*.jpeg"))[::12]:
         rgb = load_rgb(path)
         assert np.abs(js_model_input(rgb, spec, tmp_path) - to_model_input(rgb, spec)).max() < 1e-3, path
+
+
+# Awkward files: every mode reads as the browser reads it, and what the browser refuses is refused here.
+
+def test_sixteen_bit_samples_keep_their_high_byte(tmp_path):
+    grey = np.asarray(Image.open(samples.grey16_png(tmp_path)))
+    assert np.array_equal(load_rgb(tmp_path / "grey16.png"), np.repeat((grey >> 8)[..., None], 3, axis=2))
+    colour = load_rgb(samples.rgb16_png(tmp_path))
+    assert np.abs(colour.astype(int) - np.asarray(samples.smear(5), int)).max() <= 1
+
+
+def test_transparent_pixels_are_laid_on_white(tmp_path):
+    rgba = np.asarray(Image.open(samples.rgba_png(tmp_path)))
+    rgb = load_rgb(tmp_path / "rgba.png")
+    assert (rgb[:8] == 255).all()  # fully transparent rows, whatever colour lies underneath
+    assert np.array_equal(rgb[8:16], rgba[8:16, :, :3])  # opaque rows untouched
+    alpha = rgba[..., 3:].astype(float) / 255
+    assert np.abs(rgb - (alpha * rgba[..., :3] + (1 - alpha) * 255)).max() <= 0.5 + 1e-9
+
+
+def test_palette_transparency_is_laid_on_white(tmp_path):
+    rgb = load_rgb(samples.palette_transparent_png(tmp_path))
+    assert rgb[0, 0].tolist() == [255, 255, 255]
+
+
+@pytest.mark.parametrize("write", [samples.greyscale_jpeg, samples.greyscale_png, samples.cmyk_jpeg,
+                                   samples.palette_png, samples.still_gif])
+def test_other_modes_become_rgb_of_the_same_picture(tmp_path, write):
+    rgb = load_rgb(write(tmp_path))
+    assert rgb.shape == (48, 64, 3) and rgb.dtype == np.uint8
+    seed = {"greyscale_jpeg": 1, "greyscale_png": 2, "cmyk_jpeg": 3, "palette_png": 4, "still_gif": 9}[write.__name__]
+    original = np.asarray(samples.smear(seed), float)
+    if "greyscale" in write.__name__:
+        original = np.repeat(np.asarray(samples.smear(seed).convert("L"), float)[..., None], 3, axis=2)
+    assert np.abs(rgb - original).mean() < 8
+
+
+def test_javascript_lays_transparency_on_white_as_python_does(tmp_path):
+    rgba = np.random.default_rng(3).integers(0, 256, (17, 23, 4), dtype=np.uint8)
+    raw = run_js(tmp_path, rgba, {}, "Buffer.from((await import('./preprocess.js')).flattenAlpha(image.data))")
+    assert np.array_equal(np.frombuffer(raw, np.uint8).reshape(17, 23, 4)[..., :3], flatten_alpha(rgba))
+
+
+@pytest.mark.parametrize("side, reason", [(8000, "8000 x 8000 pixels, more than 50 megapixels"),
+                                          (20000, "more than 50 megapixels")])
+def test_huge_images_are_refused_before_decoding(tmp_path, side, reason):
+    with pytest.raises(ImageReadError, match=reason):
+        load_rgb(samples.huge_png(tmp_path, side))
+
+
+def test_animations_are_refused(tmp_path):
+    with pytest.raises(ImageReadError, match=r"an animation \(3 frames\)"):
+        load_rgb(samples.animated_gif(tmp_path))
+
+
+def test_truncated_jpeg_is_unreadable(tmp_path):
+    with pytest.raises(ImageReadError, match="truncated.jpg: not a readable image"):
+        load_rgb(samples.truncated_jpeg(tmp_path))
+
+
+def inspect_in_node(tmp_path, path) -> dict:
+    """web/js/image-file.js inspectImage() on the file's bytes, under Node."""
+    call = f"(await import('./image-file.js')).inspectImage(new Uint8Array(readFileSync({json.dumps(str(path))})))"
+    return json.loads(run_js(tmp_path, np.zeros((1, 1, 3), np.uint8), {}, f"JSON.stringify({call})"))
+
+
+def with_alpha(image):
+    image = image.copy()
+    image.putalpha(128)
+    return image
+
+
+@pytest.mark.parametrize("save", [
+    lambda image, path: image.save(path.with_suffix(".jpg"), quality=90),
+    lambda image, path: image.save(path.with_suffix(".png")),
+    lambda image, path: image.convert("P").save(path.with_suffix(".gif")),
+    lambda image, path: image.save(path.with_suffix(".webp"), quality=80),
+    lambda image, path: image.save(path.with_suffix(".webp"), lossless=True),
+    lambda image, path: with_alpha(image).save(path.with_suffix(".webp"), quality=80),  # VP8X container
+    lambda image, path: image.save(path.with_suffix(".bmp")),
+], ids=["jpeg", "png", "gif", "webp-lossy", "webp-lossless", "webp-extended", "bmp"])
+def test_javascript_reads_the_size_from_the_header_as_pillow_does(tmp_path, save):
+    save(Image.new("RGB", (321, 123), (200, 100, 50)), tmp_path / "photo")
+    path = next(tmp_path.glob("photo.*"))
+    found = inspect_in_node(tmp_path, path)
+    assert (found["width"], found["height"]) == Image.open(path).size, found
+
+
+def test_javascript_and_python_refuse_above_the_same_pixel_count(tmp_path):
+    raw = run_js(tmp_path, np.zeros((1, 1, 3), np.uint8), {},
+                 "String((await import('./image-file.js')).MAX_PIXELS)")
+    assert int(raw) == MAX_PIXELS
+
+
+def test_metadata_without_the_transparency_key_still_works(tmp_path):
+    """The shipped model's metadata predates the key: same meaning, same model input."""
+    metadata, _ = read_metadata(REPO / "web")
+    old = metadata["preprocessing"]
+    assert "transparency" not in old
+    check_spec(old)
+    path = samples.rgb_jpeg(tmp_path)
+    assert np.array_equal(preprocess_file(path, old), preprocess_file(path, {**old, "transparency": "white_background"}))
+    run_js(tmp_path, np.zeros((1, 1, 3), np.uint8), old,
+           "String((await import('./preprocess.js')).checkSpec(spec))")

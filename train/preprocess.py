@@ -5,30 +5,47 @@ convert copies into metadata.json, so the browser reads the same facts instead o
 The resize is written out here (an exact-coverage box filter) rather than borrowed from Pillow or
 TensorFlow, because their bilinear filters disagree on shrinking (antialiasing, pixel centres).
 """
+import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from train.locate import crop_box, default_locate_spec
 
+# Larger images are refused, here and in the browser (web/js/image-file.js MAX_PIXELS), whose
+# decoding would otherwise exhaust a clinic laptop's memory. Keep the two in step: a test compares them.
+MAX_PIXELS = 50_000_000
+EXIF_ORIENTATION = 0x0112
+
+# How a transparent pixel becomes RGB. Metadata written before this key existed lacks it; it means
+# the same thing, and nothing changes for opaque photos, which is all those models ever saw.
+DEFAULT_TRANSPARENCY = "white_background"
+
 SUPPORTED = {
     "color_mode": {"RGB"},
+    "transparency": {"white_background"},
     "exif_orientation": {"apply"},
     "crop": {"full_frame", "cell_centred"},
     "resize": {"area"},
     "scaling": {"inside_model"},
 }
+DEFAULTS = {"transparency": DEFAULT_TRANSPARENCY}
 
 
 class ImageReadError(ValueError):
     """An image file that cannot be decoded; the message says which file and why."""
+
+    def __init__(self, path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.reason = reason
 
 
 def preprocessing_spec(input_size: int = 80, crop: str = "cell_centred") -> dict:
     spec = {
         "input_size": [input_size, input_size],
         "color_mode": "RGB",
+        "transparency": DEFAULT_TRANSPARENCY,
         "exif_orientation": "apply",
         "crop": crop,
         "resize": "area",
@@ -43,19 +60,88 @@ def preprocessing_spec(input_size: int = 80, crop: str = "cell_centred") -> dict
 
 def check_spec(spec: dict) -> None:
     for key, allowed in SUPPORTED.items():
-        if spec.get(key) not in allowed:
+        if spec.get(key, DEFAULTS.get(key)) not in allowed:
             raise ValueError(f"unsupported preprocessing {key}={spec.get(key)!r}; supported: {sorted(allowed)}")
 
 
-def load_rgb(path: Path) -> np.ndarray:
-    """Decode to HxWx3 uint8 RGB, upright as the camera's EXIF orientation says."""
+def load_rgb(path: Path, transparency: str = DEFAULT_TRANSPARENCY) -> np.ndarray:
+    """Decode to HxWx3 uint8 RGB, upright as the camera's EXIF orientation says.
+
+    Every mode comes out as the browser's decoder (web/js/preprocess.js) gives it: 16-bit samples
+    keep their high byte, transparent pixels are laid on white, CMYK and palettes become RGB.
+    """
+    with open_image(path) as image:
+        if image.mode.startswith("I;16"):
+            # Pillow's own conversion clips 16-bit grey to 0..255 (nearly all white); browsers keep the high byte.
+            grey = (np.asarray(image) >> 8).astype(np.uint8)
+            return np.repeat(grey[:, :, None], 3, axis=2)
+        if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+            return flatten_alpha(np.asarray(image.convert("RGBA")), transparency)
+        return np.asarray(image.convert("RGB"))
+
+
+def open_image(path: Path) -> Image.Image:
+    """The decoded, upright first frame; refuses what the browser refuses (huge, animated)."""
+    if Path(path).is_file() and Path(path).stat().st_size == 0:
+        raise ImageReadError(path, "an empty file (0 bytes)")
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():
+            # Pillow warns from 89 megapixels and raises from 179; the limit here is lower and says so itself.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+    except Image.DecompressionBombError as error:
+        raise ImageReadError(path, f"too large to read safely: more than {MAX_PIXELS // 10**6} "
+                                   f"megapixels ({error})") from error
+    except Exception as error:  # Pillow raises many kinds for damaged files; all mean "unreadable"
+        raise ImageReadError(path, f"not a readable image ({error})") from error
+    with image:
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise ImageReadError(path, f"too large to read safely: {width} x {height} pixels, "
+                                       f"more than {MAX_PIXELS // 10**6} megapixels")
+        frames = getattr(image, "n_frames", 1)
+        if frames > 1:
+            raise ImageReadError(path, f"an animation ({frames} frames), not a single photo")
+        try:
             image.load()
-            upright = ImageOps.exif_transpose(image)
-            return np.asarray(upright.convert("RGB"))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ImageReadError(f"{path}: not a readable image ({error})") from error
+            turn = TURNS.get(exif_orientation(image))
+            upright = image.transpose(turn) if turn is not None else image.copy()
+        except Exception as error:  # truncated or corrupt pixel data
+            raise ImageReadError(path, f"not a readable image ({error})") from error
+    return upright
+
+
+# EXIF orientation -> the transpose that shows the picture upright (as in ImageOps.exif_transpose).
+TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+         5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+         8: Image.Transpose.ROTATE_90}
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """The orientation tag of the file's EXIF block, as Chromium reads it (measured): not for WebP,
+    whose orientation Chromium ignores, and never from XMP, which Pillow's getexif() falls back to."""
+    if image.format == "TIFF":
+        return image.getexif().get(EXIF_ORIENTATION, 1)  # a TIFF tag proper; no browser reads TIFF
+    raw = image.info.get("exif")
+    if image.format == "WEBP" or not raw:
+        return 1
+    exif = Image.Exif()
+    try:
+        exif.load(raw)
+    except Exception:  # a damaged EXIF block: the browser shows such a photo as stored
+        return 1
+    return exif.get(EXIF_ORIENTATION, 1)
+
+
+def flatten_alpha(rgba: np.ndarray, transparency: str = DEFAULT_TRANSPARENCY) -> np.ndarray:
+    """Lay RGBA on a white background, exactly as the browser can: it stores colour premultiplied
+    by alpha, rounded to 8 bits, so the rounded premultiplied value is what both sides keep."""
+    if transparency != "white_background":
+        raise ValueError(f"unsupported preprocessing transparency={transparency!r}")
+    colour = rgba[:, :, :3].astype(np.int32)
+    alpha = rgba[:, :, 3:].astype(np.int32)
+    premultiplied = (colour * alpha + 127) // 255  # round(colour * alpha / 255); never a tie, 255 is odd
+    return (premultiplied + 255 - alpha).astype(np.uint8)
 
 
 def area_weights(in_size: int, out_size: int) -> np.ndarray:
@@ -84,4 +170,4 @@ def to_model_input(rgb: np.ndarray, spec: dict) -> np.ndarray:
 
 
 def preprocess_file(path: Path, spec: dict) -> np.ndarray:
-    return to_model_input(load_rgb(path), spec)
+    return to_model_input(load_rgb(path, spec.get("transparency", DEFAULT_TRANSPARENCY)), spec)

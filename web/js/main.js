@@ -6,7 +6,7 @@ import * as ui from './ui.js';
 async function classifyFile(file, { model, metadata }) {
   try {
     const started = performance.now();
-    const image = await decodeImageFile(file);
+    const image = await decodeImageFile(file, metadata.preprocessing);
     const input = toModelInput(image, metadata.preprocessing);
     const probabilities = classify(model, input, metadata.preprocessing);
     ui.addResult(file, { classes: metadata.classes, probabilities, milliseconds: performance.now() - started });

@@ -3,45 +3,69 @@
 // "preprocessing" object; nothing is repeated here. Keep both files in step: a test compares them.
 
 import { cropBox, cropImage } from './locate.js';
+import { ImageReadError, formatName, inspectImage } from './image-file.js';
+
+export { ImageReadError };
 
 const SUPPORTED = {
   color_mode: ['RGB'],
+  transparency: ['white_background'],
   exif_orientation: ['apply'],
   crop: ['full_frame', 'cell_centred'],
   resize: ['area'],
   scaling: ['inside_model'],
 };
+// Metadata written before a key existed lacks it; the default is what those models were given.
+const DEFAULTS = { transparency: 'white_background' };
 
-export class ImageReadError extends Error {}
+const setting = (spec, key) => (spec[key] === undefined ? DEFAULTS[key] : spec[key]);
 
 export function checkSpec(spec) {
   for (const [key, allowed] of Object.entries(SUPPORTED)) {
-    if (!allowed.includes(spec[key])) {
+    if (!allowed.includes(setting(spec, key))) {
       throw new Error(`Unsupported preprocessing ${key}=${JSON.stringify(spec[key])}; this page supports ${allowed.join(', ')}`);
     }
   }
 }
 
-// Decode with the camera's EXIF orientation applied and no colour-profile conversion,
-// which is what Pillow does on the Python side.
-export async function decodeImageFile(file) {
-  if (file.size === 0) throw new ImageReadError('This file is empty (0 bytes), so there is no image to read.');
-  let bitmap;
+// Lays transparent pixels on white, in place. The canvas stored each colour premultiplied by alpha
+// and rounded to 8 bits; round(colour * alpha / 255) recovers that stored value exactly, so the
+// result equals flatten_alpha() in train/preprocess.py, which starts from the file's own colours.
+export function flattenAlpha(rgba, transparency = DEFAULTS.transparency) {
+  if (transparency !== 'white_background') throw new Error(`Unsupported preprocessing transparency=${transparency}`);
+  for (let at = 0; at < rgba.length; at += 4) {
+    const alpha = rgba[at + 3];
+    if (alpha === 255) continue;
+    for (let c = at; c < at + 3; c += 1) rgba[c] = Math.round((rgba[c] * alpha) / 255) + 255 - alpha;
+    rgba[at + 3] = 255;
+  }
+  return rgba;
+}
+
+async function decodeBitmap(file, format) {
   try {
-    bitmap = await createImageBitmap(file, {
+    // EXIF orientation applied and no colour-profile conversion, which is what Pillow does.
+    return await createImageBitmap(file, {
       imageOrientation: 'from-image',
       colorSpaceConversion: 'none',
       premultiplyAlpha: 'none',
     });
   } catch (error) {
-    throw new ImageReadError('This file is not an image the browser can read (it may be damaged or in an unsupported format).');
+    throw new ImageReadError(`This ${formatName(format)} file is damaged or incomplete (perhaps it was not copied `
+      + 'completely), so the photo cannot be read.');
   }
+}
+
+// The file's bytes are inspected first: only a photo of a readable kind and a safe size is decoded.
+export async function decodeImageFile(file, spec = {}) {
+  const { format } = inspectImage(new Uint8Array(await file.arrayBuffer()));
+  const bitmap = await decodeBitmap(file, format);
   try {
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     const context = canvas.getContext('2d', { willReadFrequently: true });
     context.drawImage(bitmap, 0, 0);
     const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
-    return { data, width: bitmap.width, height: bitmap.height };
+    return { data: flattenAlpha(data, setting(spec, 'transparency')), width: bitmap.width, height: bitmap.height };
   } finally {
     bitmap.close();
   }
