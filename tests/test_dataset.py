@@ -7,7 +7,7 @@ import pytest
 
 import tests.image_samples as samples
 from tests.conftest import REPO, write_split
-from train.dataset import DatasetError, group_split, load_dataset, source_smear
+from train.dataset import DatasetError, load_dataset
 from train.preprocess import preprocessing_spec
 
 SPEC = preprocessing_spec(16)
@@ -160,20 +160,3 @@ def test_a_folder_of_only_broken_files_is_an_error(tmp_path):
         (tmp_path / name / "x.jpeg").write_text("nope")
     with pytest.raises(DatasetError, match="none of the 2 image files could be read"):
         load_dataset(tmp_path, SPEC, progress=False)
-
-
-def test_source_smear_comes_from_the_file_name(tmp_path):
-    assert source_smear(tmp_path / "_12_4753.jpeg", "MONOCYTE") == "MONOCYTE/12"
-    assert source_smear(tmp_path / "photo.jpeg", "MONOCYTE") == "MONOCYTE/photo"
-
-
-def test_group_split_never_puts_one_smear_on_both_sides(tmp_path):
-    write_split(tmp_path / "TRAIN", 30, np.random.default_rng(0), smears=10)
-    dataset = load_dataset(tmp_path / "TRAIN", SPEC, progress=False)
-    train, validation = group_split(dataset, 0.2, seed=1)
-    groups = np.array(dataset.groups)
-    assert not set(groups[train]) & set(groups[validation])
-    assert len(set(groups[validation])) == 6  # 2 of 10 smears in each of 3 classes
-    assert set(dataset.labels[validation]) == {0, 1, 2}
-    again = group_split(dataset, 0.2, seed=1)[1]
-    assert np.array_equal(validation, again)

@@ -1,5 +1,4 @@
 """Folder-per-class image datasets: DATA/<SPLIT>/<CLASS>/*.jpeg, class names from the folders."""
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,8 +8,6 @@ import numpy as np
 from train.preprocess import ImageReadError, preprocess_file
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
-# Kaggle's blood-cells files are named _<source smear>_<augmented copy>.jpeg.
-SOURCE_SMEAR = re.compile(r"^_(\d+)_\d+$")
 
 
 class DatasetError(ValueError):
@@ -21,7 +18,6 @@ class DatasetError(ValueError):
 class Dataset:
     images: np.ndarray            # N x H x W x 3 float32, values 0..255
     labels: np.ndarray            # N int class indices
-    groups: list                  # N source-smear keys; copies of one smear share a key
     classes: list
     files: list
     skipped: list = field(default_factory=list)  # (path, reason)
@@ -80,11 +76,6 @@ def list_images(class_dir: Path) -> tuple:
     return images, others
 
 
-def source_smear(path: Path, class_name: str) -> str:
-    match = SOURCE_SMEAR.match(path.stem)
-    return f"{class_name}/{match.group(1) if match else path.stem}"
-
-
 def load_dataset(split_dir: Path, spec: dict, classes: list = None, progress=True) -> Dataset:
     """Read and preprocess every image; unreadable files are skipped and listed, not fatal."""
     split_dir = Path(split_dir)
@@ -99,22 +90,21 @@ def load_dataset(split_dir: Path, spec: dict, classes: list = None, progress=Tru
     if empty:
         raise DatasetError(f"{split_dir}: class folder(s) with no images: {', '.join(empty)}; "
                            "put images in them or remove them")
-    jobs = [(path, index, name) for index, name in enumerate(classes) for path in listed[name][0]]
-    images, labels, groups, files = [], [], [], []
-    for done, (path, index, name) in enumerate(jobs, 1):
+    jobs = [(path, index) for index, name in enumerate(classes) for path in listed[name][0]]
+    images, labels, files = [], [], []
+    for done, (path, index) in enumerate(jobs, 1):
         try:
             images.append(preprocess_file(path, spec))
         except ImageReadError as error:
             skipped.append((str(path), error.reason))
             continue
         labels.append(index)
-        groups.append(source_smear(path, name))
         files.append(str(path))
         if progress and (done % 500 == 0 or done == len(jobs)):
             print(f"  read {done}/{len(jobs)} images from {split_dir}", file=sys.stderr, flush=True)
     report_skipped(skipped)
     check_every_class_read(split_dir, classes, found, labels, len(jobs))
-    return Dataset(np.stack(images), np.array(labels), groups, classes, files, skipped)
+    return Dataset(np.stack(images), np.array(labels), classes, files, skipped)
 
 
 def check_every_class_read(split_dir: Path, classes: list, found: list, labels: list, tried: int) -> None:
@@ -132,18 +122,3 @@ def report_skipped(skipped: list) -> None:
         print(f"skipped {len(skipped)} file(s):", file=sys.stderr)
         for path, reason in skipped:
             print(f"  {path}: {reason}", file=sys.stderr)
-
-
-def group_split(dataset: Dataset, fraction: float, seed: int) -> tuple:
-    """Hold out whole source smears per class, so augmented copies of one smear never straddle the split."""
-    rng = np.random.default_rng(seed)
-    groups = np.array(dataset.groups)
-    held_out = np.zeros(len(groups), dtype=bool)
-    for index in range(len(dataset.classes)):
-        names = np.unique(groups[dataset.labels == index])
-        rng.shuffle(names)
-        count = min(max(1, round(fraction * len(names))), len(names) - 1)
-        held_out |= np.isin(groups, names[:count]) & (dataset.labels == index)
-    if not held_out.any() or held_out.all():
-        raise DatasetError("every class needs at least two source images to hold some out for validation")
-    return np.flatnonzero(~held_out), np.flatnonzero(held_out)
