@@ -12,6 +12,8 @@ DEFAULT_WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 
 # Same-origin everything, plus what TensorFlow.js needs: compiling its WASM backend
 # ('wasm-unsafe-eval'), blob: workers for the threaded backend, and blob:/data: images.
+# Offline use needs nothing more: worker-src 'self' admits the service worker (web/sw.js), whose
+# fetches are same-origin (connect-src 'self'), and default-src 'self' admits the manifest.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
     "connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; object-src 'none'; "

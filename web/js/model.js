@@ -1,6 +1,10 @@
 // Loading the published model: index.json -> metadata.json -> checked model files, on the fastest backend.
+// The server's default model is used whenever it loads; when it cannot (no network, or a new version
+// whose files fail to download or fail their checks), the last complete version saved in this
+// browser is used instead and the page says why. A version is used whole or not at all.
 import { checkSpec } from './preprocess.js';
 import { ModelLoadError, VersionReader, parseJson, readModelArtifacts, versionProblem } from './model-files.js';
+import * as store from './model-store.js';
 
 export { ModelLoadError };
 
@@ -86,9 +90,10 @@ const backend = () => {
   return backendStarting;
 };
 
+// One version, read from its saved copy or the server, checked, loaded; saved when it came from the server.
 async function loadVersion(entry) {
   const base = `models/${entry.path}`;
-  const reader = new VersionReader(base, null);
+  const reader = new VersionReader(base, await store.open(entry));
   const metadata = parseJson(await reader.read('metadata.json', (bytes) => metadataFileProblem(bytes, entry)));
   try {
     checkSpec(metadata.preprocessing);
@@ -110,11 +115,29 @@ async function loadVersion(entry) {
     throw error;
   }
   warmUp(model, metadata.preprocessing);
-  return { model, metadata, backend: backendName };
+  // Saved only now that every file passed its check and the model loaded: a saved copy is always whole and good.
+  const saved = reader.fromServer ? store.save(entry, base, reader.files) : Promise.resolve(true);
+  return { model, metadata, backend: backendName, saved };
 }
 
+// Resolves to { model, metadata, backend, saved (a promise: saved for offline use?), notice (or null) }.
 export async function loadDefaultModel() {
-  return loadVersion(defaultEntry(await fetchIndex()));
+  let entry = null;
+  try {
+    entry = defaultEntry(await fetchIndex());
+    return { ...(await loadVersion(entry)), notice: null };
+  } catch (problem) {
+    if (!(problem instanceof ModelLoadError)) throw problem;
+    const fallback = await store.latest(entry);
+    if (!fallback) throw problem;
+    try {
+      const loaded = await loadVersion(fallback);
+      return { ...loaded, notice: `${problem.message} Classifying with the model saved in this browser instead: `
+        + `${fallback.name} (version ${fallback.version}).` };
+    } catch (error) {
+      throw problem;  // the saved copy is no better; the first reason is the one to fix
+    }
+  }
 }
 
 // A model.json and metadata.json from different conversions would pair probabilities with the wrong names.
