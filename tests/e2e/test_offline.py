@@ -245,6 +245,21 @@ def test_a_broken_update_is_refused_and_the_saved_model_keeps_working(browser, s
     assert saved_models(browser) == saved_old
 
 
+def test_a_damaged_server_copy_of_the_saved_version_is_never_used(browser, site, photos):
+    """Files of a saved version are read from the saved copy: the server's copy cannot replace them."""
+    server, web = site
+    metadata, folder = read_metadata(web)
+    saved = saved_copy_of(server, folder, metadata)
+    open_page(browser, server.url)
+    wait_until_offline_ready(browser)
+    before = classify(browser, photos, metadata)
+    flip_a_byte(folder / first_shard(metadata))
+    open_page(browser, server.url)
+    assert notice(browser) is None
+    assert np.abs(classify(browser, photos, metadata) - before).max() <= SAME
+    assert saved_models(browser) == saved
+
+
 def test_over_plain_http_from_another_host_the_page_works_online_only(browser, site, photos):
     server, web = site
     metadata, folder = read_metadata(web)
