@@ -3,8 +3,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from werkzeug.serving import WSGIRequestHandler
+
 from server.app import create_app
 from server.model_status import read_model_status
+
+
+class RequestHandler(WSGIRequestHandler):
+    """Werkzeug's, minus the software versions it would announce in every Server header."""
+
+    def version_string(self) -> str:
+        return "Leukolens"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -35,7 +44,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"--web-root {web_root} is not a folder")
     print(f"Leukolens: open http://{args.host}:{args.port}/ (serving {web_root})", flush=True)
     print(describe_model(web_root), flush=True)
-    app.run(host=args.host, port=args.port, debug=False)
+    # One thread per connection (Flask's default, spelled out): many browsers may fetch the model at
+    # once, and server/loadtest.py checks that every one of them gets every byte right.
+    app.run(host=args.host, port=args.port, debug=False, threaded=True, request_handler=RequestHandler)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
@@ -12,6 +12,8 @@ DEFAULT_WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 
 # Same-origin everything, plus what TensorFlow.js needs: compiling its WASM backend
 # ('wasm-unsafe-eval'), blob: workers for the threaded backend, and blob:/data: images.
+# Offline use needs nothing more: worker-src 'self' admits the service worker (web/sw.js), whose
+# fetches are same-origin (connect-src 'self'), and default-src 'self' admits the manifest.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
     "connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; object-src 'none'; "
@@ -29,6 +31,11 @@ SECURITY_HEADERS = {
 }
 
 
+# The server refuses a single header line over 64 KB and more than 100 headers itself (Python's
+# http.server); this bounds their total. A browser asking for this site sends well under 2 KB.
+MAX_HEADER_BYTES = 32 * 1024
+
+
 def create_app(config: Mapping | None = None) -> Flask:
     """Build the server; config may set WEB_ROOT (folder to serve) and CORS_ORIGINS (list)."""
     app = Flask(__name__, static_folder=None)
@@ -37,6 +44,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         app.config.from_mapping(config)
     app.config["WEB_ROOT"] = Path(app.config["WEB_ROOT"]).resolve()
     app.register_blueprint(site)
+    app.before_request(refuse_oversized_headers)
     app.register_error_handler(HTTPException, plain_text_error)
     app.after_request(add_security_headers)
     if app.config["CORS_ORIGINS"]:
@@ -44,10 +52,17 @@ def create_app(config: Mapping | None = None) -> Flask:
     return app
 
 
+def refuse_oversized_headers() -> None:
+    if sum(len(name) + len(value) + 4 for name, value in request.headers.items()) > MAX_HEADER_BYTES:
+        abort(431)
+
+
 def add_security_headers(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
-    # Model shard names are not content-hashed, so the browser must revalidate every time.
-    response.cache_control.no_cache = True
+    # Revalidate everything (ETags make that cheap) unless a route knows better: only content-hashed
+    # model files (see routes.CONTENT_HASHED) may be kept without asking.
+    if "Cache-Control" not in response.headers:
+        response.cache_control.no_cache = True
     return response
 
 

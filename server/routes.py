@@ -1,5 +1,6 @@
 """The URLs: files under WEB_ROOT (GET and HEAD only) and /healthz."""
 import os
+import re
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, send_file
@@ -26,6 +27,11 @@ CONTENT_TYPES = {
 FALLBACK_CONTENT_TYPE = "application/octet-stream"
 READ_ONLY = {"methods": ["GET"], "provide_automatic_options": False}  # Flask adds HEAD itself
 
+# models/<name>/<version>/<file>, where <version> is the hex content hash convert/publish.py names the
+# folder by: such a URL always holds the same bytes, so browsers may keep it without asking again.
+CONTENT_HASHED = re.compile(r"models/[^/]+/[0-9a-f]{12,64}/[^/]+")
+ONE_YEAR = 365 * 24 * 3600
+
 site = Blueprint("site", __name__)
 
 
@@ -42,6 +48,11 @@ def static_file(url_path: str = "index.html") -> Response:
     if file_path is None:
         abort(404)
     response = send_file(file_path, conditional=True, etag=True)
+    if CONTENT_HASHED.fullmatch(url_path):
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = ONE_YEAR
+        response.cache_control.immutable = True
     # Set after send_file, which would append a second charset to a type that has one.
     response.headers["Content-Type"] = CONTENT_TYPES.get(file_path.suffix.lower(), FALLBACK_CONTENT_TYPE)
     return response

@@ -19,6 +19,8 @@ CSP = (
     "connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+HASHED_VERSION = "0123456789ab"
+IMMUTABLE = "public, max-age=31536000, immutable"
 TRAVERSALS = [
     "/../secret.txt",
     "/js/../../secret.txt",
@@ -76,6 +78,12 @@ def make_site(base: Path) -> Path:
     write_json(web / "models" / "index.json", {"default": "m", "models": [{"name": "m", "version": "v1", "path": "m/"}]})
     write_json(web / "models" / "m" / "metadata.json", {"name": "m", "version": "v1", "classes": ["NEUTROPHIL"]})
     (web / "models" / "m" / "group1-shard1of1.bin").write_bytes(bytes(range(256)))
+    # Published models live in folders named by their content hash (convert/publish.py).
+    (web / "models" / "m" / HASHED_VERSION).mkdir()
+    (web / "models" / "m" / HASHED_VERSION / "group1-shard1of1.bin").write_bytes(bytes(range(256)))
+    (web / "models" / "m" / "latest").mkdir()
+    (web / "models" / "m" / "latest" / "group1-shard1of1.bin").write_bytes(bytes(range(256)))
+    (web / "sw.js").write_text("self.addEventListener('fetch', () => {});")
     return web
 
 
@@ -204,6 +212,33 @@ def test_security_headers_on_every_response(client, method, path):
     assert headers["Cache-Control"] == "no-cache"
 
 
+def test_content_hashed_model_files_may_be_kept_for_a_year(client):
+    path = f"/models/m/{HASHED_VERSION}/group1-shard1of1.bin"
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == IMMUTABLE
+    again = client.get(path, headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.headers["Cache-Control"] == IMMUTABLE
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/index.html", "/sw.js", "/js/app.js", "/models/index.json", "/models/m/metadata.json",
+    "/models/m/group1-shard1of1.bin",  # not in a content-hashed folder
+    "/models/m/latest/group1-shard1of1.bin",  # a folder name that is not a content hash
+    f"/models/m/{HASHED_VERSION}/missing.bin",  # a 404 may turn into a file once published
+])
+def test_everything_else_is_revalidated(client, path):
+    assert client.get(path).headers["Cache-Control"] == "no-cache"
+
+
+def test_service_worker_is_served_as_javascript_and_revalidated(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert response.headers["Cache-Control"] == "no-cache"
+
+
 def test_etag_revalidation_returns_304(client):
     first = client.get("/models/m/group1-shard1of1.bin")
     assert first.headers["ETag"]
@@ -259,6 +294,101 @@ def test_traversal_is_404_over_raw_http(live_server, web_root, path):
     assert SECRET.encode() not in body
     assert b"root:" not in body
     assert SECRET not in json.dumps(headers)
+
+
+# The repository's own files next to web/ are never served.
+
+SOURCE_FILES = [
+    "/server/app.py",
+    "/../server/app.py",
+    "/%2e%2e/server/app.py",
+    "/..%2fserver%2fapp.py",
+    "/web/../server/app.py",
+    "/Makefile",
+    "/../Makefile",
+    "/requirements.txt",
+    "/../requirements.txt",
+    "/%2e%2e/requirements.txt",
+    "/../README.md",
+    "/../.gitignore",
+]
+
+
+@pytest.fixture(scope="module")
+def repo_server(tmp_path_factory):
+    """`python -m server` on the repository's own web/, with server/, Makefile and the rest beside it."""
+    process, port = start_server(REPO / "web", tmp_path_factory.mktemp("repo-server") / "server.log")
+    yield port
+    stop_server(process)
+
+
+@pytest.mark.parametrize("path", SOURCE_FILES)
+def test_server_source_is_404_through_flask(path):
+    response = create_app().test_client().get(path)
+    assert response.status_code == 404
+    assert response.data == b"404 Not Found\n"
+
+
+@pytest.mark.parametrize("path", SOURCE_FILES)
+def test_server_source_is_404_over_raw_http(repo_server, path):
+    status, _, body = raw_get(repo_server, path)
+    assert status == 404
+    assert body == b"404 Not Found\n"
+
+
+# Oversized requests are refused, tell nothing, and the server keeps serving.
+
+def raw_exchange(port: int, request: bytes) -> bytes:
+    """Sends request bytes as they are; returns whatever the server answered before closing."""
+    answer = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        try:
+            sock.sendall(request)
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass  # the server may reset once it has answered and not read the rest
+    return answer
+
+
+MARKER = b"HEADER-MARKER-5f2c"
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ([b"X-Big: " + MARKER + b"a" * 70_000], b"431"),  # one line over Python's 64 KB limit
+    ([b"X-Many-%d: %s" % (i, MARKER) for i in range(120)], b"431"),  # over Python's 100 headers
+    ([b"X-Part-%d: %s%s" % (i, MARKER, b"b" * 8000) for i in range(6)], b"431"),  # 48 KB in all: over 32 KB
+], ids=["line-over-64KB", "over-100-headers", "over-32KB-in-all"])
+def test_oversized_request_headers_are_refused(live_server, headers, status):
+    port, log_path = live_server
+    answer = raw_exchange(port, b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"\r\n".join(headers) + b"\r\n\r\n")
+    assert answer.split(b"\r\n", 1)[0].split(b" ")[1] == status, answer[:200]
+    assert MARKER not in answer
+    assert b"Traceback" not in answer and b"<title>Leukolens" not in answer
+    assert raw_get(port, "/")[0] == 200
+    assert "Traceback" not in log_path.read_text()
+
+
+def test_request_line_over_64KB_is_refused(live_server):
+    port, _ = live_server
+    answer = raw_exchange(port, b"GET /" + MARKER + b"c" * 70_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert answer.split(b"\r\n", 1)[0].split(b" ")[1] == b"414"
+    assert MARKER not in answer
+    assert raw_get(port, "/")[0] == 200
+
+
+def test_oversized_headers_refused_through_flask_keep_the_security_headers(client):
+    response = client.get("/", headers={f"X-Part-{i}": "b" * 8000 for i in range(6)})
+    assert response.status_code == 431
+    assert response.data == b"431 Request Header Fields Too Large\n"
+    assert response.headers["Content-Security-Policy"] == CSP
+
+
+def test_server_header_names_no_software_versions(live_server):
+    port, _ = live_server
+    for path in ("/", "/missing"):
+        _, headers, _ = raw_get(port, path)
+        assert headers["Server"] == "Leukolens"
 
 
 # /healthz and the published model.

@@ -28,10 +28,15 @@ def free_port() -> int:
 
 class RunningServer:
     def __init__(self, web_root: Path):
+        self.web_root = web_root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
+        self.start()
+
+    def start(self):
+        """Starts (or, after stop(), restarts) the server on the same port: the same origin for the browser."""
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "server", "--port", str(self.port), "--web-root", str(web_root)],
+            [sys.executable, "-m", "server", "--port", str(self.port), "--web-root", str(self.web_root)],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.wait_until_up()
 
@@ -48,21 +53,27 @@ class RunningServer:
         raise RuntimeError("server did not answer /healthz in time")
 
     def stop(self):
-        self.process.terminate()
+        if self.process.poll() is None:
+            self.process.terminate()
         self.process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def chromium(tmp_path_factory):
+def start_chromium(profile: Path, extra_flags=()) -> webdriver.Chrome:
+    """Headless Chromium with its own profile folder (its own caches and service workers)."""
     for tool in ("chromium", "chromedriver"):
         if not shutil.which(tool):
             pytest.fail(f"{tool} not found: browser tests need Debian's chromium and chromium-driver (make browser)")
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
-    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}", *extra_flags]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory):
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
     yield driver
     driver.quit()
 

@@ -1,6 +1,7 @@
 // Orchestration: load the model once, then classify each chosen photo in turn, in the browser.
 import { ImageReadError, decodeImageFile, toModelInput } from './preprocess.js';
 import { classify, loadDefaultModel } from './model.js';
+import { startOfflineUse } from './offline.js';
 import * as ui from './ui.js';
 
 async function classifyFile(file, { model, metadata }) {
@@ -24,10 +25,26 @@ async function classifyAll(files, loaded) {
   ui.setStatus('ready', 'Ready: choose or drop more smear photos.');
 }
 
+// Offline use needs both halves: the page shell (service worker) and the model (saved in this browser).
+async function reportOfflineUse(offline, ready) {
+  const [page, loaded] = await Promise.all([offline, ready]);
+  if (page.state !== 'ready') {
+    ui.showOfflineUse('unavailable', `Not available: ${page.why}.`);
+  } else if (!loaded) {
+    ui.showOfflineUse('unavailable', 'Not available: no model has loaded.');
+  } else if (!(await loaded.saved)) {
+    ui.showOfflineUse('unavailable', 'Not available: this browser could not save the model (storage full or blocked).');
+  } else {
+    ui.showOfflineUse('ready', 'Ready: this page and its model now work without a network.');
+  }
+}
+
 function start() {
   ui.setStatus('loading', 'Loading the model…');
+  const offline = startOfflineUse();
   const ready = loadDefaultModel().then((loaded) => {
     ui.showModel(loaded);
+    ui.showNotice(loaded.notice);
     ui.setStatus('ready', 'Ready: choose or drop smear photos.');
     return loaded;
   }, (error) => {
@@ -49,6 +66,7 @@ function start() {
     });
   });
   ui.onClear(ui.clearResults);
+  reportOfflineUse(offline, ready);
 }
 
 start();

@@ -1,26 +1,39 @@
-// Loading the published model: index.json -> metadata.json -> weights, on the fastest backend.
+// Loading the published model: index.json -> metadata.json -> checked model files, on the fastest backend.
+// The server's default model is used whenever it loads; when it cannot (no network, or a new version
+// whose files fail to download or fail their checks), the last complete version saved in this
+// browser is used instead and the page says why. A version is used whole or not at all.
 import { checkSpec } from './preprocess.js';
+import { ModelLoadError, VersionReader, parseJson, readModelArtifacts, versionProblem } from './model-files.js';
+import * as store from './model-store.js';
+
+export { ModelLoadError };
 
 const BACKENDS = ['wasm', 'webgl', 'cpu'];
 const BACKEND_START_LIMIT_MS = 15000;
 const FIX = 'Run `make train convert` on the server machine to publish one.';
 
-export class ModelLoadError extends Error {}
-
-async function fetchJson(url, what, missing) {
+async function fetchIndex() {
   let response;
   try {
-    response = await fetch(url, { cache: 'no-cache' });
+    response = await fetch('models/index.json', { cache: 'no-cache' });
   } catch (error) {
-    throw new ModelLoadError(`Could not reach the server for ${what}.`);
+    throw new ModelLoadError('Could not reach the server for the model list.');
   }
-  if (response.status === 404) throw new ModelLoadError(missing || `${what} is missing (${url}). ${FIX}`);
-  if (!response.ok) throw new ModelLoadError(`${what} could not be loaded (HTTP ${response.status}).`);
+  if (response.status === 404) throw new ModelLoadError('No model is published yet: run `make train convert` on the server machine.');
+  if (!response.ok) throw new ModelLoadError(`The model list could not be loaded (HTTP ${response.status}).`);
   try {
     return await response.json();
   } catch (error) {
-    throw new ModelLoadError(`${what} is damaged (not valid JSON). ${FIX}`);
+    throw new ModelLoadError(`The model list is damaged (not valid JSON). ${FIX}`);
   }
+}
+
+function defaultEntry(index) {
+  const entry = index && Array.isArray(index.models) ? index.models.find((m) => m && m.name === index.default) : null;
+  if (!entry || typeof entry.path !== 'string' || typeof entry.version !== 'string') {
+    throw new ModelLoadError(`The model list names no usable default model. ${FIX}`);
+  }
+  return entry;
 }
 
 // The shape guard for metadata.json: what the page relies on must be there.
@@ -33,6 +46,14 @@ export function metadataProblem(metadata) {
   if (!preprocessing || !Array.isArray(preprocessing.input_size)) return '"preprocessing.input_size" is missing';
   if (!model || typeof model.file !== 'string') return '"model.file" is missing';
   return null;
+}
+
+async function metadataFileProblem(bytes, entry) {
+  const metadata = parseJson(bytes);
+  if (metadata === undefined) return `The model's metadata.json is damaged (not valid JSON). ${FIX}`;
+  const problem = metadataProblem(metadata);
+  if (problem) return `The model's metadata is damaged: ${problem}.`;
+  return versionProblem(metadata, entry.version);
 }
 
 // A backend whose start-up hangs (a blocked worker, say) must not stall the page forever.
@@ -62,24 +83,28 @@ async function startBackend() {
   throw new ModelLoadError('No TensorFlow.js backend could start in this browser.');
 }
 
-export async function loadDefaultModel() {
-  const index = await fetchJson('models/index.json', 'The model list',
-    'No model is published yet: run `make train convert` on the server machine.');
-  const entry = (index.models || []).find((m) => m.name === index.default);
-  if (!entry) throw new ModelLoadError(`The model list names no usable default model. ${FIX}`);
+// Started once, on first need; every load attempt awaits the same start.
+let backendStarting = null;
+const backend = () => {
+  backendStarting = backendStarting || startBackend();
+  return backendStarting;
+};
+
+// One version, read from its saved copy or the server, checked, loaded; saved when it came from the server.
+async function loadVersion(entry) {
   const base = `models/${entry.path}`;
-  const metadata = await fetchJson(`${base}metadata.json`, `The metadata of model "${entry.name}"`);
-  const problem = metadataProblem(metadata);
-  if (problem) throw new ModelLoadError(`The model's metadata is damaged: ${problem}.`);
+  const reader = new VersionReader(base, await store.open(entry));
+  const metadata = parseJson(await reader.read('metadata.json', (bytes) => metadataFileProblem(bytes, entry)));
   try {
     checkSpec(metadata.preprocessing);
   } catch (error) {
     throw new ModelLoadError(`This page cannot prepare photos the way the model expects (${error.message}). Update the page or convert the model again.`);
   }
-  const backend = await startBackend();
+  const artifacts = await readModelArtifacts(reader, metadata);
+  const backendName = await backend();
   let model;
   try {
-    model = await tf.loadLayersModel(`${base}${metadata.model.file}`);
+    model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (error) {
     throw new ModelLoadError(`The model files could not be loaded: ${error.message}`);
   }
@@ -90,7 +115,29 @@ export async function loadDefaultModel() {
     throw error;
   }
   warmUp(model, metadata.preprocessing);
-  return { model, metadata, backend };
+  // Saved only now that every file passed its check and the model loaded: a saved copy is always whole and good.
+  const saved = reader.fromServer ? store.save(entry, base, reader.files) : Promise.resolve(true);
+  return { model, metadata, backend: backendName, saved };
+}
+
+// Resolves to { model, metadata, backend, saved (a promise: saved for offline use?), notice (or null) }.
+export async function loadDefaultModel() {
+  let entry = null;
+  try {
+    entry = defaultEntry(await fetchIndex());
+    return { ...(await loadVersion(entry)), notice: null };
+  } catch (problem) {
+    if (!(problem instanceof ModelLoadError)) throw problem;
+    const fallback = await store.latest(entry);
+    if (!fallback) throw problem;
+    try {
+      const loaded = await loadVersion(fallback);
+      return { ...loaded, notice: `${problem.message} Classifying with the model saved in this browser instead: `
+        + `${fallback.name} (version ${fallback.version}).` };
+    } catch (error) {
+      throw problem;  // the saved copy is no better; the first reason is the one to fix
+    }
+  }
 }
 
 // A model.json and metadata.json from different conversions would pair probabilities with the wrong names.

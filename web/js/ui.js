@@ -17,6 +17,19 @@ export function setStatus(state, message) {
   status.textContent = message;
 }
 
+// Why the page is not using the server's current model (see loadDefaultModel), or nothing.
+export function showNotice(message) {
+  const notice = element('notice');
+  notice.textContent = message || '';
+  notice.hidden = !message;
+}
+
+export function showOfflineUse(state, text) {
+  const offlineUse = element('offline-use');
+  offlineUse.dataset.state = state;
+  offlineUse.textContent = text;
+}
+
 export function showModel({ metadata, backend }) {
   element('model-name').textContent = `${metadata.name} (version ${metadata.version})`;
   element('backend').textContent = backend;

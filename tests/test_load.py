@@ -1,0 +1,53 @@
+"""Concurrent clients fetching the whole default model from the real server on loopback.
+
+Kept small here (10 clients x 3 rounds); the benchmark calls the same function with more.
+"""
+import json
+import shutil
+
+from convert.publish import sha256_file
+from server.loadtest import fetch_model_concurrently
+from tests.conftest import REPO
+from tests.test_server import start_server, stop_server
+
+
+def model_files(web_root):
+    """{URL path: file} for the default model's metadata.json, model.json and weight shards."""
+    index = json.loads((web_root / "models" / "index.json").read_text())
+    entry = next(m for m in index["models"] if m["name"] == index["default"])
+    folder = web_root / "models" / entry["path"]
+    manifest = json.loads((folder / "model.json").read_text())["weightsManifest"]
+    names = ["metadata.json", "model.json"] + [path for group in manifest for path in group["paths"]]
+    return {f"/models/{entry['path']}{name}": folder / name for name in names}
+
+
+def load(web_root, log_path, clients, rounds):
+    process, port = start_server(web_root, log_path)
+    try:
+        return fetch_model_concurrently(f"http://127.0.0.1:{port}/", clients=clients, rounds=rounds)
+    finally:
+        stop_server(process)
+
+
+def test_concurrent_clients_get_every_byte_of_the_shipped_model(tmp_path):
+    clients, rounds = 10, 3
+    files = model_files(REPO / "web")
+    result = load(REPO / "web", tmp_path / "server.log", clients, rounds)
+    assert result["errors"] == [] and result["error_count"] == 0
+    assert result["requests"] == clients * rounds * len(files)
+    assert result["bytes"] == clients * rounds * sum(path.stat().st_size for path in files.values())
+    # Every one of the 30 answers for each file hashed exactly like the file on disk.
+    assert result["sha256"] == {url: [sha256_file(path)] for url, path in files.items()}
+    assert result["seconds"] > 0 and result["megabytes_per_second"] > 0
+
+
+def test_a_body_that_differs_from_the_published_file_is_counted_as_an_error(tmp_path):
+    web_root = tmp_path / "web"
+    shutil.copytree(REPO / "web" / "models", web_root / "models")
+    shard = next(path for url, path in model_files(web_root).items() if url.endswith(".bin"))
+    damaged = bytearray(shard.read_bytes())
+    damaged[100] ^= 0xFF
+    shard.write_bytes(bytes(damaged))
+    result = load(web_root, tmp_path / "server.log", clients=3, rounds=2)
+    assert result["error_count"] == 6
+    assert all(shard.name in error and "differs from the published file" in error for error in result["errors"])
