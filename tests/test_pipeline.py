@@ -49,6 +49,7 @@ def test_convert_publishes_model_with_metadata_and_hashes(published_site):
     for name, facts in metadata["files"].items():
         assert sha256_file(folder / name) == facts["sha256"], name
     assert metadata["conversion"]["parity"]["max_abs_difference"] <= 1e-4
+    assert metadata["training"]["training_seconds"] > 0 and metadata["training"]["peak_memory_mb"] > 0
     assert not list((published_site / "models").glob(".tmp-*"))
 
 
