@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from server.model_status import NoModel
-from train.__main__ import default_data
 from train.dataset import DatasetError
 from train.files import atomic_path, write_json
 
@@ -14,16 +13,22 @@ from train.files import atomic_path, write_json
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--web-root", type=Path, default=Path("web"), help="site whose default model is measured")
-    parser.add_argument("--data", type=Path, default=Path(default_data()), help="dataset folder holding TEST/ and TEST_SIMPLE/")
+    parser.add_argument("--data", type=Path, help="dataset folder holding TEST/ and TEST_SIMPLE/ (default: the one "
+                        "python -m train uses)")
     parser.add_argument("--out", type=Path, help="where the results go (default: bench/, or bench/quick/ with --quick)")
     parser.add_argument("--models", type=Path, default=Path("models"),
-                        help="training output folder: the tutorial baseline is read from (or trained into) MODELS/tutorial-baseline/")
+                        help="training output folder: the tutorial baseline is read from, or trained into, "
+                             "MODELS/tutorial-baseline/")
     parser.add_argument("--tutorial-epochs", type=int, help="most epochs when the tutorial baseline must be trained "
                         "first (default: python -m train's own)")
     parser.add_argument("--quick", action="store_true", help="smoke run in under two minutes: TEST_SIMPLE only, WASM "
                         "only, few repetitions, untrained tutorial network; never overwrites the full results")
     options = parser.parse_args(argv)
     options.out = options.out or Path("bench/quick" if options.quick else "bench")
+    if options.data is None:
+        from train.__main__ import default_data  # imports TensorFlow: not before --help has had its turn
+
+        options.data = Path(default_data())
     return options
 
 

@@ -77,7 +77,7 @@ def test_evaluate_cli_re_evaluates_a_saved_model(trained_model, synthetic_data, 
     assert metrics["TEST"] == read_json(trained_model / "metrics.json", "metrics")["TEST"]
 
 
-@pytest.mark.parametrize("stage", ["train", "train.evaluate", "convert", "server"])
+@pytest.mark.parametrize("stage", ["train", "train.evaluate", "convert", "server", "bench"])
 def test_every_stage_has_help(stage):
     import subprocess
     import sys
