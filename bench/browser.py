@@ -88,7 +88,8 @@ new MutationObserver(() => {
   if (mark.firstResult === null && document.querySelector('.result[data-top-class]')) mark.firstResult = now;
 }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
 document.addEventListener('change', (event) => {
-  if (window.__coldStart.picked === null && event.target.id === 'file-input') window.__coldStart.picked = performance.now();
+  const mark = window.__coldStart;
+  if (mark.picked === null && event.target.id === 'file-input') mark.picked = performance.now();
 }, true);
 """
 

@@ -103,7 +103,8 @@ async function predict({ url, inputUrls, backend, height, width, batch }) {
         const inputs = await readInputs(inputUrl);
         for (let start = 0; start < inputs.length; start += batch * size) {
           const chunk = inputs.subarray(start, Math.min(inputs.length, start + batch * size));
-          probabilities.push(...tf.tidy(() => model.predict(tf.tensor4d(chunk, [chunk.length / size, height, width, 3])).arraySync()));
+          const shape = [chunk.length / size, height, width, 3];
+          probabilities.push(...tf.tidy(() => model.predict(tf.tensor4d(chunk, shape)).arraySync()));
         }
       }
       return { probabilities };
@@ -114,4 +115,5 @@ async function predict({ url, inputUrls, backend, height, width, batch }) {
 }
 
 const TASKS = { speed, predict };
-TASKS[options.task](options).then(done, (error) => done({ available: false, reason: String(error && error.message || error) }));
+const failed = (error) => done({ available: false, reason: String((error && error.message) || error) });
+TASKS[options.task](options).then(done, failed);

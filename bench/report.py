@@ -93,7 +93,8 @@ def quality_section(results: dict) -> list:
         shown = "; ".join(f"{split} {pct(c['rebuilt'])} (training recorded {pct(c['published'])})"
                           for split, c in checks.items())
         lines += ["", f"The rebuilt Keras model scores {shown}."]
-    lines += [""] + [f"![confusion matrix on {split}]({png})" for split, png in results.get("confusion_matrices", {}).items()]
+    pictures = results.get("confusion_matrices", {})
+    lines += [""] + [f"![confusion matrix on {split}]({png})" for split, png in pictures.items()]
     return lines + [""]
 
 
@@ -127,7 +128,8 @@ def speed_section(results: dict) -> list:
               "Bytes a first visit transferred (Performance API resource entries):", ""]
     parts = cold["transferred"]
     lines += table(["part", "files", "transferred (with headers)", "bodies"],
-                   [[name, len(p["files"]), size(p["transfer_bytes"]), size(p["body_bytes"])] for name, p in parts.items()])
+                   [[name, len(p["files"]), size(p["transfer_bytes"]), size(p["body_bytes"])]
+                    for name, p in parts.items()])
     return lines + [""]
 
 

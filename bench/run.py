@@ -83,8 +83,8 @@ def page_quality(run: Run, driver) -> dict:
     return shown
 
 
-def backend_speed(run: Run, driver, model_url: str, backends: tuple) -> dict:
-    height, width = run.metadata["preprocessing"]["input_size"]
+def backend_speed(run: Run, driver, model_url: str, backends: tuple, input_size: list) -> dict:
+    height, width = input_size
     speed = {}
     for backend in backends:
         run.say(f"timing TensorFlow.js on {backend} ({model_url.split('/models/', 1)[-1]})")
@@ -115,6 +115,7 @@ def tutorial_baseline(run: Run, scratch: Path) -> dict:
     if run.options.quick:
         h5, parameters = tutorial.untrained_tutorial(run.metadata, scratch / "tutorial.h5")
         return {"h5": h5, "trained": False, "parameters": parameters,
+                "input_size": run.metadata["preprocessing"]["input_size"],
                 "note": "untrained (random weights) at our input size: --quick measures its size and speed only, "
                         "which do not depend on weight values"}
     import tf_keras as keras  # TensorFlow loads slowly; only full runs need the trained baseline in Keras
@@ -126,8 +127,8 @@ def tutorial_baseline(run: Run, scratch: Path) -> dict:
     measured = {split: compute_metrics(dataset.labels, quality.keras_probabilities(model, dataset.images),
                                                info["classes"]) for split, dataset in splits.items()}
     return {"h5": h5, "trained": True, "note": f"{h5.parent}, trained by python -m train "
-            f"(crop {info['preprocessing']['crop']}, {info['epochs_run']} epochs)",
-            "parameters": info["parameters"], "quality": measured,
+            f"(crop {info['preprocessing']['crop']}, epochs run: {info['epochs_run']})",
+            "parameters": info["parameters"], "input_size": info["preprocessing"]["input_size"], "quality": measured,
             "training": {key: info.get(key) for key in TRAINING_COST}}
 
 
@@ -166,15 +167,17 @@ def in_the_browser(run: Run, converted: dict, inputs: dict, baseline: dict) -> d
         shown = page_quality(run, driver)
         open_page(driver, run.server.url)  # a fresh page for the timings
         ours = run.model_url(run.site / run.results["model"]["folder"])
-        run.results["speed"] = backend_speed(run, driver, ours, BACKENDS[run.mode])
+        run.results["speed"] = backend_speed(run, driver, ours, BACKENDS[run.mode],
+                                             run.metadata["preprocessing"]["input_size"])
         input_urls = {split: [f"{run.server.url}bench/inputs/{name}" for name in names] for split, names in inputs.items()}
         run.results["quantization"] = {}
         for name in conversions.QUANTIZATIONS:
             run.say(f"quantization {name}: the converted model's accuracy on wasm")
-            run.results["quantization"][name] = {**conversions.model_sizes(converted[name]),
-                                                 **variant_quality(run, driver, run.model_url(converted[name]), input_urls)}
+            measured = variant_quality(run, driver, run.model_url(converted[name]), input_urls)
+            run.results["quantization"][name] = {**conversions.model_sizes(converted[name]), **measured}
         baseline.update(conversions.model_sizes(converted["tutorial"]))
-        baseline["wasm"] = backend_speed(run, driver, run.model_url(converted["tutorial"]), ("wasm",))["wasm"]
+        baseline["wasm"] = backend_speed(run, driver, run.model_url(converted["tutorial"]), ("wasm",),
+                                         baseline["input_size"])["wasm"]
     finally:
         driver.quit()
     return shown
