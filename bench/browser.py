@@ -1,5 +1,4 @@
 """Measurements in headless Chromium on the real page: classify photos, time TensorFlow.js, cold starts."""
-import shutil
 import statistics
 import sys
 import tempfile
@@ -8,7 +7,7 @@ from pathlib import Path
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from headless.chromium import PageError, clear_results, pick_files, shown_results, start_chromium
+from headless.chromium import PageError, clear_results, pick_files, shown_results, start_chromium, unique_copies
 
 HARNESS = (Path(__file__).resolve().parent / "harness.js").read_text()
 HARNESS_SECONDS = 1800  # a whole split through a slow backend is minutes, not hours
@@ -39,16 +38,6 @@ def run_harness(driver, **options) -> dict:
     """bench/harness.js in the page; options pick its task ("speed" or "predict") and settings."""
     driver.set_script_timeout(HARNESS_SECONDS)
     return driver.execute_async_script(HARNESS, options)
-
-
-def unique_copies(paths: list, folder: Path) -> list:
-    """Copies named <CLASS><name>: the page keys results by file name, and names repeat across classes."""
-    copies = []
-    for path in map(Path, paths):
-        copy = folder / f"{path.parent.name}{path.name}"
-        shutil.copy(path, copy)
-        copies.append(copy)
-    return copies
 
 
 def classify_in_page(driver, paths: list, classes: list, label: str) -> tuple:

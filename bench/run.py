@@ -125,7 +125,7 @@ def tutorial_baseline(run: Run, scratch: Path) -> dict:
     model = keras.models.load_model(h5)
     splits = quality.read_splits(run.options.data, tuple(run.splits), info)
     measured = {split: compute_metrics(dataset.labels, quality.keras_probabilities(model, dataset.images),
-                                               info["classes"]) for split, dataset in splits.items()}
+                                       info["classes"]) for split, dataset in splits.items()}
     return {"h5": h5, "trained": True, "note": f"{h5.parent}, trained by python -m train "
             f"(crop {info['preprocessing']['crop']}, epochs run: {info['epochs_run']})",
             "parameters": info["parameters"], "input_size": info["preprocessing"]["input_size"], "quality": measured,
@@ -169,7 +169,8 @@ def in_the_browser(run: Run, converted: dict, inputs: dict, baseline: dict) -> d
         ours = run.model_url(run.site / run.results["model"]["folder"])
         run.results["speed"] = backend_speed(run, driver, ours, BACKENDS[run.mode],
                                              run.metadata["preprocessing"]["input_size"])
-        input_urls = {split: [f"{run.server.url}bench/inputs/{name}" for name in names] for split, names in inputs.items()}
+        input_urls = {split: [f"{run.server.url}bench/inputs/{name}" for name in names]
+                      for split, names in inputs.items()}
         run.results["quantization"] = {}
         for name in conversions.QUANTIZATIONS:
             run.say(f"quantization {name}: the converted model's accuracy on wasm")

@@ -56,6 +56,16 @@ def pick_files(driver, paths: list, seconds=120) -> None:
         and d.find_element(By.ID, "status").get_attribute("data-state") == "ready")
 
 
+def unique_copies(paths: list, folder: Path) -> list:
+    """Copies named <CLASS><name>: the page keys results by file name, and names repeat across classes."""
+    copies = []
+    for path in map(Path, paths):
+        copy = folder / f"{path.parent.name}{path.name}"
+        shutil.copy(path, copy)
+        copies.append(copy)
+    return copies
+
+
 def upload(driver, paths: list, seconds=120) -> dict:
     """Pick files through #file-input; return each file's result element by file name."""
     pick_files(driver, paths, seconds)
