@@ -13,6 +13,8 @@ CROP   ?= cell_centred
 EPOCHS ?= 40
 QUANTIZE ?=
 RESUME ?=
+QUICK  ?=
+TUTORIAL_EPOCHS ?=
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
@@ -23,7 +25,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export TFDF_DISABLE_WELCOME_MESSAGE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup browser node train evaluate convert serve test clean help
+.PHONY: setup browser node train evaluate convert serve test bench clean help
 
 help:
 	@echo "make serve                 serve the page with the shipped model on http://$(HOST):$(PORT)/"
@@ -32,6 +34,7 @@ help:
 	@echo "make train RESUME=1        continue an interrupted training run from its last epoch"
 	@echo "make convert               convert models/$(NAME)/model.h5 into web/models/$(NAME)/"
 	@echo "make evaluate              re-evaluate models/$(NAME)/ on DATA/TEST and DATA/TEST_SIMPLE"
+	@echo "make bench [QUICK=1]       measure the page's default model: bench/results.md (quick: bench/quick/)"
 
 setup: $(STAMP)
 
@@ -66,6 +69,10 @@ serve: $(STAMP)
 
 test: $(STAMP) browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Quality, browser speed, sizes and costs of web/'s default model; QUICK=1 is a two-minute smoke run.
+bench: $(STAMP) browser
+	$(PY) -m bench --data $(DATA) $(if $(QUICK),--quick,) $(if $(TUTORIAL_EPOCHS),--tutorial-epochs $(TUTORIAL_EPOCHS),)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -37,8 +37,10 @@ def content_version(facts: dict) -> str:
     return hashlib.sha256(listing.encode()).hexdigest()[:12]
 
 
+# The cost of training travels too (time, peak memory; a resumed run's peak is its last process's only).
 TRAINING_FACTS = ("arch", "parameters", "dataset", "seed", "epochs_run", "best_epoch", "epochs_max", "batch_size",
-                  "learning_rate", "train_images", "validation_images", "training_seconds", "versions", "date")
+                  "learning_rate", "train_images", "validation_images", "training_seconds", "peak_memory_mb",
+                  "resumed", "versions", "date")
 
 
 def build_metadata(info: dict, metrics: dict, facts: dict, conversion: dict) -> dict:

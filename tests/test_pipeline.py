@@ -49,6 +49,7 @@ def test_convert_publishes_model_with_metadata_and_hashes(published_site):
     for name, facts in metadata["files"].items():
         assert sha256_file(folder / name) == facts["sha256"], name
     assert metadata["conversion"]["parity"]["max_abs_difference"] <= 1e-4
+    assert metadata["training"]["training_seconds"] > 0 and metadata["training"]["peak_memory_mb"] > 0
     assert not list((published_site / "models").glob(".tmp-*"))
 
 
@@ -76,7 +77,7 @@ def test_evaluate_cli_re_evaluates_a_saved_model(trained_model, synthetic_data, 
     assert metrics["TEST"] == read_json(trained_model / "metrics.json", "metrics")["TEST"]
 
 
-@pytest.mark.parametrize("stage", ["train", "train.evaluate", "convert", "server"])
+@pytest.mark.parametrize("stage", ["train", "train.evaluate", "convert", "server", "bench"])
 def test_every_stage_has_help(stage):
     import subprocess
     import sys

@@ -1,5 +1,4 @@
 """The real page in headless Chromium, served by the real server: upload, classify, compare with Keras."""
-import shutil
 
 import numpy as np
 import pytest
@@ -7,6 +6,7 @@ import tf_keras as keras
 from selenium.webdriver.common.by import By
 
 from convert.tfjs_check import tfjs_probabilities
+from headless.chromium import unique_copies
 from tests.e2e.conftest import (open_page, read_metadata, severe_console_messages, shown_probabilities,
                                 upload)
 from train.preprocess import preprocess_file
@@ -22,7 +22,7 @@ def keras_probabilities(model_dir, paths, metadata):
 
 def smear_photos(data_root, folder):
     """The first photo of each class, under names that cannot collide."""
-    return uniquely_named([sorted(c.glob("*.jpeg"))[0] for c in sorted((data_root / "TEST_SIMPLE").iterdir())], folder)
+    return unique_copies([sorted(c.glob("*.jpeg"))[0] for c in sorted((data_root / "TEST_SIMPLE").iterdir())], folder)
 
 
 @pytest.fixture
@@ -38,17 +38,9 @@ def test_page_loads_the_published_model(page, published_site):
     assert severe_console_messages(page) == []
 
 
-def uniquely_named(paths, folder):
-    """Copies named <CLASS><name>: the page keys results by file name, and names repeat across classes."""
-    copies = [folder / f"{path.parent.name}{path.name}" for path in paths]
-    for path, copy in zip(paths, copies):
-        shutil.copy(path, copy)
-    return copies
-
-
 def test_browser_probabilities_equal_keras(page, published_site, synthetic_data, trained_model, tmp_path):
     metadata, _ = read_metadata(published_site)
-    paths = uniquely_named(sorted(synthetic_data.glob("TEST_SIMPLE/*/*.jpeg")), tmp_path)
+    paths = unique_copies(sorted(synthetic_data.glob("TEST_SIMPLE/*/*.jpeg")), tmp_path)
     expected = keras_probabilities(trained_model, paths, metadata)
     results = upload(page, paths)
     assert len(results) == len(paths)

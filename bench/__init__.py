@@ -1,0 +1,4 @@
+"""Benchmark stage: the page's default model measured for quality, speed in the browser, size and cost.
+
+python -m bench writes bench/results.md (for people), bench/results.json and bench/predictions.json.
+"""

@@ -1,0 +1,67 @@
+"""python -m bench [--quick]: measure the page's default model; write results.md, results.json, predictions.json."""
+import argparse
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from server.model_status import NoModel
+from train.dataset import DatasetError
+from train.files import atomic_path, write_json
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--web-root", type=Path, default=Path("web"), help="site whose default model is measured")
+    parser.add_argument("--data", type=Path, help="dataset folder holding TEST/ and TEST_SIMPLE/ (default: the one "
+                        "python -m train uses)")
+    parser.add_argument("--out", type=Path, help="where the results go (default: bench/, or bench/quick/ with --quick)")
+    parser.add_argument("--models", type=Path, default=Path("models"),
+                        help="training output folder: the tutorial baseline is read from, or trained into, "
+                             "MODELS/tutorial-baseline/")
+    parser.add_argument("--tutorial-epochs", type=int, help="most epochs when the tutorial baseline must be trained "
+                        "first (default: python -m train's own)")
+    parser.add_argument("--quick", action="store_true", help="smoke run in under two minutes: TEST_SIMPLE only, WASM "
+                        "only, few repetitions, untrained tutorial network; never overwrites the full results")
+    options = parser.parse_args(argv)
+    options.out = options.out or Path("bench/quick" if options.quick else "bench")
+    if options.data is None:
+        from train.__main__ import default_data  # imports TensorFlow: not before --help has had its turn
+
+        options.data = Path(default_data())
+    return options
+
+
+def write_outputs(results: dict, predictions: dict, out: Path, command: str) -> None:
+    from bench.quality import save_confusion_matrix
+    from bench.report import render
+
+    out.mkdir(parents=True, exist_ok=True)
+    results["confusion_matrices"] = {
+        split: save_confusion_matrix(q["keras"], f"{results['model']['name']} on {split} "
+                                     f"(accuracy {q['keras']['accuracy']:.1%})", out / f"confusion_matrix_{split}.png")
+        for split, q in results["quality"].items()}
+    results["command"] = command
+    write_json(out / "results.json", results)
+    write_json(out / "predictions.json", predictions)
+    with atomic_path(out / "results.md") as temporary:
+        temporary.write_text(render(results, command))
+
+
+def main(argv=None) -> int:
+    options = parse_args(argv)
+    from bench.run import run_bench  # TensorFlow loads slowly; keep --help instant
+
+    command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        results, predictions = run_bench(options)
+    except (FileNotFoundError, NoModel, DatasetError, ValueError, RuntimeError, subprocess.CalledProcessError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    write_outputs(results, predictions, options.out, command)
+    print(f"wrote {options.out}/results.md, results.json and predictions.json", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""The page's default model as published under WEB_ROOT/models/, and its Keras twin rebuilt from those files.
+
+A clean clone has no models/ folder with the training run's .h5, so the Keras model is rebuilt from
+model.json and the weight shards themselves (tensorflowjs's own loader), which also means the bench
+measures exactly the weights the page serves.
+"""
+import warnings
+from pathlib import Path
+
+from server.model_status import default_entry
+from train.files import atomic_path, read_json
+
+
+def default_model(web_root: Path) -> tuple:
+    """(metadata, folder) of the model WEB_ROOT/models/index.json names as the default."""
+    models = Path(web_root) / "models"
+    entry = default_entry(read_json(models / "index.json", "model index"))
+    folder = models / entry["path"]
+    return read_json(folder / "metadata.json", "model metadata"), folder
+
+
+def weight_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in Path(folder).glob("*.bin"))
+
+
+def rebuild_keras(folder: Path):
+    """The tf_keras model in folder/model.json with its published weights."""
+    import tensorflow as tf  # TensorFlow loads slowly
+    from tensorflowjs.converters import load_keras_model
+
+    # The loader compiles the model without metrics, and TensorFlow warns about that at every save
+    # and predict; nothing here trains or evaluates through compile().
+    tf.get_logger().setLevel("ERROR")
+    return load_keras_model(str(Path(folder) / "model.json"))
+
+
+def save_h5(model, path: Path) -> Path:
+    """The .h5 that tensorflowjs_converter reads."""
+    with atomic_path(path) as temporary, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="You are saving your model as an HDF5 file")
+        model.save(temporary, include_optimizer=False, save_format="h5")
+    return path

@@ -1,0 +1,222 @@
+"""The benchmark as a story: the published model, its quality in Keras and in the page, its speed in the
+browser, quantized variants, the tutorial baseline, and what training and serving it cost."""
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import browser, conversions, machine, published, quality, tutorial
+from bench.targets import target_rows
+from bench.throughput import server_throughput
+from headless.chromium import open_page, start_chromium
+from headless.site_server import RunningServer
+from train.metrics import compute_metrics
+
+BACKENDS = {"full": ("wasm", "webgl", "cpu"), "quick": ("wasm",)}
+SPEED = {"full": {"repeats": 100, "batchRepeats": 10, "budgetMs": 20_000},
+         "quick": {"repeats": 20, "batchRepeats": 3, "budgetMs": 4_000}}
+COLD_STARTS = {"full": 5, "quick": 3}
+THROUGHPUT = {"full": {}, "quick": {"clients": 10, "rounds": 2}}
+BATCH = 32
+# No GPU here: WebGL runs on SwiftShader, Chromium's software renderer. Opt in to it by name, as
+# Chromium is retiring the silent fallback; the report names the renderer the figures come from.
+WEBGL_FLAGS = ["--enable-unsafe-swiftshader"]
+TRAINING_COST = ("training_seconds", "peak_memory_mb", "epochs_run", "resumed", "parameters")
+
+
+class Progress:
+    """'bench [time so far]: <step>' lines on stderr, so long steps show they are alive."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        print(f"bench [{time.monotonic() - self.started:4.0f} s]: {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Run:
+    """What every step needs: the settings, the model's metadata, the photos and Keras's answers."""
+    options: object
+    metadata: dict
+    splits: dict        # split -> train.dataset.Dataset
+    keras: dict         # split -> N x classes probabilities
+    say: Progress
+    site: Path = None   # the copy of the web root being served
+    server: RunningServer = None
+    results: dict = field(default_factory=dict)
+
+    @property
+    def mode(self) -> str:
+        return "quick" if self.options.quick else "full"
+
+    def model_url(self, folder: Path) -> str:
+        return self.server.url + Path(folder).relative_to(self.site).as_posix() + "/model.json"
+
+
+def model_facts(metadata: dict, folder: Path, web_root: Path) -> dict:
+    return {"name": metadata["name"], "version": metadata["version"], "arch": metadata["model"].get("arch"),
+            "parameters": metadata["model"].get("parameters"), "quantization": metadata["model"].get("quantization"),
+            "input_size": metadata["preprocessing"]["input_size"], "classes": metadata["classes"],
+            "folder": folder.relative_to(web_root).as_posix(), **conversions.model_sizes(folder)}
+
+
+def make_site(web_root: Path, scratch: Path) -> Path:
+    """A copy of the web root to serve: the real page and model, plus a bench/ folder for converted
+    variants and raw inputs the page fetches (nothing is written into the real web/)."""
+    site = scratch / "web"
+    shutil.copytree(web_root, site, ignore=shutil.ignore_patterns(".*"))
+    return site
+
+
+def page_quality(run: Run, driver) -> dict:
+    """Every photo through the page's file input, compared with Keras; returns the page's probabilities."""
+    shown = {}
+    run.results["quality"] = {}
+    for split, dataset in run.splits.items():
+        run.say(f"classifying {len(dataset.files)} {split} photos in the page")
+        shown[split], errors = browser.classify_in_page(driver, dataset.files, run.metadata["classes"], split)
+        run.results["quality"][split] = quality.split_quality(
+            dataset.labels, run.keras[split], shown[split], dataset.files, run.metadata["classes"], errors)
+    return shown
+
+
+def backend_speed(run: Run, driver, model_url: str, backends: tuple, input_size: list) -> dict:
+    height, width = input_size
+    speed = {}
+    for backend in backends:
+        run.say(f"timing TensorFlow.js on {backend} ({model_url.split('/models/', 1)[-1]})")
+        speed[backend] = browser.run_harness(driver, task="speed", url=model_url, backend=backend, height=height,
+                                             width=width, batch=BATCH, **SPEED[run.mode])
+    return speed
+
+
+def variant_quality(run: Run, driver, model_url: str, input_urls: dict) -> dict:
+    """A converted variant's probabilities on wasm for the inputs Keras had, against Keras's."""
+    height, width = run.metadata["preprocessing"]["input_size"]
+    measured = {}
+    for split, urls in input_urls.items():
+        answer = browser.run_harness(driver, task="predict", url=model_url, inputUrls=urls, backend="wasm",
+                                     height=height, width=width, batch=64)
+        if not answer.get("available"):
+            raise RuntimeError(f"the wasm backend could not run {model_url}: {answer.get('reason')}")
+        dataset = run.splits[split]
+        metrics = quality.metrics_of(dataset.labels, answer["probabilities"], run.metadata["classes"])
+        measured[split] = {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
+                           "min_recall": metrics["min_recall"],
+                           **quality.agreement(run.keras[split], answer["probabilities"], dataset.files)}
+    return measured
+
+
+def tutorial_baseline(run: Run, scratch: Path) -> dict:
+    """The baseline's .h5 and its Keras quality and training cost (a trained one, in full runs)."""
+    if run.options.quick:
+        h5, parameters = tutorial.untrained_tutorial(run.metadata, scratch / "tutorial.h5")
+        return {"h5": h5, "trained": False, "parameters": parameters,
+                "input_size": run.metadata["preprocessing"]["input_size"],
+                "note": "untrained (random weights) at our input size: --quick measures its size and speed only, "
+                        "which do not depend on weight values"}
+    import tf_keras as keras  # TensorFlow loads slowly; only full runs need the trained baseline in Keras
+
+    h5, info = tutorial.trained_tutorial(run.options.data, run.options.models, run.options.tutorial_epochs)
+    run.say(f"evaluating the tutorial baseline {h5} in Keras")
+    model = keras.models.load_model(h5)
+    splits = quality.read_splits(run.options.data, tuple(run.splits), info)
+    measured = {split: compute_metrics(dataset.labels, quality.keras_probabilities(model, dataset.images),
+                                       info["classes"]) for split, dataset in splits.items()}
+    return {"h5": h5, "trained": True, "note": f"{h5.parent}, trained by python -m train "
+            f"(crop {info['preprocessing']['crop']}, epochs run: {info['epochs_run']})",
+            "parameters": info["parameters"], "input_size": info["preprocessing"]["input_size"], "quality": measured,
+            "training": {key: info.get(key) for key in TRAINING_COST}}
+
+
+def ratio(ours, theirs):
+    return ours / theirs if ours is not None and theirs else None
+
+
+def ours_over_theirs(results: dict, baseline: dict) -> dict:
+    """Ours divided by the tutorial's: accuracy per split, weight bytes, WASM median latency."""
+    accuracy = {split: ratio(q["keras"]["accuracy"], baseline.get("quality", {}).get(split, {}).get("accuracy"))
+                for split, q in results["quality"].items()}
+    return {"accuracy": accuracy, "weight_bytes": ratio(results["model"]["weight_bytes"], baseline["weight_bytes"]),
+            "wasm_median_ms": ratio(results["speed"]["wasm"].get("single_median_ms"),
+                                    baseline["wasm"].get("single_median_ms"))}
+
+
+def training_cost(metadata: dict, baseline: dict) -> dict:
+    ours = {key: metadata.get("training", {}).get(key) for key in TRAINING_COST}
+    ours["parameters"] = ours["parameters"] or metadata["model"].get("parameters")
+    return {"ours": ours, "tutorial": baseline.get("training")}
+
+
+def published_accuracy_check(metadata: dict, measured: dict) -> dict:
+    """The rebuilt Keras model against the figures its training run recorded: equal means the same model."""
+    return {split: {"published": metadata.get("metrics", {}).get(split, {}).get("accuracy"),
+                    "rebuilt": q["keras"]["accuracy"]} for split, q in measured.items()}
+
+
+def in_the_browser(run: Run, converted: dict, inputs: dict, baseline: dict) -> dict:
+    """Quality through the page, TensorFlow.js timings, quantized variants and the baseline's latency,
+    in one headless Chromium; returns the page's probabilities."""
+    driver = start_chromium(run.site.parent / "profile", extra_flags=WEBGL_FLAGS)
+    try:
+        open_page(driver, run.server.url)
+        run.results["browser"] = browser.browser_facts(driver)
+        shown = page_quality(run, driver)
+        open_page(driver, run.server.url)  # a fresh page for the timings
+        ours = run.model_url(run.site / run.results["model"]["folder"])
+        run.results["speed"] = backend_speed(run, driver, ours, BACKENDS[run.mode],
+                                             run.metadata["preprocessing"]["input_size"])
+        input_urls = {split: [f"{run.server.url}bench/inputs/{name}" for name in names]
+                      for split, names in inputs.items()}
+        run.results["quantization"] = {}
+        for name in conversions.QUANTIZATIONS:
+            run.say(f"quantization {name}: the converted model's accuracy on wasm")
+            measured = variant_quality(run, driver, run.model_url(converted[name]), input_urls)
+            run.results["quantization"][name] = {**conversions.model_sizes(converted[name]), **measured}
+        baseline.update(conversions.model_sizes(converted["tutorial"]))
+        baseline["wasm"] = backend_speed(run, driver, run.model_url(converted["tutorial"]), ("wasm",),
+                                         baseline["input_size"])["wasm"]
+    finally:
+        driver.quit()
+    return shown
+
+
+def run_bench(options) -> tuple:
+    """(results, predictions): every figure for results.json, and each photo's probabilities."""
+    say = Progress()
+    metadata, folder = published.default_model(options.web_root)
+    say(f"{'quick' if options.quick else 'full'} run on {metadata['name']} version {metadata['version']}")
+    say("rebuilding the Keras model from the published model.json and weights")
+    keras_model = published.rebuild_keras(folder)
+    splits = quality.read_splits(options.data, quality.QUICK_SPLITS if options.quick else quality.FULL_SPLITS, metadata)
+    keras = {split: quality.keras_probabilities(keras_model, dataset.images) for split, dataset in splits.items()}
+    run = Run(options, metadata, splits, keras, say)
+    run.results.update(mode=run.mode, machine=machine.machine_facts(), versions=machine.python_versions(),
+                       model=model_facts(metadata, folder, Path(options.web_root)))
+    with tempfile.TemporaryDirectory(prefix="leukolens-bench-") as scratch:
+        scratch = Path(scratch)
+        baseline = tutorial_baseline(run, scratch)
+        run.site = make_site(Path(options.web_root), scratch)
+        ours = published.save_h5(keras_model, scratch / "ours.h5")
+        jobs = {name: (ours, run.site / "bench" / "models" / name, q) for name, q in conversions.QUANTIZATIONS.items()}
+        jobs["tutorial"] = (baseline.pop("h5"), run.site / "bench" / "models" / "tutorial", None)
+        converted = conversions.convert_models(jobs)
+        inputs = {split: conversions.write_inputs(dataset.images, run.site / "bench" / "inputs", split)
+                  for split, dataset in splits.items()}
+        with RunningServer(run.site) as run.server:
+            shown = in_the_browser(run, converted, inputs, baseline)
+            say(f"{COLD_STARTS[run.mode]} cold starts, each in a fresh browser profile")
+            photo = Path(next(iter(splits.values())).files[0])
+            run.results["cold_start"] = browser.cold_starts(run.server.url, photo, COLD_STARTS[run.mode])
+            say("server throughput")
+            run.results["server_throughput"] = server_throughput(run.server.url, **THROUGHPUT[run.mode])
+    baseline["ours_over_theirs"] = ours_over_theirs(run.results, baseline)
+    run.results.update(tutorial=baseline, training_cost=training_cost(metadata, baseline),
+                       rebuilt_model_check=published_accuracy_check(metadata, run.results["quality"]))
+    run.results["targets"] = target_rows(run.results)
+    predictions = {split: {"classes": metadata["classes"], "files": dataset.files, "labels": dataset.labels.tolist(),
+                           "keras": keras[split].tolist(), "browser": shown[split]} for split, dataset in splits.items()}
+    return run.results, predictions

@@ -1,0 +1,45 @@
+"""The tutorial baseline: the widely copied Kaggle network, trained by our own pipeline on the whole frame.
+
+Full runs use OUT/tutorial-baseline/ when `python -m train` has finished it (model.h5 + training.json),
+and otherwise train it first in a child process, so its peak memory is its own, as for our model.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from train.checkpoint import checkpoint_dir
+from train.files import read_json
+from train.model import build_model
+
+NAME = "tutorial-baseline"
+
+
+def train_command(data: Path, models: Path, epochs: int | None) -> list:
+    command = [sys.executable, "-m", "train", "--data", str(data), "--out", str(models), "--name", NAME,
+               "--arch", "tutorial", "--crop", "full_frame"]
+    if (checkpoint_dir(models / NAME) / "state.json").exists():
+        return command + ["--resume"]  # an interrupted earlier run: continue it, with its own settings
+    return command + (["--epochs", str(epochs)] if epochs else [])
+
+
+def trained_tutorial(data: Path, models: Path, epochs: int | None) -> tuple:
+    """(model.h5, training facts) of the trained baseline, training it first when it is missing."""
+    folder = Path(models) / NAME
+    if not (folder / "model.h5").exists():
+        command = train_command(data, Path(models), epochs)
+        print(f"training the tutorial baseline into {folder} (slow: hours on 2 cores for 40 epochs; "
+              f"--tutorial-epochs bounds it):\n  {' '.join(command)}", file=sys.stderr, flush=True)
+        # Its per-epoch progress goes straight to our stderr.
+        subprocess.run(command, check=True, env={**os.environ, "TF_USE_LEGACY_KERAS": "1"})
+    return folder / "model.h5", read_json(folder / "training.json", "tutorial training facts")
+
+
+def untrained_tutorial(metadata: dict, h5: Path) -> tuple:
+    """(model.h5, parameters) of the same architecture with random weights, for our input size: enough
+    for size and speed, which do not depend on weight values."""
+    from bench.published import save_h5
+
+    height, _ = metadata["preprocessing"]["input_size"]
+    model = build_model("tutorial", height, len(metadata["classes"]))
+    return save_h5(model, h5), model.count_params()

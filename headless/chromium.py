@@ -1,0 +1,110 @@
+"""Headless Chromium through Selenium, and the page's own controls: pick photos, read results."""
+import shutil
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1600"]
+
+
+class PageError(RuntimeError):
+    """The page reached a state it should not have (its status says why)."""
+
+
+def missing_tools() -> list:
+    return [tool for tool in ("chromium", "chromedriver") if not shutil.which(tool)]
+
+
+def start_chromium(profile_dir: Path, extra_flags=(), page_load_strategy="normal") -> webdriver.Chrome:
+    """A headless Chromium with its own fresh profile folder (empty cache, no state from other runs)."""
+    missing = missing_tools()
+    if missing:
+        raise RuntimeError(f"{' and '.join(missing)} not found: install Debian's chromium and chromium-driver "
+                           "(make browser)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in CHROMIUM_FLAGS + list(extra_flags) + [f"--user-data-dir={profile_dir}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.page_load_strategy = page_load_strategy
+    return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+
+
+def open_page(driver, url: str, state="ready", seconds=60):
+    driver.get(url)
+    return wait_for_state(driver, state, seconds)
+
+
+def wait_for_state(driver, state: str, seconds=60):
+    status = driver.find_element(By.ID, "status")
+    WebDriverWait(driver, seconds).until(lambda _: status.get_attribute("data-state") in (state, "error"))
+    if status.get_attribute("data-state") != state:
+        raise PageError(status.text)
+    return status
+
+
+def pick_files(driver, paths: list, seconds=120) -> None:
+    """Pick files through #file-input and wait until the page has shown a result for each."""
+    before = len(driver.find_elements(By.CSS_SELECTOR, ".result"))
+    driver.find_element(By.ID, "file-input").send_keys("\n".join(str(p) for p in paths))
+    WebDriverWait(driver, seconds).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".result")) >= before + len(paths)
+        and d.find_element(By.ID, "status").get_attribute("data-state") == "ready")
+
+
+def unique_copies(paths: list, folder: Path) -> list:
+    """Copies named <CLASS><name>: the page keys results by file name, and names repeat across classes."""
+    copies = []
+    for path in map(Path, paths):
+        copy = folder / f"{path.parent.name}{path.name}"
+        shutil.copy(path, copy)
+        copies.append(copy)
+    return copies
+
+
+def upload(driver, paths: list, seconds=120) -> dict:
+    """Pick files through #file-input; return each file's result element by file name."""
+    pick_files(driver, paths, seconds)
+    names = {Path(p).name for p in paths}
+    return {r.get_attribute("data-file"): r for r in driver.find_elements(By.CSS_SELECTOR, ".result")
+            if r.get_attribute("data-file") in names}
+
+
+def shown_probabilities(result, classes: list) -> list:
+    cells = {c.get_attribute("data-class"): float(c.get_attribute("data-probability"))
+             for c in result.find_elements(By.CSS_SELECTOR, "[data-class][data-probability]")}
+    if sorted(cells) != sorted(classes):
+        raise PageError(f"the result shows classes {sorted(cells)}, not the model's {sorted(classes)}")
+    return [cells[name] for name in classes]
+
+
+# Every result card in one round trip: reading thousands of them attribute by attribute through
+# WebDriver would take longer than classifying them.
+READ_RESULTS = """
+return [...document.querySelectorAll('.result')].map((card) => ({
+  file: card.dataset.file,
+  top_class: card.dataset.topClass || null,
+  error: card.dataset.error || null,
+  probabilities: Object.fromEntries([...card.querySelectorAll('[data-class][data-probability]')]
+    .map((bar) => [bar.dataset.class, Number(bar.dataset.probability)])),
+}));
+"""
+
+
+def shown_results(driver) -> dict:
+    """{file name: {"top_class", "error", "probabilities": {class: probability}}} for every result shown."""
+    return {card["file"]: card for card in driver.execute_script(READ_RESULTS)}
+
+
+def clear_results(driver) -> None:
+    clear = driver.find_element(By.ID, "clear-results")
+    if clear.is_enabled():
+        clear.click()
+
+
+def severe_console_messages(driver) -> list:
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
