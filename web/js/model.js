@@ -56,11 +56,17 @@ async function metadataFileProblem(bytes, entry) {
   return versionProblem(metadata, entry.version);
 }
 
-// A backend whose start-up hangs (a blocked worker, say) must not stall the page forever.
+// A backend whose start-up hangs (a blocked worker, a stalled download) must not stall the page forever.
+// Giving up on its promise is not enough: TensorFlow.js keeps waiting for a pending start, so tf.ready()
+// and every later operation would wait for it too, whichever backend is set next. Removing the
+// backend from TensorFlow.js's registry is what ends that wait.
 function withinLimit(promise, name) {
   let timer;
   const limit = new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${name} did not start`)), BACKEND_START_LIMIT_MS);
+    timer = setTimeout(() => {
+      tf.removeBackend(name);
+      reject(new Error(`${name} did not start`));
+    }, BACKEND_START_LIMIT_MS);
   });
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
@@ -73,8 +79,7 @@ async function startBackend() {
   // - Under this CSP it never starts. Creating its 8 pool workers from blob: URLs is allowed
   //   (worker-src blob:), but each worker then importScripts() the backend's code from another blob:
   //   URL; a blob: worker inherits the page's CSP, whose script-src refuses it. tf.setBackend('wasm')
-  //   never settles, and without this line the page never leaves "Loading the model…": withinLimit
-  //   gives up on wasm after BACKEND_START_LIMIT_MS, but tf.ready() keeps waiting for that start.
+  //   never settles; without this line the page would wait BACKEND_START_LIMIT_MS, then use webgl.
   // - With blob: added to script-src it starts (0.13 s instead of 0.03 s) and is no faster. tfjs
   //   caps its pool at navigator.hardwareConcurrency / 2 threads, so 2 cores get one thread
   //   (setThreadsCount cannot raise that). Medians for the shipped model, threaded vs this build:
