@@ -11,7 +11,9 @@ from server.routes import site
 DEFAULT_WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 
 # Same-origin everything, plus what TensorFlow.js needs: compiling its WASM backend
-# ('wasm-unsafe-eval'), blob: workers for the threaded backend, and blob:/data: images.
+# ('wasm-unsafe-eval') and blob:/data: images. worker-src blob: lets the threaded WASM backend create
+# its workers, but that alone does not start it (its workers import a blob: script, which script-src
+# refuses), and the page uses the single-threaded build: see web/js/model.js for why and what was measured.
 # Offline use needs nothing more: worker-src 'self' admits the service worker (web/sw.js), whose
 # fetches are same-origin (connect-src 'self'), and default-src 'self' admits the manifest.
 CONTENT_SECURITY_POLICY = (

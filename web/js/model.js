@@ -56,19 +56,36 @@ async function metadataFileProblem(bytes, entry) {
   return versionProblem(metadata, entry.version);
 }
 
-// A backend whose start-up hangs (a blocked worker, say) must not stall the page forever.
+// A backend whose start-up hangs (a blocked worker, a stalled download) must not stall the page forever.
+// Giving up on its promise is not enough: TensorFlow.js keeps waiting for a pending start, so tf.ready()
+// and every later operation would wait for it too, whichever backend is set next. Removing the
+// backend from TensorFlow.js's registry is what ends that wait.
 function withinLimit(promise, name) {
   let timer;
   const limit = new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${name} did not start`)), BACKEND_START_LIMIT_MS);
+    timer = setTimeout(() => {
+      tf.removeBackend(name);
+      reject(new Error(`${name} did not start`));
+    }, BACKEND_START_LIMIT_MS);
   });
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
 async function startBackend() {
   tf.wasm.setWasmPaths(new URL('vendor/tfjs/', document.baseURI).href);
-  // The threaded WASM build loads its workers from blob: URLs, which the page's CSP does not
-  // allow; the single-threaded SIMD build needs no workers.
+  // The single-threaded SIMD build, on purpose. The page is cross-origin isolated, so tfjs would
+  // otherwise pick its threaded build, which here does not start and would not be faster (measured
+  // in headless Chromium 156, tfjs 4.22, on a 2-core machine that other jobs kept busy):
+  // - Under this CSP it never starts. Creating its 8 pool workers from blob: URLs is allowed
+  //   (worker-src blob:), but each worker then importScripts() the backend's code from another blob:
+  //   URL; a blob: worker inherits the page's CSP, whose script-src refuses it. tf.setBackend('wasm')
+  //   never settles; without this line the page would wait BACKEND_START_LIMIT_MS, then use webgl.
+  // - With blob: added to script-src it starts (0.13 s instead of 0.03 s) and is no faster. tfjs
+  //   caps its pool at navigator.hardwareConcurrency / 2 threads, so 2 cores get one thread
+  //   (setThreadsCount cannot raise that). Medians for the shipped model, threaded vs this build:
+  //   7.4 vs 7.4 ms for one 80x80 image, 7.0 vs 6.8 ms per image in batches of 32. Forced to 2
+  //   threads (hardwareConcurrency emulated as 4) it was slower: 21 ms and 8.7 ms.
+  // Worth measuring again only on machines with 4 or more logical cores (and it needs script-src blob:).
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   for (const name of BACKENDS) {
     try {
