@@ -11,13 +11,13 @@ from server.routes import site
 DEFAULT_WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 
 # Same-origin everything, plus what TensorFlow.js needs: compiling its WASM backend
-# ('wasm-unsafe-eval') and blob:/data: images. worker-src blob: lets the threaded WASM backend create
-# its workers, but that alone does not start it (its workers import a blob: script, which script-src
-# refuses), and the page uses the single-threaded build: see web/js/model.js for why and what was measured.
+# ('wasm-unsafe-eval') and blob:/data: images. No blob: workers: the page uses the single-threaded
+# WASM build (web/js/model.js says why and what was measured); the threaded one would need blob: in
+# both worker-src and script-src.
 # Offline use needs nothing more: worker-src 'self' admits the service worker (web/sw.js), whose
 # fetches are same-origin (connect-src 'self'), and default-src 'self' admits the manifest.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
     "connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )

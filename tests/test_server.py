@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 SECRET = "TOP-SECRET-d41d8cd9"
 ALLOWED_ORIGIN = "https://allowed.example"
 CSP = (
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
     "connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )

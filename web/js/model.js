@@ -76,16 +76,16 @@ async function startBackend() {
   // The single-threaded SIMD build, on purpose. The page is cross-origin isolated, so tfjs would
   // otherwise pick its threaded build, which here does not start and would not be faster (measured
   // in headless Chromium 156, tfjs 4.22, on a 2-core machine that other jobs kept busy):
-  // - Under this CSP it never starts. Creating its 8 pool workers from blob: URLs is allowed
-  //   (worker-src blob:), but each worker then importScripts() the backend's code from another blob:
-  //   URL; a blob: worker inherits the page's CSP, whose script-src refuses it. tf.setBackend('wasm')
-  //   never settles; without this line the page would wait BACKEND_START_LIMIT_MS, then use webgl.
+  // - Under this CSP it never starts: its 8 pool workers come from blob: URLs and then importScripts()
+  //   the backend's code from another blob: URL, which worker-src and script-src refuse (a blob: worker
+  //   inherits the page's CSP). tf.setBackend('wasm') never settles; without this line the page would
+  //   wait BACKEND_START_LIMIT_MS, then use webgl. (Measured when worker-src still allowed blob:.)
   // - With blob: added to script-src it starts (0.13 s instead of 0.03 s) and is no faster. tfjs
   //   caps its pool at navigator.hardwareConcurrency / 2 threads, so 2 cores get one thread
   //   (setThreadsCount cannot raise that). Medians for the shipped model, threaded vs this build:
   //   7.4 vs 7.4 ms for one 80x80 image, 7.0 vs 6.8 ms per image in batches of 32. Forced to 2
   //   threads (hardwareConcurrency emulated as 4) it was slower: 21 ms and 8.7 ms.
-  // Worth measuring again only on machines with 4 or more logical cores (and it needs script-src blob:).
+  // Worth measuring again only on machines with 4 or more logical cores (it needs blob: in worker-src and script-src).
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   for (const name of BACKENDS) {
     try {
