@@ -27,7 +27,11 @@ def parse_args(argv=None):
     parser.add_argument("--crop", default="cell_centred", choices=["cell_centred", "full_frame"],
                         help="classify a square crop centred on the located white cell, or the whole frame")
     parser.add_argument("--val-fraction", type=float, default=0.15, help="share of source smears held out for validation")
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seed", type=int, default=42, help="seed for weights, batch order and augmentation")
+    parser.add_argument("--split-seed", type=int, default=42,
+                        help="seed for choosing the validation smears (the same for every member of an ensemble)")
+    parser.add_argument("--members", type=int, default=1,
+                        help="train this many models (seeds SEED, SEED+1, ...) and ship their average as one model")
     parser.add_argument("--augment", default="stain", choices=["basic", "stain"],
                         help="training-time colour changes: mild, or as strong as stains differ between smears")
     parser.add_argument("--label-smoothing", type=float, default=0.1)

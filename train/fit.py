@@ -5,6 +5,7 @@ import platform
 import resource
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from train.preprocess import preprocessing_spec
 
 # The settings a resumed run must share with the run it continues.
 RUN_SETTINGS = ("data", "name", "arch", "crop", "epochs", "patience", "batch_size", "learning_rate", "input_size",
-                "val_fraction", "seed", "augment", "label_smoothing", "weight_decay", "schedule")
+                "val_fraction", "split_seed", "seed", "augment", "label_smoothing", "weight_decay", "schedule")
 
 
 class EpochReport(keras.callbacks.Callback):
@@ -120,40 +121,85 @@ def resume_options(options):
     return state
 
 
-def train(options) -> Path:
-    out_dir = Path(options.out) / options.name
-    state = resume_options(options) if options.resume else checkpoint.refuse_to_overwrite(out_dir)
-    keras.utils.set_random_seed(options.seed + (state or {}).get("epochs_done", 0))
+@dataclass
+class PreparedData:
+    """TRAIN read once, split once: every member of an ensemble sees the same validation smears."""
+    path: Path
+    spec: dict
+    dataset: object
+    groups: list
+    train_index: np.ndarray
+    val_index: np.ndarray
+
+    def part(self, index) -> tuple:
+        return self.dataset.images[index], self.dataset.labels[index]
+
+
+def prepare_data(options) -> PreparedData:
     data = Path(options.data)
     spec = preprocessing_spec(options.input_size, options.crop)
     print(f"reading {data / 'TRAIN'}", file=sys.stderr)
     dataset = load_dataset(data / "TRAIN", spec)
     print("grouping copies of the same source image, for an honest validation split", file=sys.stderr)
     groups = recover_groups(dataset.files, dataset.labels, dataset.classes)
-    train_index, val_index = group_split(groups, dataset.labels, options.val_fraction, options.seed)
+    train_index, val_index = group_split(groups, dataset.labels, options.val_fraction, options.split_seed)
     print(f"{len(dataset.classes)} classes {dataset.classes}: {len(train_index)} training and "
           f"{len(val_index)} validation images (whole source groups held out)", file=sys.stderr)
+    return PreparedData(data, spec, dataset, groups, train_index, val_index)
+
+
+def train(options) -> Path:
+    """Fit one model, or with --members N an ensemble of N (seeds seed, seed+1, ...) averaged into one."""
+    if options.members > 1:
+        from train.ensemble import train_ensemble  # only ensembles need it
+        return train_ensemble(options)
+    return train_one(options)
+
+
+def train_one(options, prepared: PreparedData | None = None) -> Path:
+    out_dir = Path(options.out) / options.name
+    state = resume_options(options) if options.resume else checkpoint.refuse_to_overwrite(out_dir)
+    keras.utils.set_random_seed(options.seed + (state or {}).get("epochs_done", 0))
+    prepared = prepared or prepare_data(options)
+    dataset = prepared.dataset
     model = build_model(options.arch, options.input_size, len(dataset.classes))
     out_dir.mkdir(parents=True, exist_ok=True)
-    final = fit_model(model, (dataset.images[train_index], dataset.labels[train_index]),
-                      (dataset.images[val_index], dataset.labels[val_index]), options, out_dir, state)
+    final = fit_model(model, prepared.part(prepared.train_index), prepared.part(prepared.val_index),
+                      options, out_dir, state)
     checkpoint.finish(out_dir)
     history = final["history"]
     write_json(out_dir / "training.json", {
-        "name": options.name, "arch": options.arch, "classes": dataset.classes, "preprocessing": spec,
-        "parameters": int(model.count_params()), "dataset": str(data.resolve()), "seed": options.seed,
+        **common_facts(options, prepared), "arch": options.arch, "parameters": int(model.count_params()),
+        "seed": options.seed,
         "recipe": {key: getattr(options, key) for key in ("augment", "label_smoothing", "weight_decay", "schedule")},
         "epochs_run": len(history["loss"]), "best_epoch": final["best_epoch"], "epochs_max": options.epochs,
         "batch_size": options.batch_size, "learning_rate": options.learning_rate,
-        "train_images": int(len(train_index)), "validation_images": int(len(val_index)),
-        "validation_grouping": "colour-signature clusters of augmented copies (train/grouping.py)",
-        "validation_groups": sorted(set(np.array(groups)[val_index])),
-        "skipped_files": dataset.skipped, "training_seconds": round(final["training_seconds"], 1),
-        "resumed": bool(state), "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "versions": library_versions(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "history": history,
+        "training_seconds": round(final["training_seconds"], 1), "resumed": bool(state),
+        "peak_memory_mb": peak_memory_mb(), "history": history,
     })
     plot_learning_curves(history, out_dir / "learning_curves.png")
-    validation = {"images": dataset.images[val_index], "labels": dataset.labels[val_index]}
-    evaluate.evaluate_model_dir(out_dir, data, validation=validation)
+    evaluate.evaluate_model_dir(out_dir, prepared.path, validation=validation_set(prepared))
     return out_dir
+
+
+def common_facts(options, prepared: PreparedData) -> dict:
+    """What a single model and an ensemble record alike about the data they were fitted on."""
+    dataset = prepared.dataset
+    return {
+        "name": options.name, "classes": dataset.classes, "preprocessing": prepared.spec,
+        "dataset": str(prepared.path.resolve()), "split_seed": options.split_seed,
+        "train_images": int(len(prepared.train_index)), "validation_images": int(len(prepared.val_index)),
+        "validation_grouping": "colour-signature clusters of augmented copies (train/grouping.py)",
+        "validation_groups": sorted(set(np.array(prepared.groups)[prepared.val_index])),
+        "skipped_files": dataset.skipped, "versions": library_versions(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def validation_set(prepared: PreparedData) -> dict:
+    images, labels = prepared.part(prepared.val_index)
+    return {"images": images, "labels": labels}
+
+
+def peak_memory_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
