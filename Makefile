@@ -11,6 +11,7 @@ NAME   ?= leukolens-cnn
 ARCH   ?= compact
 CROP   ?= cell_centred
 EPOCHS ?= 40
+MEMBERS ?= 1
 QUANTIZE ?=
 RESUME ?=
 QUICK  ?=
@@ -56,7 +57,7 @@ node:
 	@command -v node >/dev/null || { $(call APT_INSTALL,nodejs); }
 
 train: $(STAMP)
-	$(PY) -m train --data $(DATA) --name $(NAME) --arch $(ARCH) --crop $(CROP) --epochs $(EPOCHS) $(if $(RESUME),--resume,)
+	$(PY) -m train --data $(DATA) --name $(NAME) --arch $(ARCH) --crop $(CROP) --epochs $(EPOCHS) --members $(MEMBERS) $(if $(RESUME),--resume,)
 
 evaluate: $(STAMP)
 	$(PY) -m train.evaluate --model models/$(NAME) --data $(DATA)
