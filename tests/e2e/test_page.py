@@ -79,3 +79,24 @@ def test_shipped_model_classifies_real_smears_like_tfjs_does(chromium, shipped_s
     loaded = chromium.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert all(url.startswith(shipped_server.url) for url in loaded), "the page fetched from another origin"
     assert severe_console_messages(chromium) == []
+
+
+def summary_counts(page) -> dict:
+    return {bar.get_attribute("data-summary-class"): int(bar.get_attribute("data-count"))
+            for bar in page.find_elements(By.CSS_SELECTOR, "#summary [data-summary-class]")}
+
+
+def test_differential_count_tallies_the_photos_and_skips_unreadable_ones(page, published_site, synthetic_data,
+                                                                          tmp_path):
+    metadata, _ = read_metadata(published_site)
+    paths = unique_copies(sorted(synthetic_data.glob("TEST_SIMPLE/*/*.jpeg")), tmp_path)
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff not really a jpeg")
+    results = upload(page, paths + [tmp_path / "broken.jpg"])
+    tops = [results[path.name].get_attribute("data-top-class") for path in paths]
+    assert summary_counts(page) == {name: tops.count(name) for name in metadata["classes"]}
+    total = page.find_element(By.ID, "summary-total").text
+    assert total.startswith(f"{len(paths)} photos classified") and "1 photo could not be read" in total
+    page.find_element(By.ID, "clear-results").click()
+    assert not page.find_element(By.ID, "summary").is_displayed()
+    upload(page, paths[:1])
+    assert sum(summary_counts(page).values()) == 1

@@ -21,6 +21,7 @@ async function classifyAll(files, loaded) {
   for (const [i, file] of files.entries()) {
     ui.setStatus('busy', `Classifying photo ${i + 1} of ${files.length}: ${file.name}`);
     await classifyFile(file, loaded);
+    ui.updateSummary(loaded.metadata.classes);
   }
   ui.setStatus('ready', 'Ready: choose or drop more smear photos.');
 }
@@ -62,10 +63,15 @@ function start() {
         await classifyAll(files, loaded);
       } else {
         for (const file of files) ui.addError(file, 'Not classified: the model could not be loaded (see the message above).');
+        ui.updateSummary([]);
       }
     });
   });
-  ui.onClear(ui.clearResults);
+  ui.onClear(async () => {
+    ui.clearResults();
+    const loaded = await ready;
+    ui.updateSummary(loaded ? loaded.metadata.classes : []);
+  });
   reportOfflineUse(offline, ready);
 }
 

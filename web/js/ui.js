@@ -2,6 +2,8 @@
 
 const element = (id) => document.getElementById(id);
 const percent = (p) => `${(100 * p).toFixed(1)}%`;
+// A model's probability is never certainty: 0.9996 reads "> 99.9%", not "100.0%".
+const probabilityText = (p) => (p >= 0.9995 ? '> 99.9%' : p > 0 && p < 0.0005 ? '< 0.1%' : percent(p));
 const label = (name) => name.charAt(0) + name.slice(1).toLowerCase();
 
 function make(tag, className, text) {
@@ -82,21 +84,47 @@ function addCard(card) {
   element('clear-results').disabled = false;
 }
 
-function probabilityBar(name, probability) {
+// A labelled horizontal bar for a share between 0 and 1, with the text shown at its end.
+function shareBar(name, share, text) {
   const bar = make('div', 'bar');
-  bar.dataset.class = name;
-  bar.dataset.probability = String(probability);
   const track = make('div', 'track');
   track.setAttribute('role', 'meter');
   track.setAttribute('aria-label', label(name));
   track.setAttribute('aria-valuemin', '0');
   track.setAttribute('aria-valuemax', '100');
-  track.setAttribute('aria-valuenow', (100 * probability).toFixed(1));
+  track.setAttribute('aria-valuenow', (100 * share).toFixed(1));
   const fill = make('div', 'fill');
-  fill.style.width = percent(probability);
+  fill.style.width = percent(share);
   track.append(fill);
-  bar.append(make('span', 'name', label(name)), track, make('span', 'value', percent(probability)));
+  bar.append(make('span', 'name', label(name)), track, make('span', 'value', text));
   return bar;
+}
+
+function probabilityBar(name, probability) {
+  const bar = shareBar(name, probability, probabilityText(probability));
+  bar.dataset.class = name;
+  bar.dataset.probability = String(probability);
+  return bar;
+}
+
+// The differential count: how the photos classified so far divide among the classes. It is read
+// from the result cards themselves, so clearing them (or an unreadable photo) can never skew it.
+export function updateSummary(classes) {
+  const cards = [...element('results').querySelectorAll('.result')];
+  const tops = cards.map((card) => card.dataset.topClass).filter(Boolean);
+  const unreadable = cards.length - tops.length;
+  element('summary').hidden = cards.length === 0;
+  const photos = (n) => `${n.toLocaleString('en')} photo${n === 1 ? '' : 's'}`;
+  element('summary-total').textContent = `${photos(tops.length)} classified`
+    + (unreadable ? `; ${photos(unreadable)} could not be read and are not counted.` : '.');
+  element('summary-bars').replaceChildren(...classes.map((name) => {
+    const count = tops.filter((top) => top === name).length;
+    const share = tops.length ? count / tops.length : 0;
+    const bar = shareBar(name, share, `${percent(share)} (${count})`);
+    bar.dataset.summaryClass = name;
+    bar.dataset.count = String(count);
+    return bar;
+  }));
 }
 
 export function addResult(file, { classes, probabilities, milliseconds }) {
@@ -113,7 +141,7 @@ export function addResult(file, { classes, probabilities, milliseconds }) {
   bars.append(...ranked.map(([name, probability]) => probabilityBar(name, probability)));
   body.append(
     make('p', 'file', file.name),
-    make('p', 'top', `${label(topClass)} ${percent(topProbability)}`),
+    make('p', 'top', `${label(topClass)} ${probabilityText(topProbability)}`),
     bars,
     make('p', 'time', `classified in ${milliseconds.toFixed(1)} ms`),
   );
