@@ -184,8 +184,6 @@ def cost_section(results: dict) -> list:
 def throughput_section(results: dict) -> list:
     t = results["server_throughput"]
     lines = ["## Server throughput", ""]
-    if not t.get("available"):
-        return lines + [f"Not available: {t['reason']}.", ""]
     details = {key: value for key, value in t.items() if key != "available"}
     return lines + table(list(details), [list(details.values())]) + [""]
 

@@ -3,7 +3,6 @@
 Benchmarks measure time; these tests never assert on how long anything took.
 """
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,6 @@ import tf_keras as keras
 
 from bench.__main__ import main, parse_args
 from bench.published import default_model, rebuild_keras, weight_bytes
-from bench.throughput import server_throughput
 from train.metrics import compute_metrics
 from train.preprocess import preprocess_file
 
@@ -103,8 +101,3 @@ def test_targets_are_judged_only_when_measured(quick_bench):
     assert accuracy["met"] == (results["quality"]["TEST_SIMPLE"]["keras"]["accuracy"] >= 0.97)
     assert all(row["met"] in (True, False) for name, row in verdicts.items() if name != "TEST accuracy (Keras)")
 
-
-def test_throughput_without_the_load_test_module_is_reported_not_raised(monkeypatch):
-    monkeypatch.setitem(sys.modules, "server.loadtest", None)  # as if server/loadtest.py were absent
-    assert server_throughput("http://127.0.0.1:9/") == {"available": False,
-                                                         "reason": "server/loadtest.py is not in this tree yet"}
