@@ -9,6 +9,8 @@ from PIL import Image
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The decision-forests banner imports IPython (not installed) when stdout is not a terminal.
+os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DATA = REPO.parent / "shared" / "data" / "blood-cells"
