@@ -21,3 +21,14 @@ def test_architecture_runs_the_same_in_tensorflow_js(arch, tmp_path):
     expected = model.predict(inputs, verbose=0)
     assert expected.shape == (3, 4)
     np.testing.assert_allclose(tfjs_probabilities(tmp_path / "tfjs", inputs), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("argv, expected", [
+    ([], 1e-3),
+    (["--arch", "tutorial"], 3e-4),
+    (["--arch", "tutorial", "--learning-rate", "0.01"], 0.01),
+])
+def test_learning_rate_defaults_to_the_architectures_own(argv, expected):
+    from train.__main__ import parse_args
+
+    assert parse_args(argv).learning_rate == expected

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from train.checkpoint import ResumeError
 from train.dataset import DatasetError
-from train.model import ARCHITECTURES
+from train.model import ARCHITECTURES, DEFAULT_LEARNING_RATES
 
 
 def default_data() -> str:
@@ -22,7 +22,8 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=int, default=40, help="most epochs; early stopping usually ends sooner")
     parser.add_argument("--patience", type=int, default=8, help="epochs without validation improvement before stopping")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--learning-rate", type=float,
+                        help="peak learning rate (default: 0.001; 0.0003 for --arch tutorial)")
     parser.add_argument("--input-size", type=int, default=80, help="side of the square model input, in pixels")
     parser.add_argument("--crop", default="cell_centred", choices=["cell_centred", "full_frame"],
                         help="classify a square crop centred on the located white cell, or the whole frame")
@@ -41,7 +42,10 @@ def parse_args(argv=None):
                              "with early stopping")
     parser.add_argument("--resume", action="store_true",
                         help="continue the unfinished run in OUT/NAME/checkpoint/ with the settings it started with")
-    return parser.parse_args(argv)
+    options = parser.parse_args(argv)
+    if options.learning_rate is None:
+        options.learning_rate = DEFAULT_LEARNING_RATES[options.arch]
+    return options
 
 
 def main(argv=None) -> int:
