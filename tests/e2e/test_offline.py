@@ -149,6 +149,13 @@ def remove(path):
     path.unlink()
 
 
+def visit_and_classify(browser, server, photos, metadata):
+    """Open the page online, let it save everything for offline use, and classify the photos."""
+    open_page(browser, server.url)
+    wait_until_offline_ready(browser)
+    return classify(browser, photos, metadata)
+
+
 def first_shard(metadata) -> str:
     return sorted(n for n in metadata["files"] if n.endswith(".bin"))[0]
 
@@ -156,9 +163,7 @@ def first_shard(metadata) -> str:
 def test_after_one_visit_the_page_classifies_with_the_server_stopped(browser, site, photos):
     server, web = site
     metadata, folder = read_metadata(web)
-    open_page(browser, server.url)
-    wait_until_offline_ready(browser)
-    online = classify(browser, photos, metadata)
+    online = visit_and_classify(browser, server, photos, metadata)
     assert saved_models(browser) == saved_copy_of(server, folder, metadata)
     loaded = browser.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
     shell = browser.execute_async_script(
@@ -180,9 +185,7 @@ def test_after_one_visit_the_page_classifies_with_the_server_stopped(browser, si
 def test_a_new_model_version_is_used_online_and_then_served_whole_offline(browser, site, photos):
     server, web = site
     old, _ = read_metadata(web)
-    open_page(browser, server.url)
-    wait_until_offline_ready(browser)
-    before = classify(browser, photos, old)
+    before = visit_and_classify(browser, server, photos, old)
 
     new, folder = publish_changed_version(web)
     assert new["version"] != old["version"]
@@ -230,9 +233,7 @@ def test_a_broken_update_is_refused_and_the_saved_model_keeps_working(browser, s
     server, web = site
     old, old_folder = read_metadata(web)
     saved_old = saved_copy_of(server, old_folder, old)
-    open_page(browser, server.url)
-    wait_until_offline_ready(browser)
-    before = classify(browser, photos, old)
+    before = visit_and_classify(browser, server, photos, old)
 
     new, folder = publish_changed_version(web)  # deletes the old version's folder from the server
     shard = first_shard(new)
@@ -250,9 +251,7 @@ def test_a_damaged_server_copy_of_the_saved_version_is_never_used(browser, site,
     server, web = site
     metadata, folder = read_metadata(web)
     saved = saved_copy_of(server, folder, metadata)
-    open_page(browser, server.url)
-    wait_until_offline_ready(browser)
-    before = classify(browser, photos, metadata)
+    before = visit_and_classify(browser, server, photos, metadata)
     flip_a_byte(folder / first_shard(metadata))
     open_page(browser, server.url)
     assert notice(browser) is None
