@@ -83,6 +83,13 @@ def update_index(out: Path, metadata: dict, make_default: bool) -> dict:
     return index
 
 
+def make_world_readable(folder: Path) -> None:
+    """Temporary files are created private (0600/0700); a server running as another user must read them."""
+    folder.chmod(0o755)
+    for path in folder.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
 def publish(staging: Path, out: Path, metadata: dict, make_default: bool) -> Path:
     model_root = out / metadata["name"]
     final = model_root / metadata["version"]
@@ -91,6 +98,7 @@ def publish(staging: Path, out: Path, metadata: dict, make_default: bool) -> Pat
         shutil.rmtree(staging)
     else:
         model_root.mkdir(parents=True, exist_ok=True)
+        make_world_readable(staging)
         os.replace(staging, final)
     update_index(out, metadata, make_default)
     for old in model_root.iterdir():

@@ -45,6 +45,7 @@ def test_the_ensemble_is_evaluated_on_validation_and_held_out_splits(ensemble):
     metrics = json.loads((ensemble / "metrics.json").read_text())
     assert {"validation", "TEST", "TEST_SIMPLE"} <= metrics.keys()
     assert (ensemble / "confusion_matrix_validation.png").exists()
+    assert (ensemble / "learning_curves.png").exists(), "every member's curves in one picture"
 
 
 def test_the_ensemble_converts_and_tensorflow_js_agrees(ensemble, synthetic_data, tmp_path):

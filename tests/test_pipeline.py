@@ -114,3 +114,12 @@ def test_compare_reports_a_folder_without_metrics(tmp_path, capsys):
 
     assert main([str(tmp_path)]) == 2
     assert "training facts not found" in capsys.readouterr().err
+
+
+def test_published_files_are_readable_by_a_server_running_as_another_user(published_site):
+    index = json.loads((published_site / "models" / "index.json").read_text())
+    folder = published_site / "models" / index["models"][0]["path"]
+    assert folder.stat().st_mode & 0o777 == 0o755
+    assert {path.name: path.stat().st_mode & 0o777 for path in folder.iterdir()} == \
+        {path.name: 0o644 for path in folder.iterdir()}
+    assert (published_site / "models" / "index.json").stat().st_mode & 0o777 == 0o644

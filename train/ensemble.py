@@ -15,6 +15,7 @@ from tf_keras import layers
 from train import checkpoint, evaluate
 from train.files import atomic_path, read_json, write_json
 from train.fit import common_facts, peak_memory_mb, prepare_data, train_one, validation_set
+from train.plots import plot_learning_curves
 
 MEMBERS_FOLDER = "members"
 
@@ -82,5 +83,6 @@ def train_ensemble(options) -> Path:
         "training_seconds": round(sum(fact["training_seconds"] for fact in facts), 1),
         "resumed": any(fact["resumed"] for fact in facts), "peak_memory_mb": peak_memory_mb(),
     })
+    plot_learning_curves({fact["name"]: fact["history"] for fact in facts}, out_dir / "learning_curves.png")
     evaluate.evaluate_model_dir(out_dir, prepared.path, validation=validation_set(prepared))
     return out_dir

@@ -15,6 +15,8 @@ def atomic_path(target: Path):
     os.close(handle)
     try:
         yield Path(temporary)
+        # mkstemp makes the file private; what we write is meant to be read (by a server, by colleagues).
+        os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):

@@ -177,7 +177,7 @@ def train_one(options, prepared: PreparedData | None = None) -> Path:
         "training_seconds": round(final["training_seconds"], 1), "resumed": bool(state),
         "peak_memory_mb": peak_memory_mb(), "history": history,
     })
-    plot_learning_curves(history, out_dir / "learning_curves.png")
+    plot_learning_curves({"": history}, out_dir / "learning_curves.png")
     evaluate.evaluate_model_dir(out_dir, prepared.path, validation=validation_set(prepared))
     return out_dir
 

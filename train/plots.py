@@ -30,13 +30,16 @@ def plot_confusion_matrix(matrix, classes: list, title: str, path) -> None:
     save_figure(figure, path)
 
 
-def plot_learning_curves(history: dict, path) -> None:
+def plot_learning_curves(histories: dict, path) -> None:
+    """histories maps a run's label ("" for a single run, the seed for ensemble members) to its Keras history."""
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4))
-    epochs = range(1, len(history["loss"]) + 1)
-    for key, label in (("loss", "train"), ("val_loss", "validation")):
-        loss_axes.plot(epochs, history[key], label=label)
-    for key, label in (("accuracy", "train"), ("val_accuracy", "validation")):
-        accuracy_axes.plot(epochs, history[key], label=label)
+    for run, history in histories.items():
+        epochs = range(1, len(history["loss"]) + 1)
+        prefix = f"{run} " if run else ""
+        for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
+            train_line, = axes.plot(epochs, history[metric], label=f"{prefix}train")
+            axes.plot(epochs, history[f"val_{metric}"], label=f"{prefix}validation", linestyle="--",
+                      color=train_line.get_color())
     loss_axes.set_title("loss")
     accuracy_axes.set_title("accuracy")
     for axes in (loss_axes, accuracy_axes):
