@@ -32,6 +32,7 @@ help:
 	@echo "make serve                 serve the page with the shipped model on http://$(HOST):$(PORT)/"
 	@echo "make test                  run every test (unit, integration, browser)"
 	@echo "make train [DATA=dir]      train models/$(NAME)/ on DATA (default $(DATA))"
+	@echo "make train MEMBERS=1       one network instead of the average of $(MEMBERS) (a third of the time and size)"
 	@echo "make train RESUME=1        continue an interrupted training run from its last epoch"
 	@echo "make convert               convert models/$(NAME)/model.h5 into web/models/$(NAME)/"
 	@echo "make evaluate              re-evaluate models/$(NAME)/ on DATA/TEST and DATA/TEST_SIMPLE"
