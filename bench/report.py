@@ -18,6 +18,8 @@ def ms(value) -> str:
 def size(count) -> str:
     if count is None:
         return NOT_MEASURED
+    if count >= 1e9:
+        return f"{count / 1e9:.2f} GB"
     return f"{count / 1e6:.2f} MB ({count:,} bytes)" if count >= 100_000 else f"{count / 1e3:.1f} kB"
 
 
@@ -183,9 +185,16 @@ def cost_section(results: dict) -> list:
 
 def throughput_section(results: dict) -> list:
     t = results["server_throughput"]
-    lines = ["## Server throughput", ""]
-    details = {key: value for key, value in t.items() if key != "available"}
-    return lines + table(list(details), [list(details.values())]) + [""]
+    distinct = {path: len(hashes) for path, hashes in t["sha256"].items()}
+    verdict = ("every body was byte-identical to its file (one SHA-256 per file)" if set(distinct.values()) == {1}
+               else f"bodies differed: {distinct} distinct SHA-256 per file")
+    lines = ["## Server throughput", "",
+             f"{t['clients']} clients on loopback each fetched the whole default model ({len(distinct)} files) "
+             f"{t['rounds']} times at once (`server/loadtest.py`); {verdict}.", ""]
+    row = [f"{t['requests']:,}", size(t["bytes"]), f"{t['seconds']:.1f} s", f"{t['requests_per_second']:.0f}",
+           f"{t['megabytes_per_second']:.0f} MB/s", str(t["error_count"])]
+    return lines + table(["requests", "data", "wall time", "requests per second", "throughput",
+                          "errors (incl. wrong bytes)"], [row]) + [""]
 
 
 def render(results: dict, command: str) -> str:

@@ -51,6 +51,7 @@ def test_quick_bench_writes_every_output(quick_bench, published_site):
     for section in ("## Targets", "## Quality", "## Speed", "## Quantization", "## Against the tutorial",
                     "## Training cost", "## Server throughput"):
         assert section in report, section
+    assert "every body was byte-identical to its file" in report
     assert results["mode"] == "quick"
     assert set(results["quality"]) == {"TEST_SIMPLE"} and set(results["speed"]) == {"wasm"}
 
