@@ -6,6 +6,7 @@ other browser tests' shared one, and resolves leukolens.test to 127.0.0.1: the s
 from "another computer" over plain http, where the page has no service worker, no Cache Storage and
 no crypto.subtle.
 """
+import datetime
 import io
 import json
 import shutil
@@ -133,7 +134,8 @@ def publish_changed_version(web):
     weights = np.frombuffer(last_shard.read_bytes(), "<f4").copy()
     weights[-specs[-1]["shape"][0]] += 3.0  # favours the first class
     last_shard.write_bytes(weights.tobytes())
-    metadata = {**metadata, "files": file_facts(staging)}
+    published = datetime.datetime.fromisoformat(metadata["created"]) + datetime.timedelta(minutes=1)
+    metadata = {**metadata, "files": file_facts(staging), "created": published.isoformat(timespec="seconds")}
     metadata["version"] = content_version(metadata["files"])
     (staging / "metadata.json").write_text(json.dumps(metadata))
     return metadata, publish(staging, web / "models", metadata, make_default=True)
@@ -204,6 +206,39 @@ def test_a_new_model_version_is_used_online_and_then_served_whole_offline(browse
     assert notice(browser) is None
     assert new["version"] in shown_version(browser)
     assert np.abs(classify(browser, photos, new) - online).max() <= SAME
+
+
+STALE_SAVE = """
+const [entry, base, metadataText, done] = arguments;
+import('/js/model-store.js').then(async (store) => {
+  const bytes = (text) => new TextEncoder().encode(text).buffer;
+  done(await store.save(entry, base, new Map([['model.json', bytes('{}')], ['metadata.json', bytes(metadataText)]])));
+}).catch((error) => done(String(error)));
+"""
+
+
+def test_a_tab_still_saving_the_old_version_keeps_the_new_one_another_tab_saved(browser, site, photos):
+    server, web = site
+    old, _ = read_metadata(web)
+    old_entry = json.loads((web / "models" / "index.json").read_text())["models"][0]
+    open_page(browser, server.url)
+    wait_until_offline_ready(browser)
+    new, folder = publish_changed_version(web)
+    open_page(browser, server.url)
+    wait_until_offline_ready(browser)
+    assert saved_models(browser) == saved_copy_of(server, folder, new)
+
+    # A tab opened before the update finishes saving the old version only now.
+    old_base = f"{server.url}models/{old_entry['path']}"
+    assert browser.execute_async_script(STALE_SAVE, old_entry, old_base, json.dumps(old)) is True
+    saved = saved_models(browser)
+    assert saved_copy_of(server, folder, new).items() <= saved.items(), "the newer version was deleted"
+    assert len(saved) == 2
+
+    open_page(browser, server.url)  # the next visit with the current model list tidies up
+    wait_until_offline_ready(browser)
+    assert new["version"] in shown_version(browser)
+    assert saved_models(browser) == saved_copy_of(server, folder, new)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", REMOTE_HOST])

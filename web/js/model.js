@@ -133,7 +133,8 @@ async function loadVersion(entry) {
   }
   warmUp(model, metadata.preprocessing);
   // Saved only now that every file passed its check and the model loaded: a saved copy is always whole and good.
-  const saved = reader.fromServer ? store.save(entry, base, reader.files) : Promise.resolve(true);
+  // Read from the saved copy: it is already whole; versions saved before it can go.
+  const saved = reader.fromServer ? store.save(entry, base, reader.files) : store.dropOlder(entry).then(() => true);
   return { model, metadata, backend: backendName, saved };
 }
 
