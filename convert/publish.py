@@ -38,9 +38,17 @@ def content_version(facts: dict) -> str:
 
 
 # The cost of training travels too (time, peak memory; a resumed run's peak is its last process's only).
-TRAINING_FACTS = ("arch", "parameters", "dataset", "seed", "split_seed", "members", "epochs_run", "best_epoch",
+TRAINING_FACTS = ("arch", "parameters", "recipe", "dataset", "seed", "split_seed", "members", "epochs_run", "best_epoch",
                   "epochs_max", "batch_size", "learning_rate", "train_images", "validation_images", "training_seconds", "peak_memory_mb",
                   "resumed", "versions", "date")
+
+
+def training_facts(info: dict) -> dict:
+    """What the page may tell about training; the dataset by folder name, never a path on the trainer's machine."""
+    facts = {key: info[key] for key in TRAINING_FACTS if key in info}
+    if "dataset" in facts:
+        facts["dataset"] = Path(facts["dataset"]).name
+    return facts
 
 
 def build_metadata(info: dict, metrics: dict, facts: dict, conversion: dict) -> dict:
@@ -53,7 +61,7 @@ def build_metadata(info: dict, metrics: dict, facts: dict, conversion: dict) -> 
         "model": {"format": "layers-model", "file": "model.json", "arch": info["arch"],
                   "parameters": info["parameters"], "quantization": conversion["quantization"]},
         "metrics": metrics,
-        "training": {key: info[key] for key in TRAINING_FACTS if key in info},
+        "training": training_facts(info),
         "conversion": conversion,
         "files": facts,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

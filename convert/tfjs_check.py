@@ -36,7 +36,8 @@ def check_inputs(data: Path, info: dict) -> tuple:
     for path in sample_images(data, info["classes"]):
         try:
             inputs.append(preprocess_file(path, info["preprocessing"]))
-            sources.append(str(path))
+            # Relative to the data folder: published metadata must not reveal the trainer's file system.
+            sources.append(path.relative_to(data).as_posix())
         except ImageReadError:
             continue
     if not inputs:

@@ -63,6 +63,16 @@ def test_metadata_matches_the_model_it_describes(published_site):
     assert last["units"] == len(metadata["classes"]) and last["activation"] == "softmax"
 
 
+def test_published_metadata_names_no_path_on_the_trainers_machine(published_site, synthetic_data):
+    _, folder = published_folder(published_site)
+    text = (folder / "metadata.json").read_text()
+    metadata = json.loads(text)
+    assert str(synthetic_data) not in text
+    assert metadata["training"]["dataset"] == synthetic_data.name
+    assert metadata["conversion"]["parity"]["sources"][0].startswith("TEST_SIMPLE/")
+    assert metadata["training"]["recipe"]["augment"] is not None
+
+
 def test_evaluate_cli_re_evaluates_a_saved_model(trained_model, synthetic_data, tmp_path):
     import shutil
 
