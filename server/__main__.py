@@ -10,10 +10,22 @@ from server.model_status import read_model_status
 
 
 class RequestHandler(WSGIRequestHandler):
-    """Werkzeug's, minus the software versions it would announce in every Server header."""
+    """Werkzeug's, minus the software versions it would announce in every Server header,
+    and with one Date header: http.server adds its own after the one Werkzeug sends."""
 
     def version_string(self) -> str:
         return "Leukolens"
+
+    def send_response_only(self, code, message=None) -> None:
+        self._date_sent = False
+        super().send_response_only(code, message)
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "date":
+            if getattr(self, "_date_sent", False):
+                return
+            self._date_sent = True
+        super().send_header(keyword, value)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -391,6 +391,14 @@ def test_server_header_names_no_software_versions(live_server):
         assert headers["Server"] == "Leukolens"
 
 
+@pytest.mark.parametrize("path", ["/", "/missing"])
+def test_each_response_has_one_date_header(live_server, path):
+    port, _ = live_server
+    request = b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path.encode()
+    head = raw_exchange(port, request).split(b"\r\n\r\n", 1)[0].lower()
+    assert head.count(b"\r\ndate:") == 1, head
+
+
 # /healthz and the published model.
 
 def test_healthz_reports_the_default_model(client):
