@@ -5,6 +5,7 @@ from pathlib import Path
 
 from train.checkpoint import ResumeError
 from train.dataset import DatasetError
+from train.distill import TeacherError
 from train.model import ARCHITECTURES, DEFAULT_LEARNING_RATES
 
 
@@ -40,9 +41,16 @@ def parse_args(argv=None):
     parser.add_argument("--schedule", default="cosine", choices=["cosine", "plateau"],
                         help="learning rate: warm-up then cosine decay over all epochs, or halve on plateaus "
                              "with early stopping")
+    parser.add_argument("--teacher", metavar="FOLDER",
+                        help="a trained model folder (e.g. models/leukolens-cnn) whose answers this network also learns "
+                             "from; it must share this run's preprocessing and validation smears")
+    parser.add_argument("--teacher-weight", type=float, default=0.5,
+                        help="share of each target taken from the teacher's probabilities rather than the label")
     parser.add_argument("--resume", action="store_true",
                         help="continue the unfinished run in OUT/NAME/checkpoint/ with the settings it started with")
     options = parser.parse_args(argv)
+    if not 0.0 <= options.teacher_weight <= 1.0:
+        parser.error(f"--teacher-weight must be between 0 and 1, not {options.teacher_weight}")
     if options.learning_rate is None:
         options.learning_rate = DEFAULT_LEARNING_RATES[options.arch]
     return options
@@ -54,7 +62,7 @@ def main(argv=None) -> int:
 
     try:
         out_dir = train(options)
-    except (DatasetError, ResumeError) as error:
+    except (DatasetError, ResumeError, TeacherError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"wrote {out_dir}/ (model.h5, metrics.json, training.json, pictures)", file=sys.stderr)

@@ -15,6 +15,7 @@ import tf_keras as keras
 from train import checkpoint, evaluate
 from train.augment import training_batches
 from train.dataset import load_dataset
+from train.distill import load_teacher, with_teacher
 from train.files import write_json
 from train.grouping import group_split, recover_groups
 from train.model import build_model
@@ -23,7 +24,9 @@ from train.preprocess import preprocessing_spec
 
 # The settings a resumed run must share with the run it continues.
 RUN_SETTINGS = ("data", "name", "arch", "crop", "epochs", "patience", "batch_size", "learning_rate", "input_size",
-                "val_fraction", "split_seed", "seed", "augment", "label_smoothing", "weight_decay", "schedule")
+                "val_fraction", "split_seed", "seed", "augment", "label_smoothing", "weight_decay", "schedule",
+                "teacher", "teacher_weight")
+RECIPE = ("augment", "label_smoothing", "weight_decay", "schedule", "teacher", "teacher_weight")
 
 
 class EpochReport(keras.callbacks.Callback):
@@ -83,7 +86,7 @@ class RestoreCounters(keras.callbacks.Callback):
             callback.wait = self.state["epochs_done"] - (self.state.get("best_epoch") or self.state["epochs_done"])
 
 
-def fit_model(model, train_set, val_set, options, out_dir: Path, state: dict | None):
+def fit_model(model, train_set, val_set, options, out_dir: Path, state: dict | None, teacher=None):
     steps = math.ceil(len(train_set[1]) / options.batch_size)
     compile_model(model, options, steps)
     if state is not None:
@@ -91,9 +94,12 @@ def fit_model(model, train_set, val_set, options, out_dir: Path, state: dict | N
     keeper = checkpoint.TrainingState(out_dir, {key: getattr(options, key) for key in RUN_SETTINGS}, state)
     first_epoch = keeper.state["epochs_done"]
     num_classes = model.outputs[0].shape[-1]
+    batches = training_batches(*train_set, options.batch_size, options.seed, options.augment, first_epoch,
+                               options.epochs, num_classes)
+    if teacher is not None:
+        batches = with_teacher(batches, teacher, options.teacher_weight)
     model.fit(
-        training_batches(*train_set, options.batch_size, options.seed, options.augment, first_epoch, options.epochs,
-                         num_classes),
+        batches,
         steps_per_epoch=steps,
         validation_data=(val_set[0], tf.one_hot(val_set[1], num_classes)),
         initial_epoch=first_epoch,
@@ -162,16 +168,17 @@ def train_one(options, prepared: PreparedData | None = None) -> Path:
     keras.utils.set_random_seed(options.seed + (state or {}).get("epochs_done", 0))
     prepared = prepared or prepare_data(options)
     dataset = prepared.dataset
+    teacher = options.teacher and load_teacher(Path(options.teacher), prepared.spec, validation_groups(prepared))
     model = build_model(options.arch, options.input_size, len(dataset.classes))
     out_dir.mkdir(parents=True, exist_ok=True)
     final = fit_model(model, prepared.part(prepared.train_index), prepared.part(prepared.val_index),
-                      options, out_dir, state)
+                      options, out_dir, state, teacher or None)
     checkpoint.finish(out_dir)
     history = final["history"]
     write_json(out_dir / "training.json", {
         **common_facts(options, prepared), "arch": options.arch, "parameters": int(model.count_params()),
         "seed": options.seed,
-        "recipe": {key: getattr(options, key) for key in ("augment", "label_smoothing", "weight_decay", "schedule")},
+        "recipe": recipe(options),
         "epochs_run": len(history["loss"]), "best_epoch": final["best_epoch"], "epochs_max": options.epochs,
         "batch_size": options.batch_size, "learning_rate": options.learning_rate,
         "training_seconds": round(final["training_seconds"], 1), "resumed": bool(state),
@@ -190,10 +197,24 @@ def common_facts(options, prepared: PreparedData) -> dict:
         "dataset": str(prepared.path.resolve()), "split_seed": options.split_seed,
         "train_images": int(len(prepared.train_index)), "validation_images": int(len(prepared.val_index)),
         "validation_grouping": "colour-signature clusters of augmented copies (train/grouping.py)",
-        "validation_groups": sorted(set(np.array(prepared.groups)[prepared.val_index])),
+        "validation_groups": validation_groups(prepared),
         "skipped_files": dataset.skipped, "versions": library_versions(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def validation_groups(prepared: PreparedData) -> list:
+    return sorted(set(np.array(prepared.groups)[prepared.val_index]))
+
+
+def recipe(options) -> dict:
+    """How the network was fitted; a teacher appears only when there was one (older runs had none)."""
+    facts = {key: getattr(options, key, None) for key in RECIPE}
+    if not facts["teacher"]:
+        del facts["teacher"], facts["teacher_weight"]
+    else:
+        facts["teacher"] = Path(facts["teacher"]).name
+    return facts
 
 
 def validation_set(prepared: PreparedData) -> dict:
