@@ -87,6 +87,35 @@ def test_evaluate_cli_re_evaluates_a_saved_model(trained_model, synthetic_data, 
     assert metrics["TEST"] == read_json(trained_model / "metrics.json", "metrics")["TEST"]
 
 
+def test_evaluate_keeps_the_validation_figures_training_measured(trained_model, synthetic_data, tmp_path):
+    from train.evaluate import main
+
+    copy = tmp_path / "copy"
+    shutil.copytree(trained_model, copy)
+    before = read_json(copy / "metrics.json", "metrics")
+    only_test = tmp_path / "only-test"
+    shutil.copytree(synthetic_data / "TEST", only_test / "TEST")
+    assert main(["--model", str(copy), "--data", str(only_test)]) == 0
+    after = read_json(copy / "metrics.json", "metrics")
+    assert after["validation"] == before["validation"] and after["TEST"] == before["TEST"]
+    assert "TEST_SIMPLE" not in after
+
+
+@pytest.mark.parametrize(("model", "data", "message"), [
+    ("missing-model", "synthetic", "training facts not found"),
+    ("no-weights", "synthetic", "no model.h5"),
+    ("trained", "empty", "neither TEST nor TEST_SIMPLE"),
+])
+def test_evaluate_cli_explains_what_is_missing(trained_model, synthetic_data, tmp_path, capsys, model, data, message):
+    from train.evaluate import main
+
+    folders = {"missing-model": tmp_path / "nowhere", "trained": trained_model, "no-weights": tmp_path / "no-weights"}
+    shutil.copytree(trained_model, folders["no-weights"], ignore=shutil.ignore_patterns("model.h5"))
+    code = main(["--model", str(folders[model]), "--data", str(synthetic_data if data == "synthetic" else tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("stage", ["train", "train.evaluate", "convert", "server", "bench"])
 def test_every_stage_has_help(stage):
     import subprocess

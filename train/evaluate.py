@@ -8,7 +8,8 @@ from pathlib import Path
 
 import tf_keras as keras
 
-from train.dataset import load_dataset
+from train.cli import run_stage
+from train.dataset import DatasetError, load_dataset
 from train.files import read_json, write_json
 from train.metrics import compute_metrics
 from train.plots import plot_confusion_matrix
@@ -26,13 +27,22 @@ def evaluate_model_dir(model_dir: Path, data: Path, validation: dict = None) -> 
     """Write metrics.json and one confusion-matrix picture per split found under data."""
     model_dir = Path(model_dir)
     info = read_json(model_dir / "training.json", "training facts")
+    splits = [split for split in HELD_OUT_SPLITS if (Path(data) / split).is_dir()]
+    if not splits and validation is None:
+        raise FileNotFoundError(f"nothing to evaluate on: {data} has neither {' nor '.join(HELD_OUT_SPLITS)}")
+    if not (model_dir / "model.h5").is_file():
+        raise FileNotFoundError(f"no model.h5 in {model_dir}: train it first (make train)")
     model = keras.models.load_model(model_dir / "model.h5")
-    results = {}
     if validation is not None:
         probabilities = model.predict(validation["images"], batch_size=256, verbose=0)
-        results["validation"] = compute_metrics(validation["labels"], probabilities, info["classes"])
+        validation_metrics = compute_metrics(validation["labels"], probabilities, info["classes"])
+    else:
+        # Validation is measured while training (it needs the held-out TRAIN smears); a later
+        # re-evaluation keeps those figures, which model selection relies on, instead of dropping them.
+        validation_metrics = earlier_validation(model_dir)
+    results = {"validation": validation_metrics} if validation_metrics else {}
     for split in HELD_OUT_SPLITS:
-        if (Path(data) / split).is_dir():
+        if split in splits:
             results[split] = evaluate_split(model, Path(data) / split, info)
         else:
             print(f"no {split} folder in {data}: not evaluated", file=sys.stderr)
@@ -45,6 +55,13 @@ def evaluate_model_dir(model_dir: Path, data: Path, validation: dict = None) -> 
     return results
 
 
+def earlier_validation(model_dir: Path) -> dict | None:
+    try:
+        return read_json(model_dir / "metrics.json", "metrics").get("validation")
+    except (FileNotFoundError, ValueError):
+        return None
+
+
 def summary_line(split: str, metrics: dict) -> str:
     return (f"{split}: accuracy {metrics['accuracy']:.4f}  macro-F1 {metrics['macro_f1']:.4f}  "
             f"MCC {metrics['mcc']:.4f}  lowest recall {metrics['min_recall']:.4f}  ({metrics['images']} images)")
@@ -55,8 +72,8 @@ def main(argv=None) -> int:
     parser.add_argument("--model", required=True, help="model folder written by `python -m train`")
     parser.add_argument("--data", required=True, help="dataset folder holding TEST/ and/or TEST_SIMPLE/")
     options = parser.parse_args(argv)
-    evaluate_model_dir(Path(options.model), Path(options.data))
-    return 0
+    return run_stage(lambda: evaluate_model_dir(Path(options.model), Path(options.data)),
+                     (FileNotFoundError, DatasetError, OSError), lambda _: f"wrote {options.model}/metrics.json")
 
 
 if __name__ == "__main__":
