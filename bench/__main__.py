@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from server.model_status import NoModel
+from train.cli import run_stage
 from train.dataset import DatasetError
 from train.files import atomic_path, write_json
 
@@ -53,14 +54,13 @@ def main(argv=None) -> int:
     from bench.run import run_bench  # TensorFlow loads slowly; keep --help instant
 
     command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        results, predictions = run_bench(options)
-    except (FileNotFoundError, NoModel, DatasetError, ValueError, RuntimeError, subprocess.CalledProcessError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    write_outputs(results, predictions, options.out, command)
-    print(f"wrote {options.out}/results.md, results.json and predictions.json", file=sys.stderr)
-    return 0
+
+    def measure_and_write():
+        write_outputs(*run_bench(options), options.out, command)
+
+    return run_stage(measure_and_write,
+                     (FileNotFoundError, NoModel, DatasetError, ValueError, RuntimeError, subprocess.CalledProcessError),
+                     lambda _: f"wrote {options.out}/results.md, results.json and predictions.json")
 
 
 if __name__ == "__main__":

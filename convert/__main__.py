@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from convert.tfjs_check import ParityError
+from train.cli import run_stage
 
 
 def parse_args(argv=None):
@@ -21,14 +22,9 @@ def main(argv=None) -> int:
     options = parse_args(argv)
     from convert.convert import convert_model  # TensorFlow loads slowly; keep --help instant
 
-    try:
-        published = convert_model(Path(options.model), Path(options.out), options.quantize,
-                                  options.data, options.default)
-    except (FileNotFoundError, ValueError, ParityError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"published {published}", file=sys.stderr)
-    return 0
+    return run_stage(lambda: convert_model(Path(options.model), Path(options.out), options.quantize, options.data,
+                                           options.default),
+                     (FileNotFoundError, ValueError, ParityError), lambda published: f"published {published}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from train.checkpoint import ResumeError
+from train.cli import run_stage
 from train.dataset import DatasetError
 from train.distill import TeacherError
 from train.model import ARCHITECTURES, DEFAULT_LEARNING_RATES
@@ -60,13 +61,8 @@ def main(argv=None) -> int:
     options = parse_args(argv)
     from train.fit import train  # TensorFlow loads slowly; keep --help instant
 
-    try:
-        out_dir = train(options)
-    except (DatasetError, ResumeError, TeacherError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"wrote {out_dir}/ (model.h5, metrics.json, training.json, pictures)", file=sys.stderr)
-    return 0
+    return run_stage(lambda: train(options), (DatasetError, ResumeError, TeacherError),
+                     lambda out_dir: f"wrote {out_dir}/ (model.h5, metrics.json, training.json, pictures)")
 
 
 if __name__ == "__main__":
