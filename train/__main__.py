@@ -7,7 +7,7 @@ from train.checkpoint import ResumeError
 from train.cli import run_stage
 from train.dataset import DatasetError
 from train.distill import TeacherError
-from train.model import ARCHITECTURES, DEFAULT_LEARNING_RATES
+from train.model import ARCHITECTURES, DEFAULT_LEARNING_RATES, NORMALISATIONS
 
 
 def default_data() -> str:
@@ -37,6 +37,9 @@ def parse_args(argv=None):
                         help="train this many models (seeds SEED, SEED+1, ...) and ship their average as one model")
     parser.add_argument("--augment", default="stain", choices=["basic", "stain"],
                         help="training-time colour changes: mild, or as strong as stains differ between smears")
+    parser.add_argument("--normalise", default="none", choices=NORMALISATIONS,
+                        help="per_image: standardise each colour channel over the crop inside the network, so "
+                             "stain strength and colour cast between smears matter less")
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW's decoupled weight decay")
     parser.add_argument("--schedule", default="cosine", choices=["cosine", "plateau"],

@@ -25,8 +25,8 @@ from train.preprocess import preprocessing_spec
 # The settings a resumed run must share with the run it continues.
 RUN_SETTINGS = ("data", "name", "arch", "crop", "epochs", "patience", "batch_size", "learning_rate", "input_size",
                 "val_fraction", "split_seed", "seed", "augment", "label_smoothing", "weight_decay", "schedule",
-                "teacher", "teacher_weight")
-RECIPE = ("augment", "label_smoothing", "weight_decay", "schedule", "teacher", "teacher_weight")
+                "teacher", "teacher_weight", "normalise")
+RECIPE = ("augment", "normalise", "label_smoothing", "weight_decay", "schedule", "teacher", "teacher_weight")
 
 
 class EpochReport(keras.callbacks.Callback):
@@ -169,7 +169,7 @@ def train_one(options, prepared: PreparedData | None = None) -> Path:
     prepared = prepared or prepare_data(options)
     dataset = prepared.dataset
     teacher = options.teacher and load_teacher(Path(options.teacher), prepared.spec, validation_groups(prepared))
-    model = build_model(options.arch, options.input_size, len(dataset.classes))
+    model = build_model(options.arch, options.input_size, len(dataset.classes), options.normalise or "none")
     out_dir.mkdir(parents=True, exist_ok=True)
     final = fit_model(model, prepared.part(prepared.train_index), prepared.part(prepared.val_index),
                       options, out_dir, state, teacher or None)

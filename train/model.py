@@ -3,12 +3,19 @@ import tf_keras as keras
 from tf_keras import layers
 
 
-def build_model(arch: str, input_size: int, num_classes: int) -> keras.Model:
+def build_model(arch: str, input_size: int, num_classes: int, normalise: str = "none") -> keras.Model:
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown --arch {arch!r}; choose from {', '.join(ARCHITECTURES)}")
+    if normalise not in NORMALISATIONS:
+        raise ValueError(f"unknown --normalise {normalise!r}; choose from {', '.join(NORMALISATIONS)}")
     inputs = keras.Input(shape=(input_size, input_size, 3), name="image")
     # Scaling lives in the graph so Keras and the converted tfjs model share it for free.
     scaled = layers.Rescaling(1.0 / 255, name="scale")(inputs)
+    if normalise == "per_image":
+        # Each colour channel to mean 0, spread 1 over the crop: how strongly a smear was stained
+        # and the camera's colour cast stop mattering. In the graph, so the browser does it too.
+        scaled = layers.LayerNormalization(axis=[1, 2], center=False, scale=False, epsilon=1e-3,
+                                           name="stain_normalise")(scaled)
     outputs = ARCHITECTURES[arch](scaled, num_classes)
     return keras.Model(inputs, outputs, name=arch)
 
@@ -62,6 +69,7 @@ def tutorial(x, num_classes):
 
 
 ARCHITECTURES = {"compact": compact, "separable": separable, "tutorial": tutorial}
+NORMALISATIONS = ("none", "per_image")
 
 # The tutorial network's 10-million-weight dense layer stays at chance at 1e-3 with our recipe.
 DEFAULT_LEARNING_RATES = {"compact": 1e-3, "separable": 1e-3, "tutorial": 3e-4}
