@@ -40,6 +40,8 @@ def parse_args(argv=None):
     parser.add_argument("--normalise", default="none", choices=NORMALISATIONS,
                         help="per_image: standardise each colour channel over the crop inside the network, so "
                              "stain strength and colour cast between smears matter less")
+    parser.add_argument("--mixup", type=float, default=0.0, metavar="ALPHA",
+                        help="blend training images and their labels pairwise by a Beta(ALPHA, ALPHA) share; 0 is off")
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW's decoupled weight decay")
     parser.add_argument("--schedule", default="cosine", choices=["cosine", "plateau"],

@@ -40,6 +40,21 @@ def augment_batch(images, labels, seed, level="stain"):
     return tf.clip_by_value(images, 0, 1) * 255.0, labels
 
 
+def mix_batch(images, targets, seed, alpha: float):
+    """Mixup: blend each image and its target with another of the batch, by a Beta(alpha, alpha) share
+    (the image's own share kept above a half), so the network cannot lean on any one smear's details."""
+    seeds = tf.random.experimental.stateless_split(seed, num=3)
+    count = tf.shape(images)[0]
+    first = tf.random.stateless_gamma([count], seeds[0], alpha)
+    second = tf.random.stateless_gamma([count], seeds[1], alpha)
+    share = first / (first + second)
+    share = tf.maximum(share, 1.0 - share)
+    partner = tf.random.experimental.stateless_shuffle(tf.range(count), seeds[2])
+    mixed_images = share[:, None, None, None] * images + (1.0 - share[:, None, None, None]) * tf.gather(images, partner)
+    mixed_targets = share[:, None] * targets + (1.0 - share[:, None]) * tf.gather(targets, partner)
+    return mixed_images, mixed_targets
+
+
 def epoch_batches(images, labels, batch_size: int, seed: int, first_epoch: int, epochs: int):
     """Batches in an order fixed by (seed, epoch), so a resumed run sees what the original would have."""
     for epoch in range(first_epoch, epochs):
@@ -50,16 +65,17 @@ def epoch_batches(images, labels, batch_size: int, seed: int, first_epoch: int, 
 
 
 def training_batches(images, labels, batch_size: int, seed: int, level: str, first_epoch: int, epochs: int,
-                     num_classes: int) -> tf.data.Dataset:
+                     num_classes: int, mixup: float = 0.0) -> tf.data.Dataset:
     if level not in LEVELS:
         raise ValueError(f"unknown augmentation {level!r}; choose from {', '.join(LEVELS)}")
     batches = tf.data.Dataset.from_generator(
         lambda: epoch_batches(images, labels, batch_size, seed, first_epoch, epochs),
         output_signature=(tf.TensorSpec([None, *images.shape[1:]], tf.float32),
                           tf.TensorSpec([None], tf.int64), tf.TensorSpec([2], tf.int64)))
-    return (
-        batches
-        .map(lambda batch, batch_labels, pair: augment_batch(batch, tf.one_hot(batch_labels, num_classes), pair, level),
-             num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
-    )
+
+    def augment(batch, batch_labels, pair):
+        batch, targets = augment_batch(batch, tf.one_hot(batch_labels, num_classes), pair, level)
+        # Its own seed pair: mixing must not repeat the colour changes' random draws.
+        return mix_batch(batch, targets, pair + [0, 500_000], mixup) if mixup > 0 else (batch, targets)
+
+    return batches.map(augment, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -25,8 +25,8 @@ from train.preprocess import preprocessing_spec
 # The settings a resumed run must share with the run it continues.
 RUN_SETTINGS = ("data", "name", "arch", "crop", "epochs", "patience", "batch_size", "learning_rate", "input_size",
                 "val_fraction", "split_seed", "seed", "augment", "label_smoothing", "weight_decay", "schedule",
-                "teacher", "teacher_weight", "normalise")
-RECIPE = ("augment", "normalise", "label_smoothing", "weight_decay", "schedule", "teacher", "teacher_weight")
+                "teacher", "teacher_weight", "normalise", "mixup")
+RECIPE = ("augment", "normalise", "mixup", "label_smoothing", "weight_decay", "schedule", "teacher", "teacher_weight")
 
 
 class EpochReport(keras.callbacks.Callback):
@@ -95,7 +95,7 @@ def fit_model(model, train_set, val_set, options, out_dir: Path, state: dict | N
     first_epoch = keeper.state["epochs_done"]
     num_classes = model.outputs[0].shape[-1]
     batches = training_batches(*train_set, options.batch_size, options.seed, options.augment, first_epoch,
-                               options.epochs, num_classes)
+                               options.epochs, num_classes, options.mixup or 0.0)
     if teacher is not None:
         batches = with_teacher(batches, teacher, options.teacher_weight)
     model.fit(
