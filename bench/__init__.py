@@ -2,3 +2,5 @@
 
 python -m bench writes bench/results.md (for people), bench/results.json and bench/predictions.json.
 """
+
+import core.tf_env  # noqa: F401  (before anything imports TensorFlow)

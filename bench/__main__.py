@@ -5,10 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from server.model_status import NoModel
-from train.cli import run_stage
-from train.dataset import DatasetError
-from train.files import atomic_path, write_json
+from core.cli import run_stage
+from core.dataset import DatasetError
+from core.files import atomic_path, write_json
+from core.model_index import NoModel
+from core.paths import default_dataset
 
 
 def parse_args(argv=None):
@@ -26,10 +27,7 @@ def parse_args(argv=None):
                         "only, few repetitions, untrained tutorial network; never overwrites the full results")
     options = parser.parse_args(argv)
     options.out = options.out or Path("bench/quick" if options.quick else "bench")
-    if options.data is None:
-        from train.__main__ import default_data  # imports TensorFlow: not before --help has had its turn
-
-        options.data = Path(default_data())
+    options.data = options.data or Path(default_dataset("blood-cells"))
     return options
 
 

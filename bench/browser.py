@@ -63,7 +63,7 @@ def classify_in_page(driver, paths: list, classes: list, label: str) -> tuple:
 
 
 # Installed before any page script runs, so it sees the page from its first moment: when a photo is
-# picked, when the model is ready (the footer names the backend) and when the first result appears.
+# picked, when the model is ready (<html data-model="ready">) and when the first result appears.
 # performance.now() counts from the navigation's start.
 COLD_START_PROBE = """
 window.__coldStart = { picked: null, modelReady: null, firstResult: null, failed: null };
@@ -71,8 +71,7 @@ new MutationObserver(() => {
   const mark = window.__coldStart;
   const now = performance.now();
   const status = document.getElementById('status');
-  const backend = document.getElementById('backend');
-  if (mark.modelReady === null && backend && !['', '…'].includes(backend.textContent.trim())) mark.modelReady = now;
+  if (mark.modelReady === null && document.documentElement.dataset.model === 'ready') mark.modelReady = now;
   if (mark.failed === null && status && status.dataset.state === 'error') mark.failed = status.textContent;
   if (mark.firstResult === null && document.querySelector('.result[data-top-class]')) mark.firstResult = now;
 }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convert.convert import run_converter
+from core.tfjs import run_converter
 
 QUANTIZATIONS = {"none": None, "float16": "float16", "uint8": "uint8"}
 INPUT_CHUNK = 256  # images per inputs file: ~20 MB at 80x80, small enough for one fetch

@@ -7,16 +7,7 @@ measures exactly the weights the page serves.
 import warnings
 from pathlib import Path
 
-from server.model_status import default_entry
-from train.files import atomic_path, read_json
-
-
-def default_model(web_root: Path) -> tuple:
-    """(metadata, folder) of the model WEB_ROOT/models/index.json names as the default."""
-    models = Path(web_root) / "models"
-    entry = default_entry(read_json(models / "index.json", "model index"))
-    folder = models / entry["path"]
-    return read_json(folder / "metadata.json", "model metadata"), folder
+from core.files import atomic_path
 
 
 def weight_bytes(folder: Path) -> int:

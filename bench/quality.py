@@ -3,16 +3,16 @@ from pathlib import Path
 
 import numpy as np
 
-from train.dataset import load_dataset
-from train.metrics import compute_metrics
-from train.plots import plot_confusion_matrix
+from core.dataset import load_dataset
+from core.metrics import compute_metrics
+from core.plots import plot_confusion_matrix
 
 FULL_SPLITS = ("TEST", "TEST_SIMPLE")
 QUICK_SPLITS = ("TEST_SIMPLE",)  # 71 photos: enough to show every part works, in seconds
 
 
 def read_splits(data: Path, splits: tuple, metadata: dict) -> dict:
-    """{split: Dataset} preprocessed by train/preprocess.py as the model's metadata says."""
+    """{split: Dataset} preprocessed by core/preprocess.py as the model's metadata says."""
     found = {split: Path(data) / split for split in splits if (Path(data) / split).is_dir()}
     if not found:
         raise FileNotFoundError(f"none of {', '.join(splits)} found in {data}: pass --data DIR holding them")

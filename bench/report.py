@@ -69,7 +69,7 @@ def targets_section(results: dict) -> list:
 
 def quality_section(results: dict) -> list:
     lines = ["## Quality on held-out splits", "",
-             "Keras: the model rebuilt from the published files, on photos prepared by `train/preprocess.py`. "
+             "Keras: the model rebuilt from the published files, on photos prepared by `core/preprocess.py`. "
              "Browser: the real page in headless Chromium, photos picked through its file input.", ""]
     rows = []
     for split, q in results["quality"].items():

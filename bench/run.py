@@ -10,9 +10,10 @@ from pathlib import Path
 from bench import browser, conversions, machine, published, quality, tutorial
 from bench.targets import target_rows
 from bench.throughput import server_throughput
+from core.metrics import compute_metrics
+from core.model_index import default_model
 from headless.chromium import open_page, start_chromium
 from headless.site_server import RunningServer
-from train.metrics import compute_metrics
 
 BACKENDS = {"full": ("wasm", "webgl", "cpu"), "quick": ("wasm",)}
 SPEED = {"full": {"repeats": 100, "batchRepeats": 10, "budgetMs": 20_000},
@@ -41,7 +42,7 @@ class Run:
     """What every step needs: the settings, the model's metadata, the photos and Keras's answers."""
     options: object
     metadata: dict
-    splits: dict        # split -> train.dataset.Dataset
+    splits: dict        # split -> core.dataset.Dataset
     keras: dict         # split -> N x classes probabilities
     say: Progress
     site: Path = None   # the copy of the web root being served
@@ -187,7 +188,7 @@ def in_the_browser(run: Run, converted: dict, inputs: dict, baseline: dict) -> d
 def run_bench(options) -> tuple:
     """(results, predictions): every figure for results.json, and each photo's probabilities."""
     say = Progress()
-    metadata, folder = published.default_model(options.web_root)
+    metadata, folder = default_model(options.web_root / "models")
     say(f"{'quick' if options.quick else 'full'} run on {metadata['name']} version {metadata['version']}")
     say("rebuilding the Keras model from the published model.json and weights")
     keras_model = published.rebuild_keras(folder)

@@ -3,14 +3,14 @@
 Full runs use OUT/tutorial-baseline/ when `python -m train` has finished it (model.h5 + training.json),
 and otherwise train it first in a child process, so its peak memory is its own, as for our model.
 """
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from train.checkpoint import checkpoint_dir
-from train.files import read_json
-from train.model import build_model
+from core.files import read_json
+from core.networks import build_model
+from core.paths import checkpoint_state
+from core.tf_env import subprocess_environment
 
 NAME = "tutorial-baseline"
 
@@ -18,7 +18,7 @@ NAME = "tutorial-baseline"
 def train_command(data: Path, models: Path, epochs: int | None) -> list:
     command = [sys.executable, "-m", "train", "--data", str(data), "--out", str(models), "--name", NAME,
                "--arch", "tutorial", "--crop", "full_frame"]
-    if (checkpoint_dir(models / NAME) / "state.json").exists():
+    if checkpoint_state(models / NAME).exists():
         return command + ["--resume"]  # an interrupted earlier run: continue it, with its own settings
     return command + (["--epochs", str(epochs)] if epochs else [])
 
@@ -31,7 +31,7 @@ def trained_tutorial(data: Path, models: Path, epochs: int | None) -> tuple:
         print(f"training the tutorial baseline into {folder} (slow: hours on 2 cores for 40 epochs; "
               f"--tutorial-epochs bounds it):\n  {' '.join(command)}", file=sys.stderr, flush=True)
         # Its per-epoch progress goes straight to our stderr.
-        subprocess.run(command, check=True, env={**os.environ, "TF_USE_LEGACY_KERAS": "1"})
+        subprocess.run(command, check=True, env=subprocess_environment())
     return folder / "model.h5", read_json(folder / "training.json", "tutorial training facts")
 
 

@@ -4,14 +4,16 @@ import sys
 from pathlib import Path
 
 from convert.tfjs_check import ParityError
-from train.cli import run_stage
+from core.cli import run_stage
+from core.paths import DEFAULT_MODEL_NAME, MODELS, WEB_MODELS
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m convert",
                                      description="Convert a trained Keras model for the browser and publish it.")
-    parser.add_argument("--model", default="models/leukolens-cnn", help="folder written by `python -m train`")
-    parser.add_argument("--out", default="web/models", help="the page's models folder")
+    parser.add_argument("--model", default=str(MODELS / DEFAULT_MODEL_NAME),
+                        help="folder written by `python -m train` (default: %(default)s)")
+    parser.add_argument("--out", default=str(WEB_MODELS), help="the page's models folder (default: %(default)s)")
     parser.add_argument("--quantize", choices=["float16", "uint8"], help="store weights in fewer bits")
     parser.add_argument("--data", help="dataset for the parity check images (default: the one it was trained on)")
     parser.add_argument("--default", action="store_true", help="make this the model the page loads")

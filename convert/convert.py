@@ -1,7 +1,5 @@
 """Run the real tensorflowjs_converter on a trained model, check it, and publish it."""
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from importlib.metadata import version
@@ -11,24 +9,8 @@ import tf_keras as keras
 
 from convert.publish import build_metadata, file_facts, publish
 from convert.tfjs_check import check_parity
-from train.files import read_json, write_json
-
-
-# The converter's own CLI re-splits its arguments on spaces, which breaks paths with spaces;
-# its convert() entry point takes a proper list. A subprocess keeps its TensorFlow setup apart.
-CONVERTER = "import sys; from tensorflowjs.converters.converter import convert; convert(sys.argv[1:])"
-
-
-def run_converter(h5: Path, out_dir: Path, quantization) -> None:
-    command = [sys.executable, "-c", CONVERTER, "--input_format=keras"]
-    if quantization:
-        command.append(f"--quantize_{quantization}=*")
-    command += [str(h5), str(out_dir)]
-    # The converter must read the file as Keras 2 wrote it.
-    env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "TFDF_DISABLE_WELCOME_MESSAGE": "1"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
-    if done.returncode != 0 or not (out_dir / "model.json").exists():
-        raise ValueError(f"tensorflowjs_converter failed on {h5}:\n{done.stderr.strip()[-1500:]}")
+from core.files import read_json, write_json
+from core.tfjs import run_converter
 
 
 def read_model_folder(model_dir: Path) -> tuple:

@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from train.files import read_json, write_json
+from core.files import read_json, write_json
 
 SCHEMA_VERSION = 1
 

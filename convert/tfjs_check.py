@@ -1,18 +1,14 @@
 """Prove the converted model gives Keras's probabilities when TensorFlow.js runs it."""
-import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from train.dataset import IMAGE_SUFFIXES
-from train.preprocess import ImageReadError, preprocess_file
+from core.facts import IMAGE_SUFFIXES
+from core.node import NodeError
+from core.preprocess import ImageReadError, preprocess_file
+from core.tfjs import tfjs_probabilities
 
-REPO = Path(__file__).resolve().parent.parent
-TFJS = REPO / "web" / "vendor" / "tfjs" / "tf.min.js"
-PREDICT_SCRIPT = Path(__file__).resolve().parent / "tfjs_predict.mjs"
 # Quantized weights change the numbers on purpose; these bound how far they may move.
 TOLERANCE = {None: 1e-4, "float16": 1e-2, "uint8": 5e-2}
 
@@ -48,22 +44,13 @@ def check_inputs(data: Path, info: dict) -> tuple:
     return np.stack(inputs), sources
 
 
-def tfjs_probabilities(model_dir: Path, inputs: np.ndarray) -> np.ndarray:
-    with tempfile.NamedTemporaryFile(suffix=".f32") as raw:
-        raw.write(inputs.astype("<f4").tobytes())
-        raw.flush()
-        command = ["node", str(PREDICT_SCRIPT), str(TFJS), str(model_dir), raw.name,
-                   str(inputs.shape[1]), str(inputs.shape[2])]
-        done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise ParityError(f"TensorFlow.js could not run the converted model:\n{done.stderr.strip()}")
-    return np.array(json.loads(done.stdout), dtype=np.float64)
-
-
 def check_parity(keras_model, model_dir: Path, data: Path, info: dict, quantization=None) -> dict:
     inputs, sources = check_inputs(data, info)
     expected = keras_model.predict(inputs, verbose=0).astype(np.float64)
-    actual = tfjs_probabilities(model_dir, inputs)
+    try:
+        actual = tfjs_probabilities(model_dir, inputs)
+    except NodeError as error:
+        raise ParityError(f"TensorFlow.js could not run the converted model:\n{error}") from error
     difference = float(np.abs(expected - actual).max())
     same_top = bool((expected.argmax(axis=1) == actual.argmax(axis=1)).all())
     report = {"images": len(sources), "sources": sources, "max_abs_difference": difference,

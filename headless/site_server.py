@@ -1,9 +1,13 @@
-"""`python -m server` on a free loopback port, as a child process, for as long as it is needed."""
+"""`python -m server` on a free loopback port, as a child process, for as long as it is needed.
+
+The one launcher of the real server: the browser tests, the server tests and the benchmark use it.
+"""
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -17,15 +21,15 @@ def free_port() -> int:
 
 
 class RunningServer:
-    def __init__(self, web_root: Path):
+    def __init__(self, web_root: Path, extra_args=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        # A file, not a pipe: the server logs every request to stderr, and a pipe nobody reads fills
-        # up after a few hundred requests and then blocks the server.
+        # A file, not a pipe: the server logs every request, and a pipe nobody reads fills up after a
+        # few hundred requests and then blocks the server.
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "server", "--port", str(self.port), "--web-root", str(web_root)],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=self.log)
+            [sys.executable, "-m", "server", "--port", str(self.port), "--web-root", str(web_root), *extra_args],
+            cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT)
         try:
             self.wait_until_up()
         except RuntimeError:
@@ -33,24 +37,31 @@ class RunningServer:
             raise
 
     def wait_until_up(self, seconds=30):
+        """Until /healthz answers at all: 503 (no model) is an answer too."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"server exited: {self.log.read().decode(errors='replace')}")
+                raise RuntimeError(f"server exited: {self.log_text()}")
             try:
                 with urllib.request.urlopen(self.url + "healthz", timeout=1):
                     return
+            except urllib.error.HTTPError:
+                return
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.1)
         raise RuntimeError("server did not answer /healthz in time")
+
+    def log_text(self) -> str:
+        """What the server has printed so far (its address, its model, every request)."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def stop(self):
         """Stop the server (a test may stop it early, to go offline; stopping twice is harmless)."""
         if self.process.poll() is None:
             self.process.terminate()
         self.process.wait(timeout=10)
-        self.log.close()
 
     def __enter__(self):
         return self

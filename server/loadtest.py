@@ -13,6 +13,8 @@ import threading
 import time
 import urllib.parse
 
+from core.model_index import default_entry
+
 MAX_LISTED_ERRORS = 20
 
 
@@ -34,7 +36,7 @@ def model_files(base_url: str) -> dict:
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     try:
         index = json.loads(get(connection, root + "models/index.json"))
-        entry = next(m for m in index["models"] if m["name"] == index["default"])
+        entry = default_entry(index)
         folder = f"{root}models/{entry['path']}"
         metadata = json.loads(get(connection, folder + "metadata.json"))
         manifest = json.loads(get(connection, folder + metadata["model"]["file"]))["weightsManifest"]

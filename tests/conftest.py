@@ -1,5 +1,4 @@
 """Shared fixtures: synthetic datasets the tests draw themselves, and the real dataset when present."""
-import os
 import shutil
 from pathlib import Path
 
@@ -7,10 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# The decision-forests banner imports IPython (not installed) when stdout is not a terminal.
-os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
+import core.tf_env  # noqa: F401  (before anything imports TensorFlow)
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DATA = REPO.parent / "shared" / "data" / "blood-cells"
@@ -77,11 +73,11 @@ def real_data() -> Path:
 @pytest.fixture(scope="session")
 def trained_model(synthetic_data, tmp_path_factory) -> Path:
     """A tiny model trained by the real pipeline on the synthetic dataset."""
-    from train.__main__ import parse_args
-    from train.fit import train
+    from train.config import parse_config
+    from train.run import train
 
     out = tmp_path_factory.mktemp("models")
-    options = parse_args(["--data", str(synthetic_data), "--out", str(out), "--name", "tiny",
+    options = parse_config(["--data", str(synthetic_data), "--out", str(out), "--name", "tiny",
                           "--epochs", "3", "--batch-size", "16", "--input-size", "32"])
     return train(options)
 
@@ -95,3 +91,19 @@ def published_site(trained_model, synthetic_data, tmp_path_factory) -> Path:
     shutil.copytree(REPO / "web", site, ignore=shutil.ignore_patterns("models"))
     convert_model(trained_model, site / "models", None, synthetic_data, make_default=True)
     return site
+
+
+# Tiers: `make test-fast` runs what needs neither a trained model nor Chromium (-m "not training and
+# not browser"); `make test` runs everything. Tests are marked by the fixtures they use, so a new test
+# lands in the right tier by itself; tests that train through the command line say so explicitly.
+TRAINING_FIXTURES = {"trained_model", "published_site", "ensemble", "interrupted", "quick_bench"}
+BROWSER_FIXTURES = {"chromium", "site_server", "shipped_server", "browser", "page", "shipped", "stalled_wasm"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "e2e" in item.path.parts or fixtures & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if fixtures & TRAINING_FIXTURES:
+            item.add_marker(pytest.mark.training)

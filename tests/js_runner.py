@@ -1,23 +1,32 @@
-"""Run web/js modules under Node, on inputs Python hands over, to compare JS with Python directly."""
+"""The page's modules (web/js/) under Node, on inputs Python hands over, to compare JS with Python directly."""
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
+from core.node import run_node
+
+WEB_JS = Path(__file__).resolve().parent.parent / "web" / "js"
+
+
+def run_module_script(workdir: Path, script: str, files: dict = None) -> str:
+    """Run `script` (an ES module) beside copies of every web/js module and facts.json, with `files`
+    ({name: bytes}) written next to it; returns what it prints."""
+    for module in [*WEB_JS.glob("*.js"), WEB_JS / "facts.json"]:
+        shutil.copy(module, workdir / module.name)
+    (workdir / "package.json").write_text('{"type": "module"}\n')  # the copies are ES modules
+    for name, data in (files or {}).items():
+        (workdir / name).write_bytes(data)
+    (workdir / "run.js").write_text(script)
+    return run_node(workdir / "run.js", timeout=300)
 
 
 def run_js(workdir: Path, rgb: np.ndarray, spec: dict, expression: str) -> bytes:
-    """Evaluate `expression` (with `image` and `spec` in scope) on rgb; return what it writes."""
-    for module in ("preprocess.js", "locate.js", "image-file.js"):
-        shutil.copy(REPO / "web" / "js" / module, workdir / module)
-    (workdir / "package.json").write_text('{"type": "module"}\n')  # the copies are ES modules
+    """Evaluate `expression` (with `image` and `spec` in scope) on rgb; return the bytes it gives."""
     height, width = rgb.shape[:2]
     rgba = rgb if rgb.shape[2] == 4 else np.concatenate([rgb, np.full((height, width, 1), 255, np.uint8)], axis=2)
-    (workdir / "pixels.rgba").write_bytes(rgba.tobytes())
-    (workdir / "run.js").write_text(
+    run_module_script(workdir, (
         "import { readFileSync, writeFileSync } from 'node:fs';\n"
         "import { toModelInput } from './preprocess.js';\n"
         "import { cropBox } from './locate.js';\n"
@@ -25,9 +34,7 @@ def run_js(workdir: Path, rgb: np.ndarray, spec: dict, expression: str) -> bytes
         f"const image = {{ data, width: {width}, height: {height} }};\n"
         f"const spec = {json.dumps(spec)};\n"
         f"const out = {expression};\n"
-        "writeFileSync(new URL('./out.bin', import.meta.url), out);\n"
-    )
-    subprocess.run(["node", str(workdir / "run.js")], check=True, capture_output=True, text=True)
+        "writeFileSync(new URL('./out.bin', import.meta.url), out);\n"), {"pixels.rgba": rgba.tobytes()})
     return (workdir / "out.bin").read_bytes()
 
 

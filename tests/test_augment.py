@@ -3,6 +3,7 @@ import numpy as np
 import tensorflow as tf
 
 from train.augment import mix_batch, training_batches
+from train.config import TrainConfig
 
 
 def numbered_batch(count=16, side=4):
@@ -36,7 +37,8 @@ def test_training_targets_are_one_hot_without_mixup_and_soft_with_it():
     labels = rng.integers(0, 3, 32)
 
     def first_targets(mixup):
-        batches = training_batches(images, labels, 16, 42, "stain", 0, 1, 3, mixup)
+        config = TrainConfig(batch_size=16, seed=42, augment="stain", epochs=1, mixup=mixup)
+        batches = training_batches(images, labels, config, 0, 3)
         return next(iter(batches))[1].numpy()
 
     assert set(np.unique(first_targets(0.0))) == {0.0, 1.0}

@@ -10,9 +10,10 @@ import pytest
 import tf_keras as keras
 
 from bench.__main__ import main, parse_args
-from bench.published import default_model, rebuild_keras, weight_bytes
-from train.metrics import compute_metrics
-from train.preprocess import preprocess_file
+from bench.published import rebuild_keras, weight_bytes
+from core.metrics import compute_metrics
+from core.model_index import default_model
+from core.preprocess import preprocess_file
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def quick_bench(published_site, synthetic_data, tmp_path_factory):
 
 
 def test_rebuilt_keras_model_gives_the_trained_models_probabilities(published_site, trained_model, synthetic_data):
-    metadata, folder = default_model(published_site)
+    metadata, folder = default_model(published_site / "models")
     rebuilt = rebuild_keras(folder)
     assert isinstance(rebuilt, keras.Model)
     paths = sorted(synthetic_data.glob("TEST_SIMPLE/*/*.jpeg"))
@@ -43,7 +44,7 @@ def test_quick_bench_writes_every_output(quick_bench, published_site):
     out, results, _ = quick_bench
     for name in ("results.md", "results.json", "predictions.json", "confusion_matrix_TEST_SIMPLE.png"):
         assert (out / name).stat().st_size > 0, name
-    metadata, _ = default_model(published_site)
+    metadata, _ = default_model(published_site / "models")
     report = (out / "results.md").read_text()
     assert report.startswith("# Leukolens benchmark (quick")
     assert f"{metadata['name']} version {metadata['version']}" in report
@@ -80,7 +81,7 @@ def test_browser_gives_kerass_probabilities(quick_bench):
 
 def test_sizes_and_comparisons_are_consistent(quick_bench, published_site):
     _, results, _ = quick_bench
-    _, folder = default_model(published_site)
+    _, folder = default_model(published_site / "models")
     assert results["model"]["weight_bytes"] == weight_bytes(folder)
     sizes = {name: q["weight_bytes"] for name, q in results["quantization"].items()}
     assert sizes["none"] == weight_bytes(folder) and sizes["uint8"] < sizes["float16"] < sizes["none"]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import tests.image_samples as samples
+from core.dataset import DatasetError, load_dataset
+from core.preprocess import preprocessing_spec
 from tests.conftest import REPO, write_split
-from train.dataset import DatasetError, load_dataset
-from train.preprocess import preprocessing_spec
 
 SPEC = preprocessing_spec(16)
 
@@ -143,6 +143,7 @@ def test_a_messy_dataset_loads_every_real_image_and_lists_the_rest(tmp_path, cap
     assert all(f"{path}: {reason}" in err for path, reason in debris.items())
 
 
+@pytest.mark.training
 def test_train_cli_trains_on_a_messy_dataset(tmp_path, capsys):
     from train.__main__ import main
 

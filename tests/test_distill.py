@@ -4,8 +4,8 @@ import shutil
 import numpy as np
 import pytest
 
+from core.files import read_json, write_json
 from train.distill import TeacherError, blend_targets, load_teacher, with_teacher
-from train.files import read_json, write_json
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

@@ -6,14 +6,13 @@ import pytest
 import tf_keras as keras
 
 
-
 @pytest.fixture(scope="module")
 def ensemble(synthetic_data, tmp_path_factory):
-    from train.__main__ import parse_args
-    from train.fit import train
+    from train.config import parse_config
+    from train.run import train
 
     out = tmp_path_factory.mktemp("ensemble")
-    options = parse_args(["--data", str(synthetic_data), "--out", str(out), "--name", "pair", "--members", "2",
+    options = parse_config(["--data", str(synthetic_data), "--out", str(out), "--name", "pair", "--members", "2",
                           "--epochs", "2", "--batch-size", "16", "--input-size", "32"])
     return train(options)
 

@@ -6,33 +6,30 @@ import json
 import shutil
 
 from convert.publish import sha256_file
+from core.model_index import default_model
+from headless.site_server import RunningServer
 from server.loadtest import fetch_model_concurrently
 from tests.conftest import REPO
-from tests.test_server import start_server, stop_server
 
 
 def model_files(web_root):
     """{URL path: file} for the default model's metadata.json, model.json and weight shards."""
-    index = json.loads((web_root / "models" / "index.json").read_text())
-    entry = next(m for m in index["models"] if m["name"] == index["default"])
-    folder = web_root / "models" / entry["path"]
+    _, folder = default_model(web_root / "models")
+    path = folder.relative_to(web_root).as_posix()
     manifest = json.loads((folder / "model.json").read_text())["weightsManifest"]
     names = ["metadata.json", "model.json"] + [path for group in manifest for path in group["paths"]]
-    return {f"/models/{entry['path']}{name}": folder / name for name in names}
+    return {f"/{path}/{name}": folder / name for name in names}
 
 
-def load(web_root, log_path, clients, rounds):
-    process, port = start_server(web_root, log_path)
-    try:
-        return fetch_model_concurrently(f"http://127.0.0.1:{port}/", clients=clients, rounds=rounds)
-    finally:
-        stop_server(process)
+def load(web_root, clients, rounds):
+    with RunningServer(web_root) as server:
+        return fetch_model_concurrently(server.url, clients=clients, rounds=rounds)
 
 
 def test_concurrent_clients_get_every_byte_of_the_shipped_model(tmp_path):
     clients, rounds = 10, 3
     files = model_files(REPO / "web")
-    result = load(REPO / "web", tmp_path / "server.log", clients, rounds)
+    result = load(REPO / "web", clients, rounds)
     assert result["errors"] == [] and result["error_count"] == 0
     assert result["requests"] == clients * rounds * len(files)
     assert result["bytes"] == clients * rounds * sum(path.stat().st_size for path in files.values())
@@ -48,6 +45,6 @@ def test_a_body_that_differs_from_the_published_file_is_counted_as_an_error(tmp_
     damaged = bytearray(shard.read_bytes())
     damaged[100] ^= 0xFF
     shard.write_bytes(bytes(damaged))
-    result = load(web_root, tmp_path / "server.log", clients=3, rounds=2)
+    result = load(web_root, clients=3, rounds=2)
     assert result["error_count"] == 6
     assert all(shard.name in error and "differs from the published file" in error for error in result["errors"])

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
+from core.locate import crop_box, default_locate_spec, locate_cell
+from core.preprocess import load_rgb
 from tests.js_runner import js_crop_box
-from train.locate import crop_box, default_locate_spec, locate_cell
-from train.preprocess import load_rgb
 
 SPEC = default_locate_spec()
 

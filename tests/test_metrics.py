@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from train.metrics import compute_metrics, confusion_matrix, matthews_corrcoef, roc_auc
+from core.metrics import compute_metrics, confusion_matrix, matthews_corrcoef, roc_auc
 
 CLASSES = ["A", "B", "C"]
 

@@ -2,9 +2,8 @@
 import numpy as np
 import pytest
 
-from convert.convert import run_converter
-from convert.tfjs_check import tfjs_probabilities
-from train.model import ARCHITECTURES, build_model
+from core.networks import ARCHITECTURES, build_model
+from core.tfjs import run_converter, tfjs_probabilities
 
 
 def convert_and_compare(model, folder):
@@ -58,6 +57,6 @@ def test_unknown_normalisation_names_the_choices():
     (["--arch", "tutorial", "--learning-rate", "0.01"], 0.01),
 ])
 def test_learning_rate_defaults_to_the_architectures_own(argv, expected):
-    from train.__main__ import parse_args
+    from train.config import parse_config
 
-    assert parse_args(argv).learning_rate == expected
+    assert parse_config(argv).learning_rate == expected

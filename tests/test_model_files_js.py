@@ -2,34 +2,25 @@
 convert/publish.py, and the messages a damaged, short or unlisted file gets."""
 import hashlib
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
 from convert.publish import content_version
 from tests.conftest import REPO
+from tests.js_runner import run_module_script
 
-MODULES = ("sha256.js", "model-files.js")
 SHIPPED = REPO / "web" / "models" / "leukolens-cnn"
 
 
 def run_node(workdir, script: str, data: bytes = b"") -> object:
-    """Runs script (an ES module beside copies of the page's modules, with `data` in data.bin); returns its JSON output."""
-    for module in MODULES:
-        shutil.copy(REPO / "web" / "js" / module, workdir / module)
-    (workdir / "package.json").write_text('{"type": "module"}\n')
-    (workdir / "data.bin").write_bytes(data)
-    (workdir / "run.js").write_text(
+    """Runs script beside the page's modules, with `data` in data.bin; returns its JSON output."""
+    return json.loads(run_module_script(workdir, (
         "import { readFileSync } from 'node:fs';\n"
         "import { sha256Hex, sha256HexInJs } from './sha256.js';\n"
         "import { contentVersion, fileProblem, versionProblem } from './model-files.js';\n"
         "const data = new Uint8Array(readFileSync(new URL('./data.bin', import.meta.url)));\n"
-        f"{script}\n")
-    done = subprocess.run(["node", str(workdir / "run.js")], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+        f"{script}\n"), {"data.bin": data}))
 
 
 def shipped_shard():

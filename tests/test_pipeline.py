@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from convert.publish import content_version, sha256_file
-from train.files import read_json
+from core.files import read_json
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

@@ -6,9 +6,19 @@ import pytest
 from PIL import Image
 
 import tests.image_samples as samples
+from core.preprocess import (
+    MAX_PIXELS,
+    ImageReadError,
+    area_resize,
+    area_weights,
+    check_spec,
+    flatten_alpha,
+    load_rgb,
+    preprocess_file,
+    preprocessing_spec,
+    to_model_input,
+)
 from tests.js_runner import js_model_input, run_js
-from train.preprocess import (MAX_PIXELS, ImageReadError, area_resize, area_weights, check_spec, flatten_alpha,
-                              load_rgb, preprocess_file, preprocessing_spec, to_model_input)
 
 
 def test_area_weights_rows_sum_to_one_and_cover_every_pixel():

@@ -4,11 +4,11 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from headless.site_server import RunningServer
 from server import create_app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -97,12 +97,6 @@ def client(web_root):
     return create_app({"WEB_ROOT": web_root, "CORS_ORIGINS": [ALLOWED_ORIGIN]}).test_client()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def raw_get(port: int, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
     """GET the path exactly as written: http.client neither normalises nor re-encodes it."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -117,39 +111,10 @@ def raw_get(port: int, path: str, headers: dict | None = None) -> tuple[int, dic
         conn.close()
 
 
-def start_server(web_root: Path, log_path: Path) -> tuple[subprocess.Popen, int]:
-    """`python -m server` on a free port, once /healthz answers (with 200 or 503)."""
-    port = free_port()
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server", "--port", str(port), "--web-root", str(web_root)],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-    )
-    log.close()
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited early:\n{log_path.read_text()}")
-        try:
-            raw_get(port, "/healthz")
-            return process, port
-        except ConnectionRefusedError:
-            time.sleep(0.1)
-    process.terminate()
-    pytest.fail(f"server did not answer /healthz within 15 s:\n{log_path.read_text()}")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def live_server(web_root):
-    log_path = web_root.parent / "server.log"
-    process, port = start_server(web_root, log_path)
-    yield port, log_path
-    stop_server(process)
+    with RunningServer(web_root) as server:
+        yield server
 
 
 # What is served, and as what.
@@ -288,7 +253,7 @@ def test_traversal_is_404_through_flask(client, web_root, path):
 
 @pytest.mark.parametrize("path", TRAVERSALS, ids=short_id)
 def test_traversal_is_404_over_raw_http(live_server, web_root, path):
-    port, _ = live_server
+    port = live_server.port
     status, headers, body = raw_get(port, path.format(outside=web_root.parent.as_posix().lstrip("/")))
     assert status == 404
     assert SECRET.encode() not in body
@@ -315,11 +280,10 @@ SOURCE_FILES = [
 
 
 @pytest.fixture(scope="module")
-def repo_server(tmp_path_factory):
+def repo_server():
     """`python -m server` on the repository's own web/, with server/, Makefile and the rest beside it."""
-    process, port = start_server(REPO / "web", tmp_path_factory.mktemp("repo-server") / "server.log")
-    yield port
-    stop_server(process)
+    with RunningServer(REPO / "web") as server:
+        yield server.port
 
 
 @pytest.mark.parametrize("path", SOURCE_FILES)
@@ -360,17 +324,17 @@ MARKER = b"HEADER-MARKER-5f2c"
     ([b"X-Part-%d: %s%s" % (i, MARKER, b"b" * 8000) for i in range(6)], b"431"),  # 48 KB in all: over 32 KB
 ], ids=["line-over-64KB", "over-100-headers", "over-32KB-in-all"])
 def test_oversized_request_headers_are_refused(live_server, headers, status):
-    port, log_path = live_server
+    port, log_text = live_server.port, live_server.log_text
     answer = raw_exchange(port, b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"\r\n".join(headers) + b"\r\n\r\n")
     assert answer.split(b"\r\n", 1)[0].split(b" ")[1] == status, answer[:200]
     assert MARKER not in answer
     assert b"Traceback" not in answer and b"<title>Leukolens" not in answer
     assert raw_get(port, "/")[0] == 200
-    assert "Traceback" not in log_path.read_text()
+    assert "Traceback" not in log_text()
 
 
 def test_request_line_over_64KB_is_refused(live_server):
-    port, _ = live_server
+    port = live_server.port
     answer = raw_exchange(port, b"GET /" + MARKER + b"c" * 70_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     assert answer.split(b"\r\n", 1)[0].split(b" ")[1] == b"414"
     assert MARKER not in answer
@@ -385,7 +349,7 @@ def test_oversized_headers_refused_through_flask_keep_the_security_headers(clien
 
 
 def test_server_header_names_no_software_versions(live_server):
-    port, _ = live_server
+    port = live_server.port
     for path in ("/", "/missing"):
         _, headers, _ = raw_get(port, path)
         assert headers["Server"] == "Leukolens"
@@ -393,7 +357,7 @@ def test_server_header_names_no_software_versions(live_server):
 
 @pytest.mark.parametrize("path", ["/", "/missing"])
 def test_each_response_has_one_date_header(live_server, path):
-    port, _ = live_server
+    port = live_server.port
     request = b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path.encode()
     head = raw_exchange(port, request).split(b"\r\n\r\n", 1)[0].lower()
     assert head.count(b"\r\ndate:") == 1, head
@@ -471,9 +435,9 @@ def test_help_exits_cleanly():
 
 
 def test_live_server_prints_url_and_model(live_server):
-    port, log_path = live_server
+    port = live_server.port
     assert raw_get(port, "/")[0] == 200
-    log = log_path.read_text()
+    log = live_server.log_text()
     assert f"http://127.0.0.1:{port}/" in log
     assert "Model: m (version v1)" in log
 
@@ -482,13 +446,10 @@ def test_server_starts_without_a_model_and_says_how_to_fix_it(tmp_path):
     web_root = tmp_path / "web"
     web_root.mkdir()
     (web_root / "index.html").write_text("<!doctype html>")
-    process, port = start_server(web_root, tmp_path / "server.log")
-    try:
-        status, _, body = raw_get(port, "/healthz")
+    with RunningServer(web_root) as server:
+        status, _, body = raw_get(server.port, "/healthz")
         assert status == 503
-        assert raw_get(port, "/")[0] == 200
-    finally:
-        stop_server(process)
-    log = (tmp_path / "server.log").read_text()
+        assert raw_get(server.port, "/")[0] == 200
+        log = server.log_text()
     assert "models/index.json does not exist" in log
     assert "`make train convert`" in log

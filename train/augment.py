@@ -64,8 +64,9 @@ def epoch_batches(images, labels, batch_size: int, seed: int, first_epoch: int, 
             yield images[chosen], labels[chosen], np.array([seed, epoch * 1_000_000 + number], dtype=np.int64)
 
 
-def training_batches(images, labels, batch_size: int, seed: int, level: str, first_epoch: int, epochs: int,
-                     num_classes: int, mixup: float = 0.0) -> tf.data.Dataset:
+def training_batches(images, labels, config, first_epoch: int, num_classes: int) -> tf.data.Dataset:
+    """Augmented (and with config.mixup, mixed) batches of one-hot targets for config's remaining epochs."""
+    batch_size, seed, level, epochs, mixup = config.batch_size, config.seed, config.augment, config.epochs, config.mixup
     if level not in LEVELS:
         raise ValueError(f"unknown augmentation {level!r}; choose from {', '.join(LEVELS)}")
     batches = tf.data.Dataset.from_generator(

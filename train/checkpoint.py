@@ -15,9 +15,9 @@ from pathlib import Path
 import tensorflow as tf
 import tf_keras as keras
 
-from train.files import atomic_path, write_json
+from core.files import atomic_path, write_json
+from core.paths import checkpoint_state
 
-STATE = "state.json"
 BEST = "best.h5"
 
 
@@ -26,11 +26,11 @@ class ResumeError(ValueError):
 
 
 def checkpoint_dir(out_dir: Path) -> Path:
-    return Path(out_dir) / "checkpoint"
+    return checkpoint_state(out_dir).parent
 
 
 def read_state(out_dir: Path) -> dict | None:
-    path = checkpoint_dir(out_dir) / STATE
+    path = checkpoint_state(out_dir)
     if not path.exists():
         return None
     try:
@@ -82,7 +82,7 @@ class TrainingState(keras.callbacks.Callback):
                 self.model.save(temporary, include_optimizer=False)
             self.state.update(best_val_loss=val_loss, best_epoch=epoch + 1)
         self.state.update(epochs_done=epoch + 1, training_seconds=time.monotonic() - self.started, weights=self.save_weights(epoch + 1), options=self.options)
-        write_json(self.folder / STATE, self.state)
+        write_json(checkpoint_state(self.folder.parent), self.state)
         self.remove_stale_weights()
 
     def save_weights(self, epoch: int) -> str:

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from train.files import read_json
+from core.files import read_json
 
 
 def candidate(model_dir: Path) -> dict:

@@ -8,7 +8,7 @@ a teacher that saw the validation smears would leak them into the student.
 """
 from pathlib import Path
 
-from train.files import read_json
+from core.files import read_json
 
 
 class TeacherError(ValueError):

@@ -5,17 +5,18 @@ smears (--split-seed), so the ensemble's validation figures are as honest as eac
 average is built into the graph (an Average layer over renamed copies of every member's layers),
 so tensorflowjs_converter, the browser and every check downstream see one ordinary model.
 """
-import copy
+import dataclasses
 import sys
 from pathlib import Path
 
 import tf_keras as keras
 from tf_keras import layers
 
+from core.files import atomic_path, read_json, write_json
+from core.plots import plot_learning_curves
 from train import checkpoint, evaluate
-from train.files import atomic_path, read_json, write_json
+from train.config import TrainConfig
 from train.fit import common_facts, peak_memory_mb, prepare_data, train_one, validation_set
-from train.plots import plot_learning_curves
 
 MEMBERS_FOLDER = "members"
 
@@ -35,14 +36,13 @@ def average_models(members: list, name: str = "ensemble") -> keras.Model:
     return keras.Model(inputs, layers.Average(name="probabilities")(outputs), name=name)
 
 
-def member_options(options, number: int):
-    member = copy.copy(options)
-    member.members, member.seed = 1, options.seed + number
-    member.out = str(Path(options.out) / options.name / MEMBERS_FOLDER)
-    member.name = f"seed-{member.seed}"
-    folder = Path(member.out) / member.name
+def member_config(config: TrainConfig, number: int) -> tuple:
+    seed = config.seed + number
+    out = Path(config.out) / config.name / MEMBERS_FOLDER
+    folder = out / f"seed-{seed}"
     # --resume continues the member that was cut off; members already finished are kept as they are.
-    member.resume = options.resume and checkpoint.read_state(folder) is not None
+    member = dataclasses.replace(config, members=1, seed=seed, out=str(out), name=folder.name,
+                                 resume=config.resume and checkpoint.read_state(folder) is not None)
     return member, folder
 
 
@@ -50,35 +50,35 @@ def finished(folder: Path) -> bool:
     return (folder / "model.h5").exists() and checkpoint.read_state(folder) is None
 
 
-def train_members(options, prepared) -> list:
+def train_members(config, prepared) -> list:
     folders = []
-    for number in range(options.members):
-        member, folder = member_options(options, number)
-        if options.resume and finished(folder):
-            print(f"member {number + 1}/{options.members} ({member.name}) already trained: kept", file=sys.stderr)
+    for number in range(config.members):
+        member, folder = member_config(config, number)
+        if config.resume and finished(folder):
+            print(f"member {number + 1}/{config.members} ({member.name}) already trained: kept", file=sys.stderr)
         else:
-            print(f"training member {number + 1}/{options.members} ({member.name})", file=sys.stderr)
+            print(f"training member {number + 1}/{config.members} ({member.name})", file=sys.stderr)
             train_one(member, prepared)
         folders.append(folder)
     return folders
 
 
-def train_ensemble(options) -> Path:
-    out_dir = Path(options.out) / options.name
-    prepared = prepare_data(options)
-    folders = train_members(options, prepared)
+def train_ensemble(config) -> Path:
+    out_dir = Path(config.out) / config.name
+    prepared = prepare_data(config)
+    folders = train_members(config, prepared)
     members = [keras.models.load_model(folder / "model.h5") for folder in folders]
     model = average_models(members, name=f"ensemble_of_{len(members)}")
     with atomic_path(out_dir / "model.h5") as temporary:
         model.save(temporary, include_optimizer=False, save_format="h5")
     facts = [read_json(folder / "training.json", "member training facts") for folder in folders]
     write_json(out_dir / "training.json", {
-        **common_facts(options, prepared), "arch": f"ensemble of {len(members)} x {options.arch}",
-        "parameters": int(model.count_params()), "seed": options.seed,
+        **common_facts(config, prepared), "arch": f"ensemble of {len(members)} x {config.arch}",
+        "parameters": int(model.count_params()), "seed": config.seed,
         "members": [{key: fact[key] for key in ("name", "seed", "best_epoch", "epochs_run", "training_seconds")}
                     for fact in facts],
-        "recipe": facts[0]["recipe"], "epochs_max": options.epochs, "batch_size": options.batch_size,
-        "learning_rate": options.learning_rate, "best_epoch": [fact["best_epoch"] for fact in facts],
+        "recipe": facts[0]["recipe"], "epochs_max": config.epochs, "batch_size": config.batch_size,
+        "learning_rate": config.learning_rate, "best_epoch": [fact["best_epoch"] for fact in facts],
         "epochs_run": sum(fact["epochs_run"] for fact in facts),
         "training_seconds": round(sum(fact["training_seconds"] for fact in facts), 1),
         "resumed": any(fact["resumed"] for fact in facts), "peak_memory_mb": peak_memory_mb(),

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import tf_keras as keras
 
-from train.cli import run_stage
-from train.dataset import DatasetError, load_dataset
-from train.files import read_json, write_json
-from train.metrics import compute_metrics
-from train.plots import plot_confusion_matrix
+from core.cli import run_stage
+from core.dataset import DatasetError, load_dataset
+from core.files import read_json, write_json
+from core.metrics import compute_metrics
+from core.paths import DEFAULT_MODEL_NAME, MODELS, default_dataset
+from core.plots import plot_confusion_matrix
 
 HELD_OUT_SPLITS = ("TEST", "TEST_SIMPLE")
 
@@ -69,8 +70,10 @@ def summary_line(split: str, metrics: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m train.evaluate", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", required=True, help="model folder written by `python -m train`")
-    parser.add_argument("--data", required=True, help="dataset folder holding TEST/ and/or TEST_SIMPLE/")
+    parser.add_argument("--model", default=str(MODELS / DEFAULT_MODEL_NAME), help="model folder written by "
+                        "`python -m train` (default: %(default)s)")
+    parser.add_argument("--data", default=default_dataset("blood-cells"),
+                        help="dataset folder holding TEST/ and/or TEST_SIMPLE/ (default: %(default)s)")
     options = parser.parse_args(argv)
     return run_stage(lambda: evaluate_model_dir(Path(options.model), Path(options.data)),
                      (FileNotFoundError, DatasetError, OSError), lambda _: f"wrote {options.model}/metrics.json")

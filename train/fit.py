@@ -12,21 +12,16 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
+from core.dataset import load_dataset
+from core.files import write_json
+from core.networks import build_model
+from core.plots import plot_learning_curves
+from core.preprocess import preprocessing_spec
 from train import checkpoint, evaluate
 from train.augment import training_batches
-from train.dataset import load_dataset
+from train.config import TrainConfig
 from train.distill import load_teacher, with_teacher
-from train.files import write_json
 from train.grouping import group_split, recover_groups
-from train.model import build_model
-from train.plots import plot_learning_curves
-from train.preprocess import preprocessing_spec
-
-# The settings a resumed run must share with the run it continues.
-RUN_SETTINGS = ("data", "name", "arch", "crop", "epochs", "patience", "batch_size", "learning_rate", "input_size",
-                "val_fraction", "split_seed", "seed", "augment", "label_smoothing", "weight_decay", "schedule",
-                "teacher", "teacher_weight", "normalise", "mixup")
-RECIPE = ("augment", "normalise", "mixup", "label_smoothing", "weight_decay", "schedule", "teacher", "teacher_weight")
 
 
 class EpochReport(keras.callbacks.Callback):
@@ -50,25 +45,25 @@ class EpochReport(keras.callbacks.Callback):
         )
 
 
-def compile_model(model, options, steps_per_epoch: int):
-    if options.schedule == "cosine":
+def compile_model(model, config, steps_per_epoch: int):
+    if config.schedule == "cosine":
         # Warm up for one epoch, then anneal to zero by the last: no plateau guessing, no early stop.
         learning_rate = keras.optimizers.schedules.CosineDecay(
-            0.0, max(1, options.epochs - 1) * steps_per_epoch, warmup_target=options.learning_rate, warmup_steps=steps_per_epoch)
+            0.0, max(1, config.epochs - 1) * steps_per_epoch, warmup_target=config.learning_rate, warmup_steps=steps_per_epoch)
     else:
-        learning_rate = options.learning_rate
+        learning_rate = config.learning_rate
     model.compile(
-        optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=options.weight_decay),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=options.label_smoothing),
+        optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=config.weight_decay),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
         metrics=["accuracy"],
     )
 
 
-def schedule_callbacks(options, state: dict) -> list:
-    if options.schedule != "plateau":
+def schedule_callbacks(config, state: dict) -> list:
+    if config.schedule != "plateau":
         return []
-    plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, options.patience // 2))
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=options.patience)
+    plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(2, config.patience // 2))
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience)
     return [plateau, stop, RestoreCounters([plateau, stop], state)]
 
 
@@ -86,25 +81,24 @@ class RestoreCounters(keras.callbacks.Callback):
             callback.wait = self.state["epochs_done"] - (self.state.get("best_epoch") or self.state["epochs_done"])
 
 
-def fit_model(model, train_set, val_set, options, out_dir: Path, state: dict | None, teacher=None):
-    steps = math.ceil(len(train_set[1]) / options.batch_size)
-    compile_model(model, options, steps)
+def fit_model(model, train_set, val_set, config, out_dir: Path, state: dict | None, teacher=None):
+    steps = math.ceil(len(train_set[1]) / config.batch_size)
+    compile_model(model, config, steps)
     if state is not None:
         state = checkpoint.restore(model, out_dir)
-    keeper = checkpoint.TrainingState(out_dir, {key: getattr(options, key) for key in RUN_SETTINGS}, state)
+    keeper = checkpoint.TrainingState(out_dir, config.saved(), state)
     first_epoch = keeper.state["epochs_done"]
     num_classes = model.outputs[0].shape[-1]
-    batches = training_batches(*train_set, options.batch_size, options.seed, options.augment, first_epoch,
-                               options.epochs, num_classes, options.mixup or 0.0)
+    batches = training_batches(*train_set, config, first_epoch, num_classes)
     if teacher is not None:
-        batches = with_teacher(batches, teacher, options.teacher_weight)
+        batches = with_teacher(batches, teacher, config.teacher_weight)
     model.fit(
         batches,
         steps_per_epoch=steps,
         validation_data=(val_set[0], tf.one_hot(val_set[1], num_classes)),
         initial_epoch=first_epoch,
-        epochs=options.epochs,
-        callbacks=[EpochReport(options.epochs), keeper] + schedule_callbacks(options, keeper.state),
+        epochs=config.epochs,
+        callbacks=[EpochReport(config.epochs), keeper] + schedule_callbacks(config, keeper.state),
         verbose=0,
     )
     return keeper.state
@@ -115,16 +109,16 @@ def library_versions() -> dict:
             "numpy": np.__version__}
 
 
-def resume_options(options):
-    """With --resume, the saved settings win: a continued run must be the run it continues."""
-    state = checkpoint.read_state(Path(options.out) / options.name)
+def resumed_run(config: TrainConfig) -> tuple:
+    """With --resume, the saved settings win: a continued run must be the run it continues.
+    Returns (the saved config, the saved state)."""
+    state = checkpoint.read_state(Path(config.out) / config.name)
     if state is None:
         raise checkpoint.ResumeError(f"nothing to resume: no checkpoint in "
-                                     f"{checkpoint.checkpoint_dir(Path(options.out) / options.name)}; train without --resume")
-    for key, value in state["options"].items():
-        setattr(options, key, value)
-    print(f"resuming {options.name} after epoch {state['epochs_done']} of {options.epochs}", file=sys.stderr)
-    return state
+                                     f"{checkpoint.checkpoint_dir(Path(config.out) / config.name)}; train without --resume")
+    saved = TrainConfig.from_saved(state["options"], resume=True)
+    print(f"resuming {saved.name} after epoch {state['epochs_done']} of {saved.epochs}", file=sys.stderr)
+    return saved, state
 
 
 @dataclass
@@ -141,46 +135,41 @@ class PreparedData:
         return self.dataset.images[index], self.dataset.labels[index]
 
 
-def prepare_data(options) -> PreparedData:
-    data = Path(options.data)
-    spec = preprocessing_spec(options.input_size, options.crop)
+def prepare_data(config) -> PreparedData:
+    data = Path(config.data)
+    spec = preprocessing_spec(config.input_size, config.crop)
     print(f"reading {data / 'TRAIN'}", file=sys.stderr)
     dataset = load_dataset(data / "TRAIN", spec)
     print("grouping copies of the same source image, for an honest validation split", file=sys.stderr)
     groups = recover_groups(dataset.files, dataset.labels, dataset.classes)
-    train_index, val_index = group_split(groups, dataset.labels, options.val_fraction, options.split_seed)
+    train_index, val_index = group_split(groups, dataset.labels, config.val_fraction, config.split_seed)
     print(f"{len(dataset.classes)} classes {dataset.classes}: {len(train_index)} training and "
           f"{len(val_index)} validation images (whole source groups held out)", file=sys.stderr)
     return PreparedData(data, spec, dataset, groups, train_index, val_index)
 
 
-def train(options) -> Path:
-    """Fit one model, or with --members N an ensemble of N (seeds seed, seed+1, ...) averaged into one."""
-    if options.members > 1:
-        from train.ensemble import train_ensemble  # only ensembles need it
-        return train_ensemble(options)
-    return train_one(options)
-
-
-def train_one(options, prepared: PreparedData | None = None) -> Path:
-    out_dir = Path(options.out) / options.name
-    state = resume_options(options) if options.resume else checkpoint.refuse_to_overwrite(out_dir)
-    keras.utils.set_random_seed(options.seed + (state or {}).get("epochs_done", 0))
-    prepared = prepared or prepare_data(options)
+def train_one(config, prepared: PreparedData | None = None) -> Path:
+    out_dir = Path(config.out) / config.name
+    if config.resume:
+        config, state = resumed_run(config)
+    else:
+        state = checkpoint.refuse_to_overwrite(out_dir)
+    keras.utils.set_random_seed(config.seed + (state or {}).get("epochs_done", 0))
+    prepared = prepared or prepare_data(config)
     dataset = prepared.dataset
-    teacher = options.teacher and load_teacher(Path(options.teacher), prepared.spec, validation_groups(prepared))
-    model = build_model(options.arch, options.input_size, len(dataset.classes), options.normalise or "none")
+    teacher = config.teacher and load_teacher(Path(config.teacher), prepared.spec, validation_groups(prepared))
+    model = build_model(config.arch, config.input_size, len(dataset.classes), config.normalise)
     out_dir.mkdir(parents=True, exist_ok=True)
     final = fit_model(model, prepared.part(prepared.train_index), prepared.part(prepared.val_index),
-                      options, out_dir, state, teacher or None)
+                      config, out_dir, state, teacher or None)
     checkpoint.finish(out_dir)
     history = final["history"]
     write_json(out_dir / "training.json", {
-        **common_facts(options, prepared), "arch": options.arch, "parameters": int(model.count_params()),
-        "seed": options.seed,
-        "recipe": recipe(options),
-        "epochs_run": len(history["loss"]), "best_epoch": final["best_epoch"], "epochs_max": options.epochs,
-        "batch_size": options.batch_size, "learning_rate": options.learning_rate,
+        **common_facts(config, prepared), "arch": config.arch, "parameters": int(model.count_params()),
+        "seed": config.seed,
+        "recipe": config.recipe(),
+        "epochs_run": len(history["loss"]), "best_epoch": final["best_epoch"], "epochs_max": config.epochs,
+        "batch_size": config.batch_size, "learning_rate": config.learning_rate,
         "training_seconds": round(final["training_seconds"], 1), "resumed": bool(state),
         "peak_memory_mb": peak_memory_mb(), "history": history,
     })
@@ -189,12 +178,12 @@ def train_one(options, prepared: PreparedData | None = None) -> Path:
     return out_dir
 
 
-def common_facts(options, prepared: PreparedData) -> dict:
+def common_facts(config, prepared: PreparedData) -> dict:
     """What a single model and an ensemble record alike about the data they were fitted on."""
     dataset = prepared.dataset
     return {
-        "name": options.name, "classes": dataset.classes, "preprocessing": prepared.spec,
-        "dataset": str(prepared.path.resolve()), "split_seed": options.split_seed,
+        "name": config.name, "classes": dataset.classes, "preprocessing": prepared.spec,
+        "dataset": str(prepared.path.resolve()), "split_seed": config.split_seed,
         "train_images": int(len(prepared.train_index)), "validation_images": int(len(prepared.val_index)),
         "validation_grouping": "colour-signature clusters of augmented copies (train/grouping.py)",
         "validation_groups": validation_groups(prepared),
@@ -205,16 +194,6 @@ def common_facts(options, prepared: PreparedData) -> dict:
 
 def validation_groups(prepared: PreparedData) -> list:
     return sorted(set(np.array(prepared.groups)[prepared.val_index]))
-
-
-def recipe(options) -> dict:
-    """How the network was fitted; a teacher appears only when there was one (older runs had none)."""
-    facts = {key: getattr(options, key, None) for key in RECIPE}
-    if not facts["teacher"]:
-        del facts["teacher"], facts["teacher_weight"]
-    else:
-        facts["teacher"] = Path(facts["teacher"]).name
-    return facts
 
 
 def validation_set(prepared: PreparedData) -> dict:

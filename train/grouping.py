@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from train.dataset import DatasetError
+from core.dataset import DatasetError
 
 AUGMENTATION_PASS_NAME = re.compile(r"^_(\d+)_\d+$")
 QUANTILES = np.linspace(0.05, 0.95, 19)

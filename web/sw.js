@@ -25,6 +25,7 @@ const SHELL = [
   'icon-192.png',
   'icon-512.png',
   'manifest.webmanifest',
+  'js/facts.json',
   'js/image-file.js',
   'js/locate.js',
   'js/main.js',

@@ -1,12 +1,7 @@
 """One real server on loopback and one headless Chromium, shared by the browser tests."""
-import json
-from pathlib import Path
-
 import pytest
 
-# The page helpers live in headless/ (the benchmark drives the page too); the tests import them from here.
-from headless.chromium import (missing_tools, open_page, severe_console_messages, shown_probabilities,  # noqa: F401
-                               start_chromium, upload)
+from headless.chromium import missing_tools, start_chromium
 from headless.site_server import RunningServer
 from tests.conftest import REPO
 
@@ -34,10 +29,3 @@ def shipped_server():
     server = RunningServer(REPO / "web")
     yield server
     server.stop()
-
-
-def read_metadata(web_root: Path) -> tuple:
-    index = json.loads((web_root / "models" / "index.json").read_text())
-    entry = next(m for m in index["models"] if m["name"] == index["default"])
-    folder = web_root / "models" / entry["path"]
-    return json.loads((folder / "metadata.json").read_text()), folder

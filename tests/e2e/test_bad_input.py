@@ -13,10 +13,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 import tests.image_samples as samples
-from convert.tfjs_check import tfjs_probabilities
+from core.model_index import default_model
+from core.preprocess import preprocess_file
+from core.tfjs import tfjs_probabilities
+from headless.chromium import open_page, severe_console_messages, shown_probabilities, upload
 from tests.conftest import REAL_DATA, REPO
-from tests.e2e.conftest import open_page, read_metadata, severe_console_messages, shown_probabilities, upload
-from train.preprocess import preprocess_file
 
 TOLERANCE = 1e-3
 TITLE = "Leukolens: white blood cell classifier"
@@ -36,7 +37,7 @@ REFUSED = [
 @pytest.fixture(scope="module")
 def shipped(chromium, shipped_server):
     open_page(chromium, shipped_server.url)
-    metadata, folder = read_metadata(REPO / "web")
+    metadata, folder = default_model(REPO / "web" / "models")
     return chromium, metadata, folder
 
 

@@ -20,10 +20,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from convert.publish import content_version, file_facts, publish, sha256_file
-from convert.tfjs_check import tfjs_probabilities
-from tests.e2e.conftest import (RunningServer, open_page, read_metadata, severe_console_messages,
-                                shown_probabilities, start_chromium, upload)
-from train.preprocess import preprocess_file
+from core.model_index import default_model
+from core.preprocess import preprocess_file
+from core.tfjs import tfjs_probabilities
+from headless.chromium import open_page, severe_console_messages, shown_probabilities, start_chromium, upload
+from headless.site_server import RunningServer
 
 TOLERANCE = 1e-3
 SAME = 1e-6  # the same model on the same backend gives the same numbers
@@ -124,7 +125,7 @@ def publish_changed_version(web):
     Real converted files with different weights: a new content hash, so a new version folder, a new
     index.json, and the old version's folder deleted from the server.
     """
-    metadata, folder = read_metadata(web)
+    metadata, folder = default_model(web / "models")
     staging = web / "models" / ".tmp-changed"
     shutil.copytree(folder, staging)
     model_json = json.loads((staging / "model.json").read_text())
@@ -164,7 +165,7 @@ def first_shard(metadata) -> str:
 
 def test_after_one_visit_the_page_classifies_with_the_server_stopped(browser, site, photos):
     server, web = site
-    metadata, folder = read_metadata(web)
+    metadata, folder = default_model(web / "models")
     online = visit_and_classify(browser, server, photos, metadata)
     assert saved_models(browser) == saved_copy_of(server, folder, metadata)
     loaded = browser.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
@@ -186,7 +187,7 @@ def test_after_one_visit_the_page_classifies_with_the_server_stopped(browser, si
 
 def test_a_new_model_version_is_used_online_and_then_served_whole_offline(browser, site, photos):
     server, web = site
-    old, _ = read_metadata(web)
+    old, _ = default_model(web / "models")
     before = visit_and_classify(browser, server, photos, old)
 
     new, folder = publish_changed_version(web)
@@ -219,7 +220,7 @@ import('/js/model-store.js').then(async (store) => {
 
 def test_a_tab_still_saving_the_old_version_keeps_the_new_one_another_tab_saved(browser, site, photos):
     server, web = site
-    old, _ = read_metadata(web)
+    old, _ = default_model(web / "models")
     old_entry = json.loads((web / "models" / "index.json").read_text())["models"][0]
     open_page(browser, server.url)
     wait_until_offline_ready(browser)
@@ -244,7 +245,7 @@ def test_a_tab_still_saving_the_old_version_keeps_the_new_one_another_tab_saved(
 @pytest.mark.parametrize("host", ["127.0.0.1", REMOTE_HOST])
 def test_a_damaged_weight_shard_is_refused_with_a_message_naming_it(browser, site, host):
     server, web = site
-    metadata, folder = read_metadata(web)
+    metadata, folder = default_model(web / "models")
     shard = first_shard(metadata)
     flip_a_byte(folder / shard)
     status = open_page(browser, server.url.replace("127.0.0.1", host), state="error")
@@ -266,7 +267,7 @@ def test_a_damaged_weight_shard_is_refused_with_a_message_naming_it(browser, sit
 def test_a_broken_update_is_refused_and_the_saved_model_keeps_working(browser, site, photos, damage, problem):
     """The page comes up ready with the saved, whole previous version, and a notice saying why."""
     server, web = site
-    old, old_folder = read_metadata(web)
+    old, old_folder = default_model(web / "models")
     saved_old = saved_copy_of(server, old_folder, old)
     before = visit_and_classify(browser, server, photos, old)
 
@@ -284,7 +285,7 @@ def test_a_broken_update_is_refused_and_the_saved_model_keeps_working(browser, s
 def test_a_damaged_server_copy_of_the_saved_version_is_never_used(browser, site, photos):
     """Files of a saved version are read from the saved copy: the server's copy cannot replace them."""
     server, web = site
-    metadata, folder = read_metadata(web)
+    metadata, folder = default_model(web / "models")
     saved = saved_copy_of(server, folder, metadata)
     before = visit_and_classify(browser, server, photos, metadata)
     flip_a_byte(folder / first_shard(metadata))
@@ -296,7 +297,7 @@ def test_a_damaged_server_copy_of_the_saved_version_is_never_used(browser, site,
 
 def test_over_plain_http_from_another_host_the_page_works_online_only(browser, site, photos):
     server, web = site
-    metadata, folder = read_metadata(web)
+    metadata, folder = default_model(web / "models")
     open_page(browser, server.url.replace("127.0.0.1", REMOTE_HOST))
     offline_use = browser.find_element(By.ID, "offline-use")
     WebDriverWait(browser, 30).until(lambda _: offline_use.get_attribute("data-state") != "pending")

@@ -5,11 +5,10 @@ import pytest
 import tf_keras as keras
 from selenium.webdriver.common.by import By
 
-from convert.tfjs_check import tfjs_probabilities
-from headless.chromium import unique_copies
-from tests.e2e.conftest import (open_page, read_metadata, severe_console_messages, shown_probabilities,
-                                upload)
-from train.preprocess import preprocess_file
+from core.model_index import default_model
+from core.preprocess import preprocess_file
+from core.tfjs import tfjs_probabilities
+from headless.chromium import open_page, severe_console_messages, shown_probabilities, unique_copies, upload
 
 TOLERANCE = 1e-3
 
@@ -32,14 +31,14 @@ def page(chromium, site_server):
 
 
 def test_page_loads_the_published_model(page, published_site):
-    metadata, _ = read_metadata(published_site)
+    metadata, _ = default_model(published_site / "models")
     assert page.find_element(By.ID, "model-name").text.strip().startswith(metadata["name"])
-    assert page.find_element(By.ID, "backend").text.strip() in {"wasm", "webgl", "cpu"}
+    assert page.find_element(By.TAG_NAME, "html").get_attribute("data-backend") in {"wasm", "webgl", "cpu"}
     assert severe_console_messages(page) == []
 
 
 def test_browser_probabilities_equal_keras(page, published_site, synthetic_data, trained_model, tmp_path):
-    metadata, _ = read_metadata(published_site)
+    metadata, _ = default_model(published_site / "models")
     paths = unique_copies(sorted(synthetic_data.glob("TEST_SIMPLE/*/*.jpeg")), tmp_path)
     expected = keras_probabilities(trained_model, paths, metadata)
     results = upload(page, paths)
@@ -67,7 +66,7 @@ def test_shipped_model_classifies_real_smears_like_tfjs_does(chromium, shipped_s
     """The committed default model, the page's own preprocessing of real JPEGs, against Python's."""
     from tests.conftest import REPO
 
-    metadata, folder = read_metadata(REPO / "web")
+    metadata, folder = default_model(REPO / "web" / "models")
     open_page(chromium, shipped_server.url)
     paths = smear_photos(real_data, tmp_path)
     inputs = np.stack([preprocess_file(p, metadata["preprocessing"]) for p in paths])
@@ -88,7 +87,7 @@ def summary_counts(page) -> dict:
 
 def test_differential_count_tallies_the_photos_and_skips_unreadable_ones(page, published_site, synthetic_data,
                                                                           tmp_path):
-    metadata, _ = read_metadata(published_site)
+    metadata, _ = default_model(published_site / "models")
     paths = unique_copies(sorted(synthetic_data.glob("TEST_SIMPLE/*/*.jpeg")), tmp_path)
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff not really a jpeg")
     results = upload(page, paths + [tmp_path / "broken.jpg"])

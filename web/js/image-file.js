@@ -2,15 +2,17 @@
 // A file's name and its browser-reported type are only claims; the bytes decide. Files that are
 // not photos (PDF, SVG, text), photos this browser cannot decode (HEIC, TIFF), animations and
 // images too large to decode safely are refused here with a message for clinic staff.
-// train/preprocess.py applies the same pixel limit and the same refusal of animations.
+// core/preprocess.py applies the same pixel limit and the same refusal of animations.
+
+import facts from './facts.json' with { type: 'json' };
 
 export class ImageReadError extends Error {}
 
-// 50 megapixels covers full-resolution photos from microscope cameras and 48 MP phones; decoding
-// one costs the page about 12 bytes a pixel (bitmap, canvas, pixel copy), so ~600 MB at the limit.
-export const MAX_PIXELS = 50_000_000;
-
-export const SUPPORTED_FORMATS = 'JPEG, PNG, WebP, BMP or GIF';
+// 50 megapixels (facts.json) covers full-resolution photos from microscope cameras and 48 MP phones;
+// decoding one costs the page about 12 bytes a pixel (bitmap, canvas, pixel copy), so ~600 MB at the limit.
+export const MAX_PIXELS = facts.max_pixels;
+const names = facts.image_formats.map((format) => format.name);
+export const SUPPORTED_FORMATS = `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 const EXPORT_HINT = 'Save or export the photo as JPEG or PNG and choose that file instead.';
 
 const ascii = (bytes, start, length) => String.fromCharCode(...bytes.subarray(start, start + length));

@@ -1,4 +1,4 @@
-// Find the white cell and choose a square crop centred on it: the twin of train/locate.py.
+// Find the white cell and choose a square crop centred on it: the twin of core/locate.py.
 // Integer arithmetic throughout (block sums, cross-multiplied comparisons, floor division), so
 // the browser picks exactly the pixels Python picked. A test compares the two on real smears.
 

@@ -41,15 +41,19 @@ async function reportOfflineUse(offline, ready) {
 }
 
 function start() {
+  ui.showAcceptedFormats();
+  ui.setModelState('loading');
   ui.setStatus('loading', 'Loading the model…');
   const offline = startOfflineUse();
   const ready = loadDefaultModel().then((loaded) => {
     ui.showModel(loaded);
     ui.showNotice(loaded.notice);
     ui.setStatus('ready', 'Ready: choose or drop smear photos.');
+    ui.setModelState('ready', loaded.backend);
     return loaded;
   }, (error) => {
     ui.setStatus('error', error.message);
+    ui.setModelState('error');
     ui.disableFiles();
     return null;
   });

@@ -5,12 +5,13 @@
 import { checkSpec } from './preprocess.js';
 import { ModelLoadError, VersionReader, parseJson, readModelArtifacts, versionProblem } from './model-files.js';
 import * as store from './model-store.js';
+import facts from './facts.json' with { type: 'json' };
 
 export { ModelLoadError };
 
 const BACKENDS = ['wasm', 'webgl', 'cpu'];
 const BACKEND_START_LIMIT_MS = 15000;
-const FIX = 'Run `make train convert` on the server machine to publish one.';
+const FIX = facts.no_model_fix;
 
 async function fetchIndex() {
   let response;
@@ -19,7 +20,7 @@ async function fetchIndex() {
   } catch (error) {
     throw new ModelLoadError('Could not reach the server for the model list.');
   }
-  if (response.status === 404) throw new ModelLoadError('No model is published yet: run `make train convert` on the server machine.');
+  if (response.status === 404) throw new ModelLoadError(`No model is published yet. ${FIX}`);
   if (!response.ok) throw new ModelLoadError(`The model list could not be loaded (HTTP ${response.status}).`);
   try {
     return await response.json();

@@ -1,22 +1,16 @@
-// From an image file to the model's input: the browser twin of train/preprocess.py.
+// From an image file to the model's input: the browser twin of core/preprocess.py.
 // Every fact (size, resize method, channel order, value range) comes from metadata.json's
 // "preprocessing" object; nothing is repeated here. Keep both files in step: a test compares them.
 
 import { cropBox, cropImage } from './locate.js';
 import { ImageReadError, formatName, inspectImage } from './image-file.js';
+import facts from './facts.json' with { type: 'json' };
 
 export { ImageReadError };
 
-const SUPPORTED = {
-  color_mode: ['RGB'],
-  transparency: ['white_background'],
-  exif_orientation: ['apply'],
-  crop: ['full_frame', 'cell_centred'],
-  resize: ['area'],
-  scaling: ['inside_model'],
-};
+const SUPPORTED = facts.preprocessing.supported;
 // Metadata written before a key existed lacks it; the default is what those models were given.
-const DEFAULTS = { transparency: 'white_background' };
+const DEFAULTS = facts.preprocessing.defaults;
 
 const setting = (spec, key) => (spec[key] === undefined ? DEFAULTS[key] : spec[key]);
 
@@ -30,7 +24,7 @@ export function checkSpec(spec) {
 
 // Lays transparent pixels on white, in place. The canvas stored each colour premultiplied by alpha
 // and rounded to 8 bits; round(colour * alpha / 255) recovers that stored value exactly, so the
-// result equals flatten_alpha() in train/preprocess.py, which starts from the file's own colours.
+// result equals flatten_alpha() in core/preprocess.py, which starts from the file's own colours.
 export function flattenAlpha(rgba, transparency = DEFAULTS.transparency) {
   if (transparency !== 'white_background') throw new Error(`Unsupported preprocessing transparency=${transparency}`);
   for (let at = 0; at < rgba.length; at += 4) {
@@ -72,7 +66,7 @@ export async function decodeImageFile(file, spec = {}) {
 }
 
 // For each output pixel: the first input pixel it covers and the share of each covered pixel.
-// Same arithmetic as area_weights() in train/preprocess.py.
+// Same arithmetic as area_weights() in core/preprocess.py.
 export function areaWeights(inSize, outSize) {
   const step = inSize / outSize;
   const weights = [];

@@ -1,4 +1,7 @@
 // Every DOM access of the page lives here.
+import { SUPPORTED_FORMATS } from './image-file.js';
+import facts from './facts.json' with { type: 'json' };
+
 
 const element = (id) => document.getElementById(id);
 const percent = (p) => `${(100 * p).toFixed(1)}%`;
@@ -11,6 +14,19 @@ function make(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+// The formats the file picker offers are the ones the page reads (facts.json), named for people too.
+export function showAcceptedFormats() {
+  element('file-input').accept = facts.image_formats.map((format) => format.mime).join(',');
+  element('formats-hint').textContent = `${SUPPORTED_FORMATS}; one or many`;
+}
+
+// The page's state for scripts (tests, the benchmark) as attributes, never as wording:
+// <html data-model="loading|ready|error" data-backend="wasm|webgl|cpu">.
+export function setModelState(state, backend) {
+  document.documentElement.dataset.model = state;
+  if (backend) document.documentElement.dataset.backend = backend;
 }
 
 export function setStatus(state, message) {

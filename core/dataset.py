@@ -5,9 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from train.preprocess import ImageReadError, preprocess_file
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
+from core.facts import IMAGE_SUFFIXES
+from core.preprocess import ImageReadError, preprocess_file
 
 
 class DatasetError(ValueError):

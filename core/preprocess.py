@@ -11,26 +11,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from train.locate import crop_box, default_locate_spec
+from core.facts import MAX_PIXELS
+from core.facts import PREPROCESSING_DEFAULTS as DEFAULTS
+from core.facts import SUPPORTED_PREPROCESSING as SUPPORTED
+from core.locate import crop_box, default_locate_spec
 
-# Larger images are refused, here and in the browser (web/js/image-file.js MAX_PIXELS), whose
-# decoding would otherwise exhaust a clinic laptop's memory. Keep the two in step: a test compares them.
-MAX_PIXELS = 50_000_000
 EXIF_ORIENTATION = 0x0112
 
 # How a transparent pixel becomes RGB. Metadata written before this key existed lacks it; it means
 # the same thing, and nothing changes for opaque photos, which is all those models ever saw.
-DEFAULT_TRANSPARENCY = "white_background"
-
-SUPPORTED = {
-    "color_mode": {"RGB"},
-    "transparency": {"white_background"},
-    "exif_orientation": {"apply"},
-    "crop": {"full_frame", "cell_centred"},
-    "resize": {"area"},
-    "scaling": {"inside_model"},
-}
-DEFAULTS = {"transparency": DEFAULT_TRANSPARENCY}
+DEFAULT_TRANSPARENCY = DEFAULTS["transparency"]
 
 
 class ImageReadError(ValueError):

@@ -70,6 +70,3 @@ def tutorial(x, num_classes):
 
 ARCHITECTURES = {"compact": compact, "separable": separable, "tutorial": tutorial}
 NORMALISATIONS = ("none", "per_image")
-
-# The tutorial network's 10-million-weight dense layer stays at chance at 1e-3 with our recipe.
-DEFAULT_LEARNING_RATES = {"compact": 1e-3, "separable": 1e-3, "tutorial": 3e-4}

@@ -5,7 +5,7 @@ matplotlib.use("Agg")  # no display on clinic servers or CI
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from train.files import atomic_path  # noqa: E402
+from core.files import atomic_path  # noqa: E402
 
 
 def save_figure(figure, path) -> None:

@@ -1,0 +1,14 @@
+"""Facts the browser and Python share, read from the one file both use: web/js/facts.json."""
+import json
+from pathlib import Path
+
+FACTS_FILE = Path(__file__).resolve().parent.parent / "web" / "js" / "facts.json"
+FACTS = json.loads(FACTS_FILE.read_text())
+
+# Larger images are refused, here and in the browser, whose decoding would exhaust a laptop's memory.
+MAX_PIXELS: int = FACTS["max_pixels"]
+IMAGE_FORMATS: list = FACTS["image_formats"]
+IMAGE_SUFFIXES = frozenset(suffix for kind in IMAGE_FORMATS for suffix in kind["suffixes"])
+SUPPORTED_PREPROCESSING = {key: frozenset(values) for key, values in FACTS["preprocessing"]["supported"].items()}
+PREPROCESSING_DEFAULTS: dict = FACTS["preprocessing"]["defaults"]
+NO_MODEL_FIX: str = FACTS["no_model_fix"]

@@ -1,0 +1,19 @@
+"""Where things are by default: the repository, the shared datasets, the model folders."""
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+MODELS = Path("models")
+WEB_MODELS = Path("web/models")
+DEFAULT_MODEL_NAME = "leukolens-cnn"
+
+
+def default_dataset(name: str) -> str:
+    """The shared copy of a public dataset when it is beside the repository, else data/NAME."""
+    shared = SHARED_DATA / name
+    return str(shared) if shared.is_dir() else f"data/{name}"
+
+
+def checkpoint_state(model_dir: Path) -> Path:
+    """The state file of an unfinished training run of model_dir (train/checkpoint.py writes it)."""
+    return Path(model_dir) / "checkpoint" / "state.json"

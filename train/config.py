@@ -1,0 +1,110 @@
+"""Every training setting, defined once: TrainConfig's defaults are the shipped recipe.
+
+The command line (`python -m train`) is generated from the fields, the Makefile passes only what
+the user overrides, a resumed run is rebuilt from the saved fields, and the recipe recorded in
+training.json and metadata.json is the fields marked as recipe.
+"""
+import argparse
+import dataclasses
+from dataclasses import dataclass, field
+
+from core.networks import ARCHITECTURES, NORMALISATIONS
+from core.paths import DEFAULT_MODEL_NAME, MODELS, default_dataset
+from core.preprocess import SUPPORTED
+from train.augment import LEVELS as AUGMENTATIONS
+
+SCHEDULES = ("cosine", "plateau")
+# The tutorial network's 10-million-weight dense layer stays at chance at 1e-3 with our recipe.
+DEFAULT_LEARNING_RATES = {"compact": 1e-3, "separable": 1e-3, "tutorial": 3e-4}
+
+
+def setting(default, help: str, choices=None, recipe=False, metavar=None, default_factory=None):
+    info = {"help": help, "choices": choices, "recipe": recipe, "metavar": metavar}
+    if default_factory is not None:
+        return field(default_factory=default_factory, metadata=info)
+    return field(default=default, metadata=info)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    data: str = setting(None, "dataset folder with TRAIN/<CLASS>/ (and TEST/, TEST_SIMPLE/)",
+                        default_factory=lambda: default_dataset("blood-cells"))
+    name: str = setting(DEFAULT_MODEL_NAME, "model name; output goes to OUT/NAME/")
+    out: str = setting(str(MODELS), "folder for trained models")
+    arch: str = setting("compact", "network architecture", choices=tuple(ARCHITECTURES))
+    crop: str = setting("cell_centred", "classify a square crop centred on the located white cell, or the whole frame",
+                        choices=tuple(sorted(SUPPORTED["crop"])))
+    input_size: int = setting(80, "side of the square model input, in pixels")
+    members: int = setting(1, "train this many models (seeds SEED, SEED+1, ...) and ship their average as one model")
+    epochs: int = setting(40, "most epochs (the cosine schedule runs them all; plateau may stop sooner)")
+    batch_size: int = setting(64, "images per training step")
+    learning_rate: float = setting(None, "peak learning rate (default: 0.001; 0.0003 for --arch tutorial)")
+    schedule: str = setting("cosine", "learning rate: warm-up then cosine decay over all epochs, or halve on "
+                            "plateaus with early stopping", choices=SCHEDULES, recipe=True)
+    patience: int = setting(8, "epochs without validation improvement before stopping (--schedule plateau)")
+    augment: str = setting("stain", "training-time colour changes: mild, or as strong as stains differ between "
+                           "smears", choices=AUGMENTATIONS, recipe=True)
+    normalise: str = setting("none", "per_image: standardise each colour channel over the crop inside the network",
+                             choices=NORMALISATIONS, recipe=True)
+    mixup: float = setting(0.0, "blend training images and their labels pairwise by a Beta(ALPHA, ALPHA) share; "
+                           "0 is off", recipe=True, metavar="ALPHA")
+    label_smoothing: float = setting(0.1, "share of each target spread evenly over the classes", recipe=True)
+    weight_decay: float = setting(1e-4, "AdamW's decoupled weight decay", recipe=True)
+    teacher: str = setting(None, "a trained model folder whose answers this network also learns from; it must "
+                           "share this run's preprocessing and validation smears", recipe=True, metavar="FOLDER")
+    teacher_weight: float = setting(0.5, "share of each target taken from the teacher's probabilities rather than "
+                                    "the label", recipe=True)
+    val_fraction: float = setting(0.15, "share of source smears held out for validation")
+    seed: int = setting(42, "seed for weights, batch order and augmentation")
+    split_seed: int = setting(42, "seed for choosing the validation smears (the same for every member of an ensemble)")
+    resume: bool = setting(False, "continue the unfinished run in OUT/NAME/checkpoint/ with the settings it started "
+                           "with")
+
+    def __post_init__(self):
+        if not 0.0 <= self.teacher_weight <= 1.0:
+            raise ValueError(f"--teacher-weight must be between 0 and 1, not {self.teacher_weight}")
+        if self.learning_rate is None:
+            object.__setattr__(self, "learning_rate", DEFAULT_LEARNING_RATES[self.arch])
+
+    def saved(self) -> dict:
+        """The settings a resumed run must share with the run it continues."""
+        return {key: value for key, value in dataclasses.asdict(self).items() if key != "resume"}
+
+    def recipe(self) -> dict:
+        """How the network was fitted; a teacher appears only when there was one."""
+        facts = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.metadata["recipe"]}
+        if not facts["teacher"]:
+            del facts["teacher"], facts["teacher_weight"]
+        else:
+            facts["teacher"] = facts["teacher"].rstrip("/").rsplit("/", 1)[-1]
+        return facts
+
+    @classmethod
+    def from_saved(cls, saved: dict, **changes) -> "TrainConfig":
+        """A run's saved settings; settings it predates keep their defaults (older runs had no mixup, ...)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in saved.items() if key in known}, **changes)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m train", description="Train a white-blood-cell classifier.")
+    for f in dataclasses.fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        info = f.metadata
+        if f.type in ("bool", bool):
+            parser.add_argument(flag, action="store_true", help=info["help"])
+            continue
+        kind = {"int": int, "float": float}.get(f.type if isinstance(f.type, str) else f.type.__name__, str)
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        shown = "" if default is None else f" (default: {default})"
+        parser.add_argument(flag, type=kind, default=default, choices=info["choices"], metavar=info["metavar"],
+                            help=info["help"] + shown)
+    return parser
+
+
+def parse_config(argv=None) -> TrainConfig:
+    parser = build_parser()
+    try:
+        return TrainConfig(**vars(parser.parse_args(argv)))
+    except ValueError as error:
+        parser.error(str(error))
