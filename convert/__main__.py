@@ -15,7 +15,8 @@ def parse_args(argv=None):
                         help="folder written by `python -m train` (default: %(default)s)")
     parser.add_argument("--out", default=str(WEB_MODELS), help="the page's models folder (default: %(default)s)")
     parser.add_argument("--quantize", choices=["float16", "uint8"], help="store weights in fewer bits")
-    parser.add_argument("--data", help="dataset for the parity check images (default: the one it was trained on)")
+    parser.add_argument("--data", action="append", help="a source of parity-check images (repeatable; default: the "
+                        "sources it was trained on)")
     parser.add_argument("--default", action="store_true", help="make this the model the page loads")
     return parser.parse_args(argv)
 

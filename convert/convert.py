@@ -10,6 +10,7 @@ import tf_keras as keras
 from convert.publish import build_metadata, file_facts, publish
 from convert.tfjs_check import check_parity
 from core.files import read_json, write_json
+from core.paths import CROSS_LAB
 from core.tfjs import run_converter
 
 
@@ -25,6 +26,12 @@ def read_model_folder(model_dir: Path) -> tuple:
     return h5, info, metrics
 
 
+def cross_lab_results(model_dir: Path) -> dict | None:
+    """python -m train.crosslab's figures, if it ran: which labs, which parts, never a path."""
+    path = model_dir / CROSS_LAB
+    return read_json(path, "cross-lab results") if path.exists() else None
+
+
 def convert_model(model_dir: Path, out: Path, quantization, data, make_default: bool) -> Path:
     h5, info, metrics = read_model_folder(model_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -35,11 +42,12 @@ def convert_model(model_dir: Path, out: Path, quantization, data, make_default: 
         run_converter(h5, staging, quantization)
         shards = sorted(p.name for p in staging.glob("*.bin"))
         print(f"  wrote model.json and {len(shards)} weight shard(s)", file=sys.stderr)
-        parity = check_parity(keras.models.load_model(h5), staging, Path(data or info["dataset"]), info, quantization)
+        sources = data or [source["path"] for source in info.get("sources", [])]
+        parity = check_parity(keras.models.load_model(h5, compile=False), staging, sources, info, quantization)
         for picture in sorted(model_dir.glob("*.png")):
             shutil.copy2(picture, staging / picture.name)
         conversion = {"tensorflowjs": version('tensorflowjs'), "quantization": quantization, "parity": parity}
-        metadata = build_metadata(info, metrics, file_facts(staging), conversion)
+        metadata = build_metadata(info, metrics, file_facts(staging), conversion, cross_lab_results(model_dir))
         write_json(staging / "metadata.json", metadata)
         return publish(staging, out, metadata, make_default)
     finally:

@@ -12,9 +12,11 @@ import shutil
 import sys
 from pathlib import Path
 
+from core.cell_types import cell_types
 from core.files import read_json, write_json
 
-SCHEMA_VERSION = 1
+# 2: metrics per source and split, cell types, cross-lab figures; 1: one dataset, metrics per split.
+SCHEMA_VERSION = 2
 
 
 def sha256_file(path: Path) -> str:
@@ -38,29 +40,30 @@ def content_version(facts: dict) -> str:
 
 
 # The cost of training travels too (time, peak memory; a resumed run's peak is its last process's only).
-TRAINING_FACTS = ("arch", "parameters", "recipe", "dataset", "seed", "split_seed", "members", "epochs_run", "best_epoch",
+TRAINING_FACTS = ("arch", "parameters", "recipe", "sources", "seed", "split_seed", "members", "epochs_run", "best_epoch",
                   "epochs_max", "batch_size", "learning_rate", "train_images", "validation_images", "training_seconds", "peak_memory_mb",
                   "resumed", "versions", "date")
 
 
 def training_facts(info: dict) -> dict:
-    """What the page may tell about training; the dataset by folder name, never a path on the trainer's machine."""
+    """What the page may tell about training; sources by folder name, never a path on the trainer's machine."""
     facts = {key: info[key] for key in TRAINING_FACTS if key in info}
-    if "dataset" in facts:
-        facts["dataset"] = Path(facts["dataset"]).name
+    facts["sources"] = [{key: value for key, value in source.items() if key != "path"} for source in facts.get("sources", [])]
     return facts
 
 
-def build_metadata(info: dict, metrics: dict, facts: dict, conversion: dict) -> dict:
+def build_metadata(info: dict, metrics: dict, facts: dict, conversion: dict, cross_lab: dict | None = None) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "name": info["name"],
         "version": content_version(facts),
         "classes": info["classes"],
+        "cell_types": info.get("cell_types") or cell_types(info["classes"]),
         "preprocessing": info["preprocessing"],
         "model": {"format": "layers-model", "file": "model.json", "arch": info["arch"],
                   "parameters": info["parameters"], "quantization": conversion["quantization"]},
         "metrics": metrics,
+        "cross_lab": cross_lab,
         "training": training_facts(info),
         "conversion": conversion,
         "files": facts,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.facts import IMAGE_SUFFIXES
+from core.dataset import DatasetError, list_split
 from core.node import NodeError
 from core.preprocess import ImageReadError, preprocess_file
 from core.tfjs import tfjs_probabilities
@@ -17,34 +17,37 @@ class ParityError(RuntimeError):
     """TensorFlow.js and Keras disagree on the converted model."""
 
 
-def sample_images(data: Path, classes: list, per_class: int = 2) -> list:
-    """A few real images per class, from the held-out splits when the dataset is present."""
-    for split in ("TEST_SIMPLE", "TEST", "TRAIN"):
-        folders = [data / split / name for name in classes]
-        if all(folder.is_dir() for folder in folders):
-            return [path for folder in folders for path in sorted(
-                p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[:per_class]]
+def sample_images(source: Path, classes: list, per_class: int = 2) -> list:
+    """A few real images per class of one source, from its held-out splits when it has them."""
+    for split in ("TEST_SIMPLE", "TEST", "VAL", "TRAIN"):
+        try:
+            listing = list_split(source / split, classes, unknown="skip")
+        except DatasetError:
+            continue
+        return [path for name in listing.found
+                for path in [p for p, label in zip(listing.paths, listing.labels) if label == name][:per_class]]
     return []
 
 
-def check_inputs(data: Path, info: dict) -> tuple:
-    inputs, sources = [], []
-    for path in sample_images(data, info["classes"]):
-        try:
-            inputs.append(preprocess_file(path, info["preprocessing"]))
-            # Relative to the data folder: published metadata must not reveal the trainer's file system.
-            sources.append(path.relative_to(data).as_posix())
-        except ImageReadError:
-            continue
+def check_inputs(sources: list, info: dict) -> tuple:
+    inputs, names = [], []
+    for source in map(Path, sources):
+        for path in sample_images(source, info["classes"]):
+            try:
+                inputs.append(preprocess_file(path, info["preprocessing"]))
+            except ImageReadError:
+                continue
+            # Named by source and relative path: published metadata must not reveal the trainer's file system.
+            names.append(f"{source.resolve().name}/{path.relative_to(source).as_posix()}")
     if not inputs:
         # No dataset on this machine: random pixels still exercise every layer and weight.
         height, width = info["preprocessing"]["input_size"]
         inputs = list(np.random.default_rng(0).uniform(0, 255, (4, height, width, 3)).astype(np.float32))
-        sources = ["random pixels (dataset not found)"] * len(inputs)
-    return np.stack(inputs), sources
+        names = ["random pixels (dataset not found)"] * len(inputs)
+    return np.stack(inputs), names
 
 
-def check_parity(keras_model, model_dir: Path, data: Path, info: dict, quantization=None) -> dict:
+def check_parity(keras_model, model_dir: Path, data: list, info: dict, quantization=None) -> dict:
     inputs, sources = check_inputs(data, info)
     expected = keras_model.predict(inputs, verbose=0).astype(np.float64)
     try:

@@ -75,35 +75,76 @@ def list_images(class_dir: Path) -> tuple:
     return images, others
 
 
-def load_dataset(split_dir: Path, spec: dict, classes: list = None, progress=True) -> Dataset:
-    """Read and preprocess every image; unreadable files are skipped and listed, not fatal."""
+def class_name(folder_name: str) -> str:
+    """Class folders match by name whatever their case: Monocyte/, monocyte/ and MONOCYTE/ are MONOCYTE."""
+    return folder_name.upper()
+
+
+@dataclass
+class SplitListing:
+    """The image files of one split and their class names (upper case), before any is decoded."""
+    split_dir: Path
+    paths: list
+    labels: list                  # class name per path
+    found: list                   # class names with a folder in this split
+    skipped: list = field(default_factory=list)  # (path, reason) for what is not an image file
+
+
+def list_split(split_dir: Path, classes: list = None, unknown: str = "error") -> SplitListing:
+    """Every image file under split_dir/<CLASS>/. With `classes`, folders of other classes are an
+    error (unknown="error") or left out (unknown="skip": evaluating a model on another lab's split)."""
     split_dir = Path(split_dir)
-    found = find_class_names(split_dir)
-    classes = classes or found
-    unknown = sorted(set(found) - set(classes))
-    if unknown:
-        raise DatasetError(f"{split_dir} has class folders the model does not know: {', '.join(unknown)}")
-    listed = {name: list_images(split_dir / name) if (split_dir / name).is_dir() else ([], []) for name in classes}
-    skipped = [other for _, others in listed.values() for other in others]
-    empty = [name for name in found if not listed[name][0]]
+    folders = {}
+    for folder in find_class_names(split_dir):
+        name = class_name(folder)
+        if name in folders:
+            raise DatasetError(f"{split_dir} has two folders for class {name} ({folders[name]}/ and {folder}/): "
+                               "class folders match whatever their case; merge them")
+        folders[name] = folder
+    unknown_names = sorted(set(folders) - set(classes)) if classes else []
+    if unknown_names and unknown == "error":
+        raise DatasetError(f"{split_dir} has class folders the model does not know: {', '.join(unknown_names)}")
+    listing = SplitListing(split_dir, [], [], sorted(name for name in folders if name not in unknown_names))
+    listed = {name: list_images(split_dir / folders[name]) for name in listing.found}
+    empty = [folders[name] for name, (images, _) in listed.items() if not images]
     if empty:
         raise DatasetError(f"{split_dir}: class folder(s) with no images: {', '.join(empty)}; "
                            "put images in them or remove them")
-    jobs = [(path, index) for index, name in enumerate(classes) for path in listed[name][0]]
-    images, labels, files = [], [], []
-    for done, (path, index) in enumerate(jobs, 1):
+    for name, (images, others) in listed.items():
+        listing.paths += images
+        listing.labels += [name] * len(images)
+        listing.skipped += others
+    return listing
+
+
+def load_dataset(split_dir: Path, spec: dict, classes: list = None, progress=True, unknown: str = "error",
+                 read=None) -> Dataset:
+    """Read and preprocess every image; unreadable files are skipped and listed, not fatal.
+    `read(paths, spec)` may stand in for preprocessing each file (e.g. a cache); it returns
+    (inputs of the readable files, their indices, [(path, reason)] for the others)."""
+    listing = list_split(split_dir, classes, unknown)
+    classes = classes or listing.found
+    inputs, kept, unreadable = (read or preprocess_files)(listing.paths, spec, progress=progress)
+    skipped = listing.skipped + unreadable
+    report_skipped(skipped)
+    labels = [classes.index(listing.labels[i]) for i in kept]
+    check_every_class_read(listing.split_dir, classes, listing.found, labels, len(listing.paths))
+    return Dataset(inputs, np.array(labels), classes, [str(listing.paths[i]) for i in kept], skipped)
+
+
+def preprocess_files(paths: list, spec: dict, progress=True) -> tuple:
+    """(N x H x W x 3 float32 inputs, indices of the files read, [(path, reason)] for unreadable ones)."""
+    inputs, kept, skipped = [], [], []
+    for done, path in enumerate(paths, 1):
         try:
-            images.append(preprocess_file(path, spec))
+            inputs.append(preprocess_file(path, spec))
+            kept.append(done - 1)
         except ImageReadError as error:
             skipped.append((str(path), error.reason))
-            continue
-        labels.append(index)
-        files.append(str(path))
-        if progress and (done % 500 == 0 or done == len(jobs)):
-            print(f"  read {done}/{len(jobs)} images from {split_dir}", file=sys.stderr, flush=True)
-    report_skipped(skipped)
-    check_every_class_read(split_dir, classes, found, labels, len(jobs))
-    return Dataset(np.stack(images), np.array(labels), classes, files, skipped)
+        if progress and (done % 500 == 0 or done == len(paths)):
+            print(f"  read {done}/{len(paths)} images", file=sys.stderr, flush=True)
+    height, width = spec["input_size"]
+    return (np.stack(inputs) if inputs else np.zeros((0, height, width, 3), np.float32)), kept, skipped
 
 
 def check_every_class_read(split_dir: Path, classes: list, found: list, labels: list, tried: int) -> None:

@@ -56,13 +56,16 @@ def compute_metrics(true: np.ndarray, probabilities: np.ndarray, classes: list) 
     matrix = confusion_matrix(true, predicted, len(classes))
     per_class = per_class_metrics(matrix, true, probabilities, classes)
     aucs = [m["roc_auc"] for m in per_class.values() if m["roc_auc"] is not None]
+    # Over the classes this split has: another lab's split may lack some of the model's classes.
+    present = [m for m in per_class.values() if m["support"]]
     return {
         "images": int(len(true)),
         "accuracy": safe_ratio(np.trace(matrix), matrix.sum()),
-        "macro_f1": float(np.mean([m["f1"] for m in per_class.values()])),
+        "balanced_accuracy": float(np.mean([m["recall"] for m in present])),
+        "macro_f1": float(np.mean([m["f1"] for m in present])),
         "mcc": matthews_corrcoef(matrix),
         "macro_roc_auc": float(np.mean(aucs)) if aucs else None,
-        "min_recall": float(min(m["recall"] for m in per_class.values() if m["support"])),
+        "min_recall": float(min(m["recall"] for m in present)),
         "per_class": per_class,
         "confusion_matrix": matrix.tolist(),
         "classes": list(classes),

@@ -1,4 +1,5 @@
 """Where things are by default: the repository, the shared datasets, the model folders."""
+import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -6,6 +7,10 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 MODELS = Path("models")
 WEB_MODELS = Path("web/models")
 DEFAULT_MODEL_NAME = "leukolens-cnn"
+# What python -m train.crosslab writes into a model folder, and convert publishes.
+CROSS_LAB = "cross_lab.json"
+# Preprocessed training images (train/cache.py); the tests point it at a temporary folder.
+CACHE = Path(os.environ.get("LEUKOLENS_CACHE", REPO / ".cache"))
 
 
 def default_dataset(name: str) -> str:

@@ -150,13 +150,38 @@ def area_resize(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
     return resized.astype(np.float32)
 
 
+def crop_square(rgb: np.ndarray, spec: dict) -> tuple:
+    """(top, left, side) of the square the model sees; it may reach past the frame's edge."""
+    return crop_box(rgb, spec["locate"])
+
+
+def cut_square(rgb: np.ndarray, top: int, left: int, side: int) -> np.ndarray:
+    """rgb[top:top+side, left:left+side], where pixels past the frame repeat its edge pixels, so a cell
+    near the edge keeps its size and place in the crop (the browser crops the same way)."""
+    rows = np.clip(np.arange(top, top + side), 0, rgb.shape[0] - 1)
+    cols = np.clip(np.arange(left, left + side), 0, rgb.shape[1] - 1)
+    return rgb[rows[:, None], cols[None, :]]
+
+
 def to_model_input(rgb: np.ndarray, spec: dict) -> np.ndarray:
     check_spec(spec)
     height, width = spec["input_size"]
-    if spec["crop"] == "cell_centred":
-        top, left, side = crop_box(rgb, spec["locate"])
-        rgb = rgb[top:top + side, left:left + side]
+    if spec["crop"] != "full_frame":
+        rgb = cut_square(rgb, *crop_square(rgb, spec))
     return area_resize(rgb, height, width)
+
+
+def training_crop(path: Path, spec: dict, context: float) -> np.ndarray:
+    """The model's square widened `context` times around the same centre, at the model's scale
+    (input_size x context pixels), as uint8: room for training to zoom in and out and shift."""
+    rgb = load_rgb(path, spec.get("transparency", DEFAULT_TRANSPARENCY))
+    size = round(spec["input_size"][0] * context)
+    if spec["crop"] == "full_frame":  # the whole frame is the input: nothing around it to widen into
+        return np.clip(np.rint(area_resize(rgb, size, size)), 0, 255).astype(np.uint8)
+    top, left, side = crop_square(rgb, spec)
+    wide = round(side * context)
+    top, left = top - (wide - side) // 2, left - (wide - side) // 2
+    return np.clip(np.rint(area_resize(cut_square(rgb, top, left, wide), size, size)), 0, 255).astype(np.uint8)
 
 
 def preprocess_file(path: Path, spec: dict) -> np.ndarray:

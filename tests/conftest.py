@@ -1,5 +1,7 @@
 """Shared fixtures: synthetic datasets the tests draw themselves, and the real dataset when present."""
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +9,9 @@ import pytest
 from PIL import Image
 
 import core.tf_env  # noqa: F401  (before anything imports TensorFlow)
+
+# Preprocessed images of the tests' own datasets go to a temporary folder, not the repository's cache.
+os.environ.setdefault("LEUKOLENS_CACHE", tempfile.mkdtemp(prefix="leukolens-test-cache-"))
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DATA = REPO.parent / "shared" / "data" / "blood-cells"
@@ -54,12 +59,30 @@ def write_copies(root: Path, sources: int, copies: int, rng) -> dict:
 
 @pytest.fixture(scope="session")
 def synthetic_data(tmp_path_factory) -> Path:
-    """TRAIN/TEST/TEST_SIMPLE with three easy classes, named like the real dataset's files."""
-    root = tmp_path_factory.mktemp("synthetic")
+    """Source "lab-a": TRAIN/TEST/TEST_SIMPLE with three easy classes, named like blood-cells' files
+    (so validation holds out whole source smears)."""
+    root = tmp_path_factory.mktemp("data") / "lab-a"
     rng = np.random.default_rng(7)
     write_copies(root / "TRAIN", sources=6, copies=4, rng=rng)
     write_copies(root / "TEST", sources=2, copies=4, rng=rng)
     write_copies(root / "TEST_SIMPLE", sources=4, copies=1, rng=rng)
+    return root
+
+
+SECOND_SOURCE = {"blue": (60, 70, 200), "YELLOW": (220, 200, 40)}
+
+
+@pytest.fixture(scope="session")
+def second_source(tmp_path_factory) -> Path:
+    """Source "lab-b", like pbc: TRAIN/VAL/TEST, another background, a class lab-a lacks (YELLOW), and
+    one lab-a has in a folder named in lower case (blue)."""
+    root = tmp_path_factory.mktemp("data") / "lab-b"
+    rng = np.random.default_rng(8)
+    for split, count in (("TRAIN", 10), ("VAL", 4), ("TEST", 4)):
+        for name, colour in SECOND_SOURCE.items():
+            (root / split / name).mkdir(parents=True)
+            for index in range(count):
+                draw_cell(rng, colour, background=(200, 200, 230)).save(root / split / name / f"{index}.png")
     return root
 
 
@@ -71,13 +94,13 @@ def real_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def trained_model(synthetic_data, tmp_path_factory) -> Path:
-    """A tiny model trained by the real pipeline on the synthetic dataset."""
+def trained_model(synthetic_data, second_source, tmp_path_factory) -> Path:
+    """A tiny model trained by the real pipeline on both synthetic sources."""
     from train.config import parse_config
     from train.run import train
 
     out = tmp_path_factory.mktemp("models")
-    options = parse_config(["--data", str(synthetic_data), "--out", str(out), "--name", "tiny",
+    options = parse_config(["--data", str(synthetic_data), "--data", str(second_source), "--out", str(out), "--name", "tiny",
                           "--epochs", "3", "--batch-size", "16", "--input-size", "32"])
     return train(options)
 
@@ -89,14 +112,14 @@ def published_site(trained_model, synthetic_data, tmp_path_factory) -> Path:
 
     site = tmp_path_factory.mktemp("site") / "web"
     shutil.copytree(REPO / "web", site, ignore=shutil.ignore_patterns("models"))
-    convert_model(trained_model, site / "models", None, synthetic_data, make_default=True)
+    convert_model(trained_model, site / "models", None, None, make_default=True)
     return site
 
 
 # Tiers: `make test-fast` runs what needs neither a trained model nor Chromium (-m "not training and
 # not browser"); `make test` runs everything. Tests are marked by the fixtures they use, so a new test
 # lands in the right tier by itself; tests that train through the command line say so explicitly.
-TRAINING_FIXTURES = {"trained_model", "published_site", "ensemble", "interrupted", "quick_bench"}
+TRAINING_FIXTURES = {"trained_model", "cross_lab_model", "published_site", "ensemble", "interrupted", "quick_bench"}
 BROWSER_FIXTURES = {"chromium", "site_server", "shipped_server", "browser", "page", "shipped", "stalled_wasm"}
 
 

@@ -1,7 +1,10 @@
-"""Training-time augmentation: mixup blends images and targets alike, and repeats exactly for a seed."""
+"""Training-time augmentation: zoom and shift around the cell, colour levels, balanced batches, mixup;
+all repeat exactly for a seed."""
 import numpy as np
+import pytest
 import tensorflow as tf
 
+from train import augment
 from train.augment import mix_batch, training_batches
 from train.config import TrainConfig
 
@@ -33,15 +36,60 @@ def test_mixup_repeats_exactly_for_the_same_seed():
 
 def test_training_targets_are_one_hot_without_mixup_and_soft_with_it():
     rng = np.random.default_rng(0)
-    images = rng.uniform(0, 255, (32, 8, 8, 3)).astype(np.float32)
+    images = rng.integers(0, 256, (32, 11, 11, 3)).astype(np.uint8)
     labels = rng.integers(0, 3, 32)
 
     def first_targets(mixup):
-        config = TrainConfig(batch_size=16, seed=42, augment="stain", epochs=1, mixup=mixup)
-        batches = training_batches(images, labels, config, 0, 3)
+        config = TrainConfig(batch_size=16, seed=42, augment="stain", epochs=1, mixup=mixup, input_size=8)
+        batches = training_batches(images, labels, np.ones(32), config, 0, 3, context=1.4)
         return next(iter(batches))[1].numpy()
 
     assert set(np.unique(first_targets(0.0))) == {0.0, 1.0}
     soft = first_targets(0.4)
     assert ((soft > 0) & (soft < 1)).any()
     np.testing.assert_allclose(soft.sum(axis=1), 1, atol=1e-6)
+
+
+def test_at_zoom_one_and_no_shift_the_square_is_exactly_the_middle_of_the_crop():
+    crops = np.random.default_rng(1).integers(0, 256, (3, 112, 112, 3)).astype(np.uint8)
+    boxes_seed = tf.constant([5, 6], tf.int64)
+    original = (augment.SCALE_JITTER, augment.SHIFT_JITTER)
+    try:
+        augment.SCALE_JITTER, augment.SHIFT_JITTER = 1.0, 0.0
+        square = augment.zoom_and_shift(tf.constant(crops), boxes_seed, 80, 1.4).numpy()
+    finally:
+        augment.SCALE_JITTER, augment.SHIFT_JITTER = original
+    np.testing.assert_allclose(square, crops[:, 16:96, 16:96].astype(np.float32), atol=0.01)  # float32 sampling
+
+
+def test_zoom_stays_within_the_jitter_and_keeps_the_cell_in_the_middle():
+    # A centred disc whose apparent size tells the zoom applied.
+    yy, xx = np.mgrid[:112, :112]
+    disc = (((yy - 55.5) ** 2 + (xx - 55.5) ** 2) < 20 ** 2).astype(np.uint8) * 255
+    crops = np.repeat(np.repeat(disc[None, :, :, None], 3, axis=3), 64, axis=0)
+    squares = augment.zoom_and_shift(tf.constant(crops), tf.constant([1, 2], tf.int64), 80, 1.4).numpy()[..., 0]
+    areas = (squares > 127).sum(axis=(1, 2))
+    assert areas.min() >= np.pi * (20 / augment.SCALE_JITTER) ** 2 * 0.9
+    assert areas.max() <= np.pi * (20 * augment.SCALE_JITTER) ** 2 * 1.1
+    assert areas.max() / areas.min() > 1.5  # it really zooms
+    centres = [np.argwhere(square > 127).mean(axis=0) for square in squares]
+    assert np.abs(np.array(centres) - 39.5).max() < 80 * augment.SHIFT_JITTER * augment.SCALE_JITTER + 1
+
+
+@pytest.mark.parametrize("level", augment.LEVELS)
+def test_every_colour_level_gives_model_inputs_in_range_and_repeats_for_a_seed(level):
+    crops = tf.constant(np.random.default_rng(2).integers(0, 256, (8, 28, 28, 3)).astype(np.uint8))
+    first = augment.augment_batch(crops, tf.constant([3, 4], tf.int64), level, 20, 1.4).numpy()
+    again = augment.augment_batch(crops, tf.constant([3, 4], tf.int64), level, 20, 1.4).numpy()
+    assert first.shape == (8, 20, 20, 3) and first.dtype == np.float32
+    assert first.min() >= 0 and first.max() <= 255
+    np.testing.assert_array_equal(first, again)
+
+
+def test_batches_are_drawn_in_proportion_to_the_weights():
+    labels = np.array([0] * 90 + [1] * 10)
+    weights = np.where(labels == 1, 9.0, 1.0)  # the small class weighs as much as the large one in all
+    drawn = np.concatenate([batch[1] for batch in augment.epoch_batches(np.arange(100), labels, weights, 50, 7, 0, 20)])
+    assert abs((drawn == 1).mean() - 0.5) < 0.05
+    again = np.concatenate([batch[1] for batch in augment.epoch_batches(np.arange(100), labels, weights, 50, 7, 0, 20)])
+    np.testing.assert_array_equal(drawn, again)

@@ -73,7 +73,7 @@ def test_resume_finishes_the_run_from_its_last_epoch(interrupted, synthetic_data
     # The epochs before the kill are kept as they were, not re-run.
     assert info["history"]["loss"][:state["epochs_done"]] == state["history"]["loss"]
     metrics = json.loads((out / "resumable" / "metrics.json").read_text())
-    assert metrics["TEST"]["accuracy"] >= 0.9
+    assert metrics["sources"]["lab-a"]["TEST"]["accuracy"] >= 0.9
     assert not (out / "resumable" / "checkpoint").exists()
 
 

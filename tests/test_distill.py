@@ -46,7 +46,8 @@ def test_teacher_folder_without_a_model_is_refused(tmp_path):
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"preprocessing": {"input_size": [64, 64]}}, "other preprocessing"),
-    ({"validation_groups": ["NOT-THE-SAME-SMEARS"]}, "other validation smears"),
+    ({"validation_groups": {"lab-a": ["NOT-THE-SAME-SMEARS"]}}, "other validation smears"),
+    ({"classes": ["BLUE", "RED"]}, "knows other classes"),
 ])
 def test_teacher_trained_on_other_terms_is_refused(trained_model, tmp_path, change, message):
     teacher = tmp_path / "teacher"
@@ -54,13 +55,13 @@ def test_teacher_trained_on_other_terms_is_refused(trained_model, tmp_path, chan
     info = read_json(teacher / "training.json", "facts")
     write_json(teacher / "training.json", {**info, **change})
     with pytest.raises(TeacherError, match=message):
-        load_teacher(teacher, info["preprocessing"], info["validation_groups"])
+        load_teacher(teacher, info["preprocessing"], info["validation_groups"], info["classes"])
 
 
-def test_train_cli_distils_from_a_trained_model(trained_model, synthetic_data, tmp_path):
+def test_train_cli_distils_from_a_trained_model(trained_model, synthetic_data, second_source, tmp_path):
     from train.__main__ import main
 
-    code = main(["--data", str(synthetic_data), "--out", str(tmp_path), "--name", "student", "--epochs", "1",
+    code = main(["--data", str(synthetic_data), "--data", str(second_source), "--out", str(tmp_path), "--name", "student", "--epochs", "1",
                  "--batch-size", "16", "--input-size", "32", "--teacher", str(trained_model), "--teacher-weight", "0.7"])
     assert code == 0
     recipe = read_json(tmp_path / "student" / "training.json", "facts")["recipe"]

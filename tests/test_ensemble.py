@@ -42,15 +42,16 @@ def test_the_ensemble_gives_the_mean_of_its_members(ensemble):
 
 def test_the_ensemble_is_evaluated_on_validation_and_held_out_splits(ensemble):
     metrics = json.loads((ensemble / "metrics.json").read_text())
-    assert {"validation", "TEST", "TEST_SIMPLE"} <= metrics.keys()
-    assert (ensemble / "confusion_matrix_validation.png").exists()
+    assert {"validation", "TEST", "TEST_SIMPLE"} == metrics["sources"]["lab-a"].keys()
+    assert metrics["validation"]["balanced_accuracy"] == metrics["sources"]["lab-a"]["validation"]["balanced_accuracy"]
+    assert (ensemble / "confusion_matrix_lab-a_validation.png").exists()
     assert (ensemble / "learning_curves.png").exists(), "every member's curves in one picture"
 
 
 def test_the_ensemble_converts_and_tensorflow_js_agrees(ensemble, synthetic_data, tmp_path):
     from convert.convert import convert_model
 
-    folder = convert_model(ensemble, tmp_path / "models", None, synthetic_data, make_default=True)
+    folder = convert_model(ensemble, tmp_path / "models", None, None, make_default=True)
     metadata = json.loads((folder / "metadata.json").read_text())
     assert metadata["conversion"]["parity"]["max_abs_difference"] <= 1e-4
     assert metadata["training"]["members"][1]["seed"] == 43

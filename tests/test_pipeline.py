@@ -12,23 +12,37 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
 def test_training_writes_model_metrics_and_pictures(trained_model):
-    for name in ("model.h5", "training.json", "metrics.json", "learning_curves.png",
-                 "confusion_matrix_TEST.png", "confusion_matrix_validation.png"):
+    for name in ("model.h5", "training.json", "metrics.json", "learning_curves.png", "confusion_matrix_lab-a_TEST.png",
+                 "confusion_matrix_lab-a_validation.png", "confusion_matrix_lab-b_validation.png"):
         assert (trained_model / name).stat().st_size > 0, name
     info = read_json(trained_model / "training.json", "training facts")
-    assert info["classes"] == ["BLUE", "GREEN", "RED"]
     assert info["preprocessing"]["input_size"] == [32, 32]
     assert 1 <= info["best_epoch"] <= info["epochs_run"] <= 3
-    assert info["train_images"] + info["validation_images"] == 72
-    # 6 sources per class clustered into 3 groups; 15% of 3 rounds to one group held out per class.
-    assert len(info["validation_groups"]) == 3 and info["validation_images"] % 4 == 0
 
 
-def test_metrics_cover_held_out_splits_only(trained_model):
+def test_the_model_learns_the_union_of_the_sources_classes_matched_whatever_their_case(trained_model):
+    info = read_json(trained_model / "training.json", "training facts")
+    assert info["classes"] == ["BLUE", "GREEN", "RED", "YELLOW"]
+    assert info["cell_types"]["white_cells"] == ["BLUE", "GREEN", "RED", "YELLOW"]  # no known names: all counted
+    lab_a, lab_b = info["sources"]
+    assert lab_a["name"] == "lab-a" and lab_b["name"] == "lab-b"
+    assert lab_b["images"]["train"] == {"BLUE": 10, "YELLOW": 10}  # lab-b's folder is "blue"
+    assert lab_b["validation"] == "VAL" and lab_b["images"]["validation"] == {"BLUE": 4, "YELLOW": 4}
+    # lab-a has no VAL: 6 smears per class clustered into 3 groups, one group per class held out.
+    assert lab_a["validation"] == "held-out smears" and len(info["validation_groups"]["lab-a"]) == 3
+    assert sum(lab_a["images"]["train"].values()) + sum(lab_a["images"]["validation"].values()) == 72
+    assert "lab-b" not in info["validation_groups"]
+
+
+def test_metrics_are_per_source_and_split_and_cover_held_out_parts_only(trained_model):
     metrics = read_json(trained_model / "metrics.json", "metrics")
-    assert set(metrics) == {"validation", "TEST", "TEST_SIMPLE"}
-    assert metrics["TEST"]["images"] == 24 and metrics["TEST_SIMPLE"]["images"] == 12
-    assert np.array(metrics["TEST"]["confusion_matrix"]).sum() == 24
+    assert set(metrics) == {"validation", "sources", "other_labs"} and metrics["other_labs"] == {}
+    assert set(metrics["sources"]["lab-a"]) == {"validation", "TEST", "TEST_SIMPLE"}
+    assert set(metrics["sources"]["lab-b"]) == {"validation", "TEST"}
+    assert metrics["sources"]["lab-a"]["TEST"]["images"] == 24 and metrics["sources"]["lab-b"]["TEST"]["images"] == 8
+    assert np.array(metrics["sources"]["lab-a"]["TEST"]["confusion_matrix"]).sum() == 24
+    parts = [metrics["sources"][name]["validation"] for name in ("lab-a", "lab-b")]
+    assert metrics["validation"]["balanced_accuracy"] == pytest.approx(np.mean([p["balanced_accuracy"] for p in parts]))
 
 
 def published_folder(site):
@@ -41,7 +55,8 @@ def test_convert_publishes_model_with_metadata_and_hashes(published_site):
     index, folder = published_folder(published_site)
     assert index["default"] == "tiny"
     metadata = json.loads((folder / "metadata.json").read_text())
-    assert metadata["classes"] == ["BLUE", "GREEN", "RED"]
+    assert metadata["classes"] == ["BLUE", "GREEN", "RED", "YELLOW"]
+    assert metadata["cell_types"]["white_cells"] == metadata["classes"]
     assert metadata["preprocessing"]["resize"] == "area"
     assert metadata["version"] == folder.name == content_version(metadata["files"])
     assert {"model.json", "learning_curves.png"} <= set(metadata["files"])
@@ -67,44 +82,62 @@ def test_published_metadata_names_no_path_on_the_trainers_machine(published_site
     _, folder = published_folder(published_site)
     text = (folder / "metadata.json").read_text()
     metadata = json.loads(text)
-    assert str(synthetic_data) not in text
-    assert metadata["training"]["dataset"] == synthetic_data.name
-    assert metadata["conversion"]["parity"]["sources"][0].startswith("TEST_SIMPLE/")
+    assert str(synthetic_data.parent) not in text
+    assert [source["name"] for source in metadata["training"]["sources"]] == ["lab-a", "lab-b"]
+    assert metadata["training"]["sources"][1]["images"]["train"] == {"BLUE": 10, "YELLOW": 10}
+    assert metadata["metrics"]["sources"]["lab-b"]["TEST"]["images"] == 8
+    parity = metadata["conversion"]["parity"]["sources"]
+    assert parity[0].startswith("lab-a/TEST_SIMPLE/") and any(name.startswith("lab-b/TEST/") for name in parity)
     assert metadata["training"]["recipe"]["augment"] is not None
 
 
-def test_evaluate_cli_re_evaluates_a_saved_model(trained_model, synthetic_data, tmp_path):
-    import shutil
-
-    from train.evaluate import main
-
-    copy = tmp_path / "copy"
-    shutil.copytree(trained_model, copy)
-    (copy / "metrics.json").unlink()
-    assert main(["--model", str(copy), "--data", str(synthetic_data)]) == 0
-    metrics = read_json(copy / "metrics.json", "metrics")
-    assert set(metrics) == {"TEST", "TEST_SIMPLE"}
-    assert metrics["TEST"] == read_json(trained_model / "metrics.json", "metrics")["TEST"]
-
-
-def test_evaluate_keeps_the_validation_figures_training_measured(trained_model, synthetic_data, tmp_path):
+def test_evaluate_cli_re_evaluates_a_saved_model_on_the_sources_it_was_trained_on(trained_model, tmp_path):
     from train.evaluate import main
 
     copy = tmp_path / "copy"
     shutil.copytree(trained_model, copy)
     before = read_json(copy / "metrics.json", "metrics")
-    only_test = tmp_path / "only-test"
-    shutil.copytree(synthetic_data / "TEST", only_test / "TEST")
-    assert main(["--model", str(copy), "--data", str(only_test)]) == 0
+    (copy / "metrics.json").unlink()
+    assert main(["--model", str(copy)]) == 0
     after = read_json(copy / "metrics.json", "metrics")
-    assert after["validation"] == before["validation"] and after["TEST"] == before["TEST"]
-    assert "TEST_SIMPLE" not in after
+    assert after["sources"]["lab-a"]["TEST"] == before["sources"]["lab-a"]["TEST"]
+    # Validation needs the held-out smears of a training run; without it there is none to report.
+    assert "validation" not in after["sources"]["lab-a"] and after["validation"] is None
+
+
+def test_evaluate_keeps_the_validation_figures_training_measured(trained_model, tmp_path):
+    from train.evaluate import main
+
+    copy = tmp_path / "copy"
+    shutil.copytree(trained_model, copy)
+    before = read_json(copy / "metrics.json", "metrics")
+    assert main(["--model", str(copy)]) == 0
+    after = read_json(copy / "metrics.json", "metrics")
+    assert after["validation"] == before["validation"] and after["sources"] == before["sources"]
+
+
+def test_evaluate_scores_a_source_the_model_never_saw_as_another_lab(trained_model, synthetic_data, tmp_path):
+    from train.evaluate import main
+
+    copy, other = tmp_path / "copy", tmp_path / "lab-c"
+    shutil.copytree(trained_model, copy)
+    shutil.copytree(synthetic_data, other)
+    (other / "TRAIN" / "PURPLE").mkdir()  # a class the model does not know is left out, not an error
+    shutil.copy(next((other / "TRAIN" / "RED").iterdir()), other / "TRAIN" / "PURPLE" / "x.jpeg")
+    assert main(["--model", str(copy), "--data", str(other)]) == 0
+    metrics = read_json(copy / "metrics.json", "metrics")
+    assert set(metrics["other_labs"]["lab-c"]) == {"validation", "TEST", "TEST_SIMPLE"}
+    assert metrics["other_labs"]["lab-c"]["TEST"] == metrics_of_copy_on(trained_model, "lab-a", "TEST")
+
+
+def metrics_of_copy_on(model, source, split):
+    return read_json(model / "metrics.json", "metrics")["sources"][source][split]
 
 
 @pytest.mark.parametrize(("model", "data", "message"), [
     ("missing-model", "synthetic", "training facts not found"),
     ("no-weights", "synthetic", "no model.h5"),
-    ("trained", "empty", "neither TEST nor TEST_SIMPLE"),
+    ("trained", "empty", "does not exist"),
 ])
 def test_evaluate_cli_explains_what_is_missing(trained_model, synthetic_data, tmp_path, capsys, model, data, message):
     from train.evaluate import main
@@ -139,12 +172,12 @@ def test_compare_chooses_by_validation_only(trained_model, tmp_path, capsys):
     worse = tmp_path / "worse"
     shutil.copytree(trained_model, worse)
     metrics = json.loads((worse / "metrics.json").read_text())
-    metrics["validation"]["macro_f1"] -= 0.5
-    metrics["TEST"]["accuracy"] = 1.0  # a better TEST score must not sway the choice
+    metrics["validation"]["balanced_accuracy"] -= 0.5
+    metrics["sources"]["lab-a"]["TEST"]["balanced_accuracy"] = 1.0  # a better TEST score must not sway the choice
     (worse / "metrics.json").write_text(json.dumps(metrics))
     assert main([str(worse), str(trained_model)]) == 0
     out = capsys.readouterr().out
-    assert out.strip().endswith(f"best by validation: {trained_model}")
+    assert out.strip().endswith(f"best by validation (in-lab and cross-lab): {trained_model}")
     assert "| worse | compact |" in out
 
 

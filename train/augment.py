@@ -1,14 +1,48 @@
-"""Training-time augmentation on batches of 0..255 RGB images.
+"""Training-time augmentation on batches of training crops (uint8, widened around the cell).
 
-A cell looks the same rotated or mirrored, so the model sees random right-angle turns and flips.
-What separates smears is mostly staining and lighting, so the "stain" level also shifts hue,
-saturation, contrast and each channel's gain by as much as smears were seen to differ; the
-"basic" level keeps only mild brightness, contrast and saturation changes.
+A cell looks the same turned or mirrored, so every level turns and flips. Every level also zooms
+(up to SCALE_JITTER either way) and shifts the square a little inside the widened crop: another
+microscope's magnification, or the cell finder sizing a cell a little differently, must not matter.
+What separates labs most is stain and camera, so the levels differ in colour:
+- "basic": mild brightness, contrast and saturation;
+- "stain": hue, saturation, contrast, brightness and per-channel gain as far as smears of one lab differ;
+- "lab": as other labs differ: the stain's own colours varied in haematoxylin-eosin space, white
+  balance, hue, saturation, gamma, blur (focus), JPEG quality and sensor noise.
+Every random draw comes from a per-batch seed fixed by (seed, epoch, batch), so a resumed run sees
+exactly what the original would have.
 """
 import numpy as np
 import tensorflow as tf
 
-LEVELS = ("basic", "stain")
+LEVELS = ("basic", "stain", "lab")
+SCALE_JITTER = 1.25     # the square zooms between 1/1.25 and 1.25 of its size
+SHIFT_JITTER = 0.06     # and moves by up to this share of its side
+SEEDS = 16
+
+# Ruifrok & Johnston's stain vectors (haematoxylin, eosin, residual), rows in optical density.
+HED_FROM_RGB = np.linalg.inv(np.array([[0.65, 0.70, 0.29], [0.07, 0.99, 0.11], [0.27, 0.57, 0.78]]))
+RGB_FROM_HED = np.linalg.inv(HED_FROM_RGB)
+
+
+def uniform(seed, count, low, high, channels=1):
+    return tf.random.stateless_uniform([count, 1, 1, channels], seed, low, high)
+
+
+def zoom_and_shift(crops, seed, size: int, context: float):
+    """Each crop's square (the middle 1/context of the crop) zoomed and shifted at random, resized to size."""
+    count = tf.shape(crops)[0]
+    seeds = tf.random.experimental.stateless_split(seed, num=2)
+    zoom = tf.exp(tf.random.stateless_uniform([count], seeds[0], -np.log(SCALE_JITTER), np.log(SCALE_JITTER)))
+    shift = tf.random.stateless_uniform([count, 2], seeds[1], -SHIFT_JITTER, SHIFT_JITTER)
+    side = zoom / context                                  # the square's side, as a share of the crop
+    centre = 0.5 + shift * side[:, None]
+    extent = tf.cast(tf.shape(crops)[1], tf.float32)
+    # crop_and_resize samples at y1*(H-1) ... y2*(H-1): pixel centres of a square of `side`.
+    half = side / 2 - side / (2 * size)
+    low, high = centre - half[:, None], centre + half[:, None]
+    to_index = extent / (extent - 1)
+    boxes = tf.stack([low[:, 0], low[:, 1], high[:, 0], high[:, 1]], axis=1) * to_index - 0.5 / (extent - 1)
+    return tf.image.crop_and_resize(tf.cast(crops, tf.float32), boxes, tf.range(count), [size, size])
 
 
 def turn_and_flip(images, seeds):
@@ -29,15 +63,71 @@ def stain_colour(images, seeds):
     images = tf.image.stateless_random_contrast(images, 0.75, 1.25, seeds[4])
     images = tf.image.stateless_random_brightness(tf.clip_by_value(images, 0, 1), 0.1, seeds[5])
     # Per-image, per-channel gain: one smear stains bluer or pinker than another.
-    gains = tf.random.stateless_uniform([tf.shape(images)[0], 1, 1, 3], seeds[6], 0.9, 1.1)
-    return images * gains
+    return images * uniform(seeds[6], tf.shape(images)[0], 0.9, 1.1, 3)
 
 
-def augment_batch(images, labels, seed, level="stain"):
-    seeds = tf.random.experimental.stateless_split(seed, num=7)
+def stain_space_jitter(images, seeds):
+    """Scale and shift each image's haematoxylin, eosin and residual densities (Tellez et al. 2018)."""
+    count = tf.shape(images)[0]
+    density = -tf.math.log(tf.clip_by_value(images, 1e-3, 1.0))
+    stains = tf.einsum("nhwc,cd->nhwd", density, tf.constant(HED_FROM_RGB, tf.float32))
+    stains = stains * uniform(seeds[7], count, 0.8, 1.2, 3) + uniform(seeds[8], count, -0.05, 0.05, 3)
+    density = tf.einsum("nhwd,dc->nhwc", stains, tf.constant(RGB_FROM_HED, tf.float32))
+    return tf.exp(-tf.maximum(density, 0.0))
+
+
+def camera(images, seeds):
+    """Focus, white balance, gamma, sensor noise: what another microscope's camera changes."""
+    count = tf.shape(images)[0]
+    blurred = tf.nn.depthwise_conv2d(images, GAUSSIAN, [1, 1, 1, 1], "SAME")
+    images = images + uniform(seeds[9], count, 0.0, 1.0) ** 2 * (blurred - images)
+    images = images * uniform(seeds[10], count, 0.85, 1.15, 3)
+    images = tf.clip_by_value(images, 1e-4, 1.0) ** tf.exp(uniform(seeds[11], count, -0.3, 0.3))
+    noise = tf.random.stateless_normal(tf.shape(images), seeds[12]) * uniform(seeds[13], count, 0.0, 0.03)
+    return images + noise
+
+
+def gaussian_kernel(sigma: float = 1.2, radius: int = 3):
+    taps = np.exp(-np.arange(-radius, radius + 1) ** 2 / (2 * sigma**2))
+    kernel = np.outer(taps, taps) / np.outer(taps, taps).sum()
+    return tf.constant(np.repeat(kernel[:, :, None, None], 3, axis=2), tf.float32)
+
+
+GAUSSIAN = gaussian_kernel()
+
+
+def jpeg_quality(images, seed):
+    """Half the images saved as JPEG at quality 40-95 and read back: labs keep photos as JPEG."""
+    count = tf.shape(images)[0]
+    qualities = tf.random.stateless_uniform([count], seed, 40, 96, dtype=tf.int32)
+    chosen = tf.random.stateless_uniform([count], seed + [0, 1]) < 0.5
+
+    def one(item):
+        image, quality, use = item
+        return tf.cond(use, lambda: tf.image.adjust_jpeg_quality(image, quality), lambda: image)
+
+    return tf.map_fn(one, (tf.clip_by_value(images, 0, 1), qualities, chosen), fn_output_signature=tf.float32)
+
+
+def lab_colour(images, seeds):
+    images = stain_space_jitter(images, seeds)
+    images = tf.image.stateless_random_hue(images, 0.06, seeds[2])
+    images = tf.image.stateless_random_saturation(images, 0.6, 1.4, seeds[3])
+    images = tf.image.stateless_random_contrast(images, 0.7, 1.3, seeds[4])
+    images = tf.image.stateless_random_brightness(tf.clip_by_value(images, 0, 1), 0.1, seeds[5])
+    images = camera(tf.clip_by_value(images, 0, 1), seeds)
+    return jpeg_quality(images, seeds[14])
+
+
+COLOUR = {"basic": basic_colour, "stain": stain_colour, "lab": lab_colour}
+
+
+def augment_batch(crops, seed, level: str, size: int, context: float):
+    """Training crops (uint8, widened `context` times) -> augmented model inputs (float32, 0..255)."""
+    seeds = tf.random.experimental.stateless_split(seed, num=SEEDS)
+    images = zoom_and_shift(crops, seeds[15], size, context)
     images = turn_and_flip(images, seeds) / 255.0
-    images = stain_colour(images, seeds) if level == "stain" else basic_colour(images, seeds)
-    return tf.clip_by_value(images, 0, 1) * 255.0, labels
+    return tf.clip_by_value(COLOUR[level](images, seeds), 0, 1) * 255.0
 
 
 def mix_batch(images, targets, seed, alpha: float):
@@ -55,28 +145,36 @@ def mix_batch(images, targets, seed, alpha: float):
     return mixed_images, mixed_targets
 
 
-def epoch_batches(images, labels, batch_size: int, seed: int, first_epoch: int, epochs: int):
-    """Batches in an order fixed by (seed, epoch), so a resumed run sees what the original would have."""
+def epoch_batches(images, labels, weights, batch_size: int, seed: int, first_epoch: int, epochs: int):
+    """Batches drawn with replacement in proportion to `weights` (so every class and source counts as the
+    weights say), in an order fixed by (seed, epoch): a resumed run sees what the original would have."""
+    steps = steps_per_epoch(len(images), batch_size)
+    probabilities = weights / weights.sum()
     for epoch in range(first_epoch, epochs):
-        order = np.random.default_rng([seed, epoch]).permutation(len(images))
-        for number, start in enumerate(range(0, len(order), batch_size)):
-            chosen = order[start:start + batch_size]
+        drawn = np.random.default_rng([seed, epoch]).choice(len(images), steps * batch_size, p=probabilities)
+        for number in range(steps):
+            chosen = np.sort(drawn[number * batch_size:(number + 1) * batch_size])
             yield images[chosen], labels[chosen], np.array([seed, epoch * 1_000_000 + number], dtype=np.int64)
 
 
-def training_batches(images, labels, config, first_epoch: int, num_classes: int) -> tf.data.Dataset:
+def steps_per_epoch(count: int, batch_size: int) -> int:
+    return max(1, -(-count // batch_size))
+
+
+def training_batches(images, labels, weights, config, first_epoch: int, num_classes: int,
+                     context: float) -> tf.data.Dataset:
     """Augmented (and with config.mixup, mixed) batches of one-hot targets for config's remaining epochs."""
-    batch_size, seed, level, epochs, mixup = config.batch_size, config.seed, config.augment, config.epochs, config.mixup
-    if level not in LEVELS:
-        raise ValueError(f"unknown augmentation {level!r}; choose from {', '.join(LEVELS)}")
+    if config.augment not in LEVELS:
+        raise ValueError(f"unknown augmentation {config.augment!r}; choose from {', '.join(LEVELS)}")
     batches = tf.data.Dataset.from_generator(
-        lambda: epoch_batches(images, labels, batch_size, seed, first_epoch, epochs),
-        output_signature=(tf.TensorSpec([None, *images.shape[1:]], tf.float32),
+        lambda: epoch_batches(images, labels, weights, config.batch_size, config.seed, first_epoch, config.epochs),
+        output_signature=(tf.TensorSpec([None, *images.shape[1:]], images.dtype),
                           tf.TensorSpec([None], tf.int64), tf.TensorSpec([2], tf.int64)))
 
     def augment(batch, batch_labels, pair):
-        batch, targets = augment_batch(batch, tf.one_hot(batch_labels, num_classes), pair, level)
+        batch = augment_batch(batch, pair, config.augment, config.input_size, context)
+        targets = tf.one_hot(batch_labels, num_classes)
         # Its own seed pair: mixing must not repeat the colour changes' random draws.
-        return mix_batch(batch, targets, pair + [0, 500_000], mixup) if mixup > 0 else (batch, targets)
+        return mix_batch(batch, targets, pair + [0, 500_000], config.mixup) if config.mixup > 0 else (batch, targets)
 
     return batches.map(augment, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

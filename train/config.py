@@ -27,8 +27,9 @@ def setting(default, help: str, choices=None, recipe=False, metavar=None, defaul
 
 @dataclass(frozen=True)
 class TrainConfig:
-    data: str = setting(None, "dataset folder with TRAIN/<CLASS>/ (and TEST/, TEST_SIMPLE/)",
-                        default_factory=lambda: default_dataset("blood-cells"))
+    data: tuple = setting(None, "a source: a dataset folder with TRAIN/<CLASS>/ (and VAL/, TEST/, TEST_SIMPLE/); "
+                          "repeat --data to train on several labs at once",
+                          default_factory=lambda: (default_dataset("blood-cells"), default_dataset("pbc")))
     name: str = setting(DEFAULT_MODEL_NAME, "model name; output goes to OUT/NAME/")
     out: str = setting(str(MODELS), "folder for trained models")
     arch: str = setting("compact", "network architecture", choices=tuple(ARCHITECTURES))
@@ -42,8 +43,9 @@ class TrainConfig:
     schedule: str = setting("cosine", "learning rate: warm-up then cosine decay over all epochs, or halve on "
                             "plateaus with early stopping", choices=SCHEDULES, recipe=True)
     patience: int = setting(8, "epochs without validation improvement before stopping (--schedule plateau)")
-    augment: str = setting("stain", "training-time colour changes: mild, or as strong as stains differ between "
-                           "smears", choices=AUGMENTATIONS, recipe=True)
+    augment: str = setting("lab", "training-time colour changes: mild (basic), as strong as smears of one lab "
+                           "differ (stain), or as labs, stains and cameras differ (lab)", choices=AUGMENTATIONS,
+                           recipe=True)
     normalise: str = setting("none", "per_image: standardise each colour channel over the crop inside the network",
                              choices=NORMALISATIONS, recipe=True)
     mixup: float = setting(0.0, "blend training images and their labels pairwise by a Beta(ALPHA, ALPHA) share; "
@@ -61,6 +63,7 @@ class TrainConfig:
                            "with")
 
     def __post_init__(self):
+        object.__setattr__(self, "data", tuple(str(path) for path in self.data))
         if not 0.0 <= self.teacher_weight <= 1.0:
             raise ValueError(f"--teacher-weight must be between 0 and 1, not {self.teacher_weight}")
         if self.learning_rate is None:
@@ -94,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
         if f.type in ("bool", bool):
             parser.add_argument(flag, action="store_true", help=info["help"])
             continue
+        if f.type in ("tuple", tuple):
+            shown = ", ".join(f.default_factory())
+            parser.add_argument(flag, action="append", help=f"{info['help']} (default: {shown})")
+            continue
         kind = {"int": int, "float": float}.get(f.type if isinstance(f.type, str) else f.type.__name__, str)
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         shown = "" if default is None else f" (default: {default})"
@@ -104,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_config(argv=None) -> TrainConfig:
     parser = build_parser()
+    given = {key: value for key, value in vars(parser.parse_args(argv)).items() if value is not None}
     try:
-        return TrainConfig(**vars(parser.parse_args(argv)))
+        return TrainConfig(**given)
     except ValueError as error:
         parser.error(str(error))

@@ -15,7 +15,7 @@ class TeacherError(ValueError):
     """The teacher folder cannot teach this run (missing, or trained on other terms)."""
 
 
-def load_teacher(folder: Path, spec: dict, validation_groups: list):
+def load_teacher(folder: Path, spec: dict, validation_groups: dict, classes: list = None):
     folder = Path(folder)
     if not (folder / "model.h5").is_file():
         raise TeacherError(f"--teacher {folder}: no model.h5 there; give a folder written by python -m train")
@@ -23,6 +23,9 @@ def load_teacher(folder: Path, spec: dict, validation_groups: list):
     if info.get("preprocessing") != spec:
         raise TeacherError(f"--teacher {folder} was trained with other preprocessing ({info.get('preprocessing')}); "
                            f"this run uses {spec}")
+    if classes is not None and info.get("classes") != classes:
+        raise TeacherError(f"--teacher {folder} knows other classes ({', '.join(info.get('classes', []))}); this run "
+                           f"learns {', '.join(classes)}: train both on the same sources")
     if info.get("validation_groups") != validation_groups:
         raise TeacherError(f"--teacher {folder} held out other validation smears; train both with the same "
                            f"--split-seed and --val-fraction, or its answers would leak validation images")

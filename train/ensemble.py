@@ -13,10 +13,12 @@ import tf_keras as keras
 from tf_keras import layers
 
 from core.files import atomic_path, read_json, write_json
+from core.paths import CACHE
 from core.plots import plot_learning_curves
 from train import checkpoint, evaluate
 from train.config import TrainConfig
-from train.fit import common_facts, peak_memory_mb, prepare_data, train_one, validation_set
+from train.data import prepare_data
+from train.fit import common_facts, peak_memory_mb, train_one, validation_arrays
 
 MEMBERS_FOLDER = "members"
 
@@ -65,7 +67,7 @@ def train_members(config, prepared) -> list:
 
 def train_ensemble(config) -> Path:
     out_dir = Path(config.out) / config.name
-    prepared = prepare_data(config)
+    prepared = prepare_data(config, CACHE)
     folders = train_members(config, prepared)
     members = [keras.models.load_model(folder / "model.h5") for folder in folders]
     model = average_models(members, name=f"ensemble_of_{len(members)}")
@@ -77,12 +79,11 @@ def train_ensemble(config) -> Path:
         "parameters": int(model.count_params()), "seed": config.seed,
         "members": [{key: fact[key] for key in ("name", "seed", "best_epoch", "epochs_run", "training_seconds")}
                     for fact in facts],
-        "recipe": facts[0]["recipe"], "epochs_max": config.epochs, "batch_size": config.batch_size,
-        "learning_rate": config.learning_rate, "best_epoch": [fact["best_epoch"] for fact in facts],
+        "best_epoch": [fact["best_epoch"] for fact in facts],
         "epochs_run": sum(fact["epochs_run"] for fact in facts),
         "training_seconds": round(sum(fact["training_seconds"] for fact in facts), 1),
         "resumed": any(fact["resumed"] for fact in facts), "peak_memory_mb": peak_memory_mb(),
     })
     plot_learning_curves({fact["name"]: fact["history"] for fact in facts}, out_dir / "learning_curves.png")
-    evaluate.evaluate_model_dir(out_dir, prepared.path, validation=validation_set(prepared))
+    evaluate.evaluate_model_dir(out_dir, config.data, validation_arrays(prepared), CACHE)
     return out_dir

@@ -1,82 +1,157 @@
-"""Evaluate a saved model on held-out folders (never training data).
+"""Evaluate a saved model on every source's held-out parts (never training data), per source and split.
 
-python -m train.evaluate --model models/leukolens-cnn --data ../shared/data/blood-cells
+python -m train.evaluate --model models/leukolens-cnn --data ../shared/data/blood-cells --data ../shared/data/pbc
+
+A source the model was trained on is scored on its validation part (as training measured it) and
+its TEST and TEST_SIMPLE splits. A source it never saw is another lab: it is scored on the classes
+the two share, on its validation part (what recipes may be chosen by) and its TEST splits.
 """
 import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import tf_keras as keras
 
 from core.cli import run_stage
 from core.dataset import DatasetError, load_dataset
 from core.files import read_json, write_json
 from core.metrics import compute_metrics
-from core.paths import DEFAULT_MODEL_NAME, MODELS, default_dataset
+from core.paths import CACHE, DEFAULT_MODEL_NAME, MODELS, default_dataset
 from core.plots import plot_confusion_matrix
+from core.preprocess import preprocess_file
+from train.cache import cached
+from train.sources import HELD_OUT, VALIDATION, open_sources
 
-HELD_OUT_SPLITS = ("TEST", "TEST_SIMPLE")
-
-
-def evaluate_split(model, split_dir: Path, info: dict) -> dict:
-    dataset = load_dataset(split_dir, info["preprocessing"], classes=info["classes"], progress=False)
-    probabilities = model.predict(dataset.images, batch_size=256, verbose=0)
-    return compute_metrics(dataset.labels, probabilities, info["classes"])
+VALIDATION_PART = "validation"
 
 
-def evaluate_model_dir(model_dir: Path, data: Path, validation: dict = None) -> dict:
-    """Write metrics.json and one confusion-matrix picture per split found under data."""
+def cached_reader(cache_dir: Path, label: str):
+    """load_dataset's `read`, through the preprocessing cache."""
+    def read(paths, spec, progress=True):
+        inputs, kept, skipped = cached(cache_dir, "inputs", list(paths), spec, preprocess_file, label)
+        height, width = spec["input_size"]
+        return (inputs if inputs is not None else np.zeros((0, height, width, 3), np.float32)), kept, skipped
+    return read
+
+
+def score(model, images: np.ndarray, labels: np.ndarray, classes: list) -> dict:
+    probabilities = model.predict(images, batch_size=256, verbose=0)
+    return compute_metrics(labels, probabilities, classes)
+
+
+def split_metrics(model, split_dir: Path, info: dict, cache_dir: Path) -> dict | None:
+    """Metrics on one folder split, over the classes the model knows (other classes are left out)."""
+    dataset = load_dataset(split_dir, info["preprocessing"], classes=info["classes"], progress=False, unknown="skip",
+                           read=cached_reader(cache_dir, f"{split_dir.parent.name}/{split_dir.name}"))
+    return score(model, dataset.images, dataset.labels, info["classes"]) if len(dataset.labels) else None
+
+
+def unseen_validation_part(model, source, info: dict, cache_dir: Path) -> dict | None:
+    """Another lab's validation part: its VAL/, or the smears the recipe holds out of its TRAIN/."""
+    if source.has(VALIDATION):
+        return split_metrics(model, source.split_dir(VALIDATION), info, cache_dir)
+    from train.data import held_out_smears  # reads and groups the source's TRAIN
+
+    listing = source.listing("TRAIN", info["classes"], unknown="skip")
+    paths = np.array(listing.paths, dtype=object)
+    labels = np.array([info["classes"].index(name) for name in listing.labels])
+    split = argparse.Namespace(val_fraction=info["val_fraction"], split_seed=info["split_seed"])
+    _, val_index, _ = held_out_smears(paths, labels, info["classes"], split, cache_dir)
+    inputs, kept, _ = cached_reader(cache_dir, f"{source.name} held-out smears")(list(paths[val_index]),
+                                                                                 info["preprocessing"])
+    return score(model, inputs, labels[val_index][kept], info["classes"])
+
+
+def source_metrics(model, source, info: dict, cache_dir: Path, validation: dict | None) -> dict:
+    results = {VALIDATION_PART: validation} if validation else {}
+    if validation is None and source.name not in trained_sources(info):
+        results[VALIDATION_PART] = unseen_validation_part(model, source, info, cache_dir)
+    for split in HELD_OUT:
+        if source.has(split):
+            results[split] = split_metrics(model, source.split_dir(split), info, cache_dir)
+    return {split: metrics for split, metrics in results.items() if metrics}
+
+
+def trained_sources(info: dict) -> list:
+    return [source["name"] for source in info.get("sources", [])]
+
+
+def summary(per_source: dict) -> dict | None:
+    """The validation figures recipes are chosen by: each source's validation part weighs the same."""
+    parts = [splits[VALIDATION_PART] for splits in per_source.values() if VALIDATION_PART in splits]
+    if not parts:
+        return None
+    return {"sources": len(parts), "images": sum(p["images"] for p in parts),
+            **{key: float(np.mean([p[key] for p in parts])) for key in ("accuracy", "balanced_accuracy", "macro_f1")},
+            "min_recall": float(min(p["min_recall"] for p in parts))}
+
+
+def evaluate_model_dir(model_dir: Path, data: list, validation: dict = None, cache_dir: Path = None) -> dict:
+    """Write metrics.json ({"validation": summary, "sources": {...}, "other_labs": {...}}) and a
+    confusion-matrix picture per source and split. `validation` maps a source's name to the validation
+    arrays training held out ({"images", "labels"}); without it, the figures training measured are kept."""
     model_dir = Path(model_dir)
     info = read_json(model_dir / "training.json", "training facts")
-    splits = [split for split in HELD_OUT_SPLITS if (Path(data) / split).is_dir()]
-    if not splits and validation is None:
-        raise FileNotFoundError(f"nothing to evaluate on: {data} has neither {' nor '.join(HELD_OUT_SPLITS)}")
     if not (model_dir / "model.h5").is_file():
         raise FileNotFoundError(f"no model.h5 in {model_dir}: train it first (make train)")
-    model = keras.models.load_model(model_dir / "model.h5")
-    if validation is not None:
-        probabilities = model.predict(validation["images"], batch_size=256, verbose=0)
-        validation_metrics = compute_metrics(validation["labels"], probabilities, info["classes"])
-    else:
-        # Validation is measured while training (it needs the held-out TRAIN smears); a later
-        # re-evaluation keeps those figures, which model selection relies on, instead of dropping them.
-        validation_metrics = earlier_validation(model_dir)
-    results = {"validation": validation_metrics} if validation_metrics else {}
-    for split in HELD_OUT_SPLITS:
-        if split in splits:
-            results[split] = evaluate_split(model, Path(data) / split, info)
-        else:
-            print(f"no {split} folder in {data}: not evaluated", file=sys.stderr)
-    for split, metrics in results.items():
-        plot_confusion_matrix(metrics["confusion_matrix"], info["classes"],
-                              f"{info['name']} on {split} (accuracy {metrics['accuracy']:.1%})",
-                              model_dir / f"confusion_matrix_{split}.png")
-        print(summary_line(split, metrics), file=sys.stderr)
+    cache_dir = Path(cache_dir or CACHE)
+    model = keras.models.load_model(model_dir / "model.h5", compile=False)
+    earlier = earlier_metrics(model_dir)
+    results = {"sources": {}, "other_labs": {}}
+    for source in open_sources(data):
+        seen = source.name in trained_sources(info)
+        given = (validation or {}).get(source.name)
+        part = score(model, given["images"], given["labels"], info["classes"]) if given else None
+        if seen and part is None:
+            part = earlier.get("sources", {}).get(source.name, {}).get(VALIDATION_PART)
+        results["sources" if seen else "other_labs"][source.name] = source_metrics(model, source, info, cache_dir, part)
+    results["validation"] = summary(results["sources"])
+    for group in ("sources", "other_labs"):
+        for name, splits in results[group].items():
+            for split, metrics in splits.items():
+                print(summary_line(f"{name} {split}" + (" (another lab)" if group == "other_labs" else ""), metrics),
+                      file=sys.stderr)
+                plot_confusion_matrix(metrics["confusion_matrix"], info["classes"],
+                                      f"{info['name']} on {name} {split} (accuracy {metrics['accuracy']:.1%})",
+                                      model_dir / f"confusion_matrix_{name}_{split}.png")
     write_json(model_dir / "metrics.json", results)
     return results
 
 
-def earlier_validation(model_dir: Path) -> dict | None:
+def earlier_metrics(model_dir: Path) -> dict:
+    """Validation is measured while training (it needs the held-out TRAIN smears); a later
+    re-evaluation keeps those figures, which model selection relies on, instead of dropping them."""
     try:
-        return read_json(model_dir / "metrics.json", "metrics").get("validation")
+        return read_json(model_dir / "metrics.json", "metrics")
     except (FileNotFoundError, ValueError):
-        return None
+        return {}
 
 
 def summary_line(split: str, metrics: dict) -> str:
-    return (f"{split}: accuracy {metrics['accuracy']:.4f}  macro-F1 {metrics['macro_f1']:.4f}  "
-            f"MCC {metrics['mcc']:.4f}  lowest recall {metrics['min_recall']:.4f}  ({metrics['images']} images)")
+    return (f"{split}: accuracy {metrics['accuracy']:.4f}  balanced {metrics['balanced_accuracy']:.4f}  "
+            f"macro-F1 {metrics['macro_f1']:.4f}  lowest recall {metrics['min_recall']:.4f}  ({metrics['images']} images)")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m train.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(MODELS / DEFAULT_MODEL_NAME), help="model folder written by "
                         "`python -m train` (default: %(default)s)")
-    parser.add_argument("--data", default=default_dataset("blood-cells"),
-                        help="dataset folder holding TEST/ and/or TEST_SIMPLE/ (default: %(default)s)")
+    parser.add_argument("--data", action="append", help="a source folder (repeatable); sources the model was not "
+                        "trained on are scored as other labs (default: the sources it was trained on)")
     options = parser.parse_args(argv)
-    return run_stage(lambda: evaluate_model_dir(Path(options.model), Path(options.data)),
-                     (FileNotFoundError, DatasetError, OSError), lambda _: f"wrote {options.model}/metrics.json")
+
+    def evaluate():
+        data = options.data or default_sources(Path(options.model))
+        return evaluate_model_dir(Path(options.model), data)
+
+    return run_stage(evaluate, (FileNotFoundError, DatasetError, OSError),
+                     lambda _: f"wrote {options.model}/metrics.json")
+
+
+def default_sources(model_dir: Path) -> list:
+    info = read_json(model_dir / "training.json", "training facts")
+    return [source["path"] for source in info.get("sources", [])] or [default_dataset("blood-cells")]
 
 
 if __name__ == "__main__":

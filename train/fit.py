@@ -1,27 +1,25 @@
-"""Fit a model on DATA/TRAIN, keep the best epoch by validation, evaluate on the held-out splits."""
+"""Fit a model on every source's training part, keep the best epoch by validation, evaluate per source."""
 import datetime
-import math
 import platform
 import resource
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from core.dataset import load_dataset
+from core.cell_types import cell_types
 from core.files import write_json
 from core.networks import build_model
+from core.paths import CACHE
 from core.plots import plot_learning_curves
-from core.preprocess import preprocessing_spec
 from train import checkpoint, evaluate
-from train.augment import training_batches
+from train.augment import steps_per_epoch, training_batches
 from train.config import TrainConfig
+from train.data import TrainingData, prepare_data
 from train.distill import load_teacher, with_teacher
-from train.grouping import group_split, recover_groups
 
 
 class EpochReport(keras.callbacks.Callback):
@@ -55,7 +53,7 @@ def compile_model(model, config, steps_per_epoch: int):
     model.compile(
         optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=config.weight_decay),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
-        metrics=["accuracy"],
+        weighted_metrics=["accuracy"],
     )
 
 
@@ -81,21 +79,24 @@ class RestoreCounters(keras.callbacks.Callback):
             callback.wait = self.state["epochs_done"] - (self.state.get("best_epoch") or self.state["epochs_done"])
 
 
-def fit_model(model, train_set, val_set, config, out_dir: Path, state: dict | None, teacher=None):
-    steps = math.ceil(len(train_set[1]) / config.batch_size)
+def fit_model(model, data: TrainingData, config, out_dir: Path, state: dict | None, teacher=None):
+    images, labels, weights = data.train_set()
+    val_images, val_labels, val_weights = data.validation_set()
+    steps = steps_per_epoch(len(labels), config.batch_size)
     compile_model(model, config, steps)
     if state is not None:
         state = checkpoint.restore(model, out_dir)
     keeper = checkpoint.TrainingState(out_dir, config.saved(), state)
     first_epoch = keeper.state["epochs_done"]
     num_classes = model.outputs[0].shape[-1]
-    batches = training_batches(*train_set, config, first_epoch, num_classes)
+    batches = training_batches(images, labels, weights, config, first_epoch, num_classes, data.context)
     if teacher is not None:
         batches = with_teacher(batches, teacher, config.teacher_weight)
     model.fit(
         batches,
         steps_per_epoch=steps,
-        validation_data=(val_set[0], tf.one_hot(val_set[1], num_classes)),
+        # Weighted so that every source, and every class within it, counts the same in val_loss.
+        validation_data=(val_images, tf.one_hot(val_labels, num_classes), val_weights),
         initial_epoch=first_epoch,
         epochs=config.epochs,
         callbacks=[EpochReport(config.epochs), keeper] + schedule_callbacks(config, keeper.state),
@@ -121,84 +122,58 @@ def resumed_run(config: TrainConfig) -> tuple:
     return saved, state
 
 
-@dataclass
-class PreparedData:
-    """TRAIN read once, split once: every member of an ensemble sees the same validation smears."""
-    path: Path
-    spec: dict
-    dataset: object
-    groups: list
-    train_index: np.ndarray
-    val_index: np.ndarray
-
-    def part(self, index) -> tuple:
-        return self.dataset.images[index], self.dataset.labels[index]
-
-
-def prepare_data(config) -> PreparedData:
-    data = Path(config.data)
-    spec = preprocessing_spec(config.input_size, config.crop)
-    print(f"reading {data / 'TRAIN'}", file=sys.stderr)
-    dataset = load_dataset(data / "TRAIN", spec)
-    print("grouping copies of the same source image, for an honest validation split", file=sys.stderr)
-    groups = recover_groups(dataset.files, dataset.labels, dataset.classes)
-    train_index, val_index = group_split(groups, dataset.labels, config.val_fraction, config.split_seed)
-    print(f"{len(dataset.classes)} classes {dataset.classes}: {len(train_index)} training and "
-          f"{len(val_index)} validation images (whole source groups held out)", file=sys.stderr)
-    return PreparedData(data, spec, dataset, groups, train_index, val_index)
-
-
-def train_one(config, prepared: PreparedData | None = None) -> Path:
+def train_one(config, data: TrainingData | None = None) -> Path:
     out_dir = Path(config.out) / config.name
     if config.resume:
         config, state = resumed_run(config)
     else:
         state = checkpoint.refuse_to_overwrite(out_dir)
     keras.utils.set_random_seed(config.seed + (state or {}).get("epochs_done", 0))
-    prepared = prepared or prepare_data(config)
-    dataset = prepared.dataset
-    teacher = config.teacher and load_teacher(Path(config.teacher), prepared.spec, validation_groups(prepared))
-    model = build_model(config.arch, config.input_size, len(dataset.classes), config.normalise)
+    data = data or prepare_data(config, CACHE)
+    teacher = config.teacher and load_teacher(Path(config.teacher), data.spec, validation_groups(data), data.classes)
+    model = build_model(config.arch, config.input_size, len(data.classes), config.normalise)
     out_dir.mkdir(parents=True, exist_ok=True)
-    final = fit_model(model, prepared.part(prepared.train_index), prepared.part(prepared.val_index),
-                      config, out_dir, state, teacher or None)
+    final = fit_model(model, data, config, out_dir, state, teacher or None)
     checkpoint.finish(out_dir)
     history = final["history"]
     write_json(out_dir / "training.json", {
-        **common_facts(config, prepared), "arch": config.arch, "parameters": int(model.count_params()),
-        "seed": config.seed,
-        "recipe": config.recipe(),
-        "epochs_run": len(history["loss"]), "best_epoch": final["best_epoch"], "epochs_max": config.epochs,
-        "batch_size": config.batch_size, "learning_rate": config.learning_rate,
+        **common_facts(config, data), "arch": config.arch, "parameters": int(model.count_params()),
+        "seed": config.seed, "epochs_run": len(history["loss"]), "best_epoch": final["best_epoch"],
         "training_seconds": round(final["training_seconds"], 1), "resumed": bool(state),
         "peak_memory_mb": peak_memory_mb(), "history": history,
     })
     plot_learning_curves({"": history}, out_dir / "learning_curves.png")
-    evaluate.evaluate_model_dir(out_dir, prepared.path, validation=validation_set(prepared))
+    evaluate.evaluate_model_dir(out_dir, config.data, validation_arrays(data), CACHE)
     return out_dir
 
 
-def common_facts(config, prepared: PreparedData) -> dict:
-    """What a single model and an ensemble record alike about the data they were fitted on."""
-    dataset = prepared.dataset
+def common_facts(config, data: TrainingData) -> dict:
+    """What a single model and an ensemble record alike about the data and the settings they were fitted with."""
     return {
-        "name": config.name, "classes": dataset.classes, "preprocessing": prepared.spec,
-        "dataset": str(prepared.path.resolve()), "split_seed": config.split_seed,
-        "train_images": int(len(prepared.train_index)), "validation_images": int(len(prepared.val_index)),
-        "validation_grouping": "colour-signature clusters of augmented copies (train/grouping.py)",
-        "validation_groups": validation_groups(prepared),
-        "skipped_files": dataset.skipped, "versions": library_versions(),
+        "name": config.name, "classes": data.classes, "cell_types": cell_types(data.classes),
+        "preprocessing": data.spec, "config": config.saved(), "recipe": config.recipe(),
+        "sources": [{"name": part.source.name, "path": str(part.source.path.resolve()),
+                     "validation": part.validation_kind, "images": part.counts(data.classes)}
+                    for part in data.sources],
+        "split_seed": config.split_seed, "val_fraction": config.val_fraction,
+        "train_images": sum(len(part.train_labels) for part in data.sources),
+        "validation_images": sum(len(part.val_labels) for part in data.sources),
+        "validation_grouping": "VAL/ where a source has one, else colour-signature clusters of augmented copies "
+                               "held out of TRAIN/ (train/grouping.py)",
+        "validation_groups": validation_groups(data),
+        "epochs_max": config.epochs, "batch_size": config.batch_size, "learning_rate": config.learning_rate,
+        "skipped_files": [item for part in data.sources for item in part.skipped], "versions": library_versions(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
 
 
-def validation_groups(prepared: PreparedData) -> list:
-    return sorted(set(np.array(prepared.groups)[prepared.val_index]))
+def validation_groups(data: TrainingData) -> dict:
+    """The smears each source held out of its TRAIN/ (sources with a VAL/ hold out none)."""
+    return {part.source.name: part.validation_groups for part in data.sources if part.validation_groups}
 
 
-def validation_set(prepared: PreparedData) -> dict:
-    images, labels = prepared.part(prepared.val_index)
-    return {"images": images, "labels": labels}
+def validation_arrays(data: TrainingData) -> dict:
+    return {part.source.name: {"images": part.val_images, "labels": part.val_labels} for part in data.sources}
 
 
 def peak_memory_mb() -> int:

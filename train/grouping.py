@@ -53,6 +53,13 @@ def frame_signature(rgb: np.ndarray) -> np.ndarray:
                            [10 * np.log(len(nucleus))]])
 
 
+def readable_signature(path: Path):
+    try:
+        return frame_signature(read_small(path))
+    except Exception:  # Pillow raises many kinds for damaged files; reading the file later names the reason
+        return None
+
+
 def source_count(files: list) -> int | None:
     """Number of source images behind one class's files, when the files use the augmentation-pass naming."""
     matches = [AUGMENTATION_PASS_NAME.match(Path(f).stem) for f in files]
@@ -82,10 +89,14 @@ def recover_groups(files: list, labels: np.ndarray, classes: list, progress=True
             for i in members:
                 keys[i] = f"{name}/{Path(files[i]).name}"
             continue
-        signatures = np.stack([frame_signature(read_small(Path(f))) for f in class_files])
-        clusters = cluster_copies(signatures, max(1, -(-sources // 2)))
-        for i, cluster in zip(members, clusters):
-            keys[i] = f"{name}/group{cluster}"
+        signatures = [readable_signature(Path(f)) for f in class_files]
+        readable = [k for k, signature in enumerate(signatures) if signature is not None]
+        clusters = cluster_copies(np.stack([signatures[k] for k in readable]), max(1, -(-sources // 2))) \
+            if readable else []
+        for k, cluster in zip(readable, clusters):
+            keys[members[k]] = f"{name}/group{cluster}"
+        for k in set(range(len(members))) - set(readable):  # unreadable: skipped later, with the reason
+            keys[members[k]] = f"{name}/{Path(files[members[k]]).name}"
         if progress:
             print(f"  {name}: {len(class_files)} images from about {sources} source images, "
                   f"clustered into {len(set(clusters))} groups", file=sys.stderr, flush=True)

@@ -1,0 +1,95 @@
+"""Preprocessed images kept on disk, so the next run (or the next candidate recipe) skips decoding.
+
+Decoding, finding the cell and resizing tens of thousands of photos takes minutes; a recipe search
+repeats it for every candidate. The arrays are stored under CACHE_DIR by a key that hashes what
+they depend on: the kind of array, the preprocessing spec, and every file's path, size and
+modification time, so a changed photo or setting is read afresh and a stale array is never used.
+Work is spread over the machine's cores.
+"""
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from core.files import atomic_path, read_json, write_json
+from core.preprocess import ImageReadError
+
+CHUNK = 32
+
+
+def cache_key(kind: str, paths: list, spec: dict) -> str:
+    digest = hashlib.sha256(json.dumps([kind, spec], sort_keys=True).encode())
+    for path in paths:
+        stat = os.stat(path)
+        digest.update(f"{Path(path).resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:24]
+
+
+def read_one(path, spec: dict, reader):
+    try:
+        return reader(path, spec), None
+    except ImageReadError as error:
+        return None, error.reason
+
+
+def read_all(paths: list, spec: dict, reader, label: str) -> tuple:
+    """(array of what reader made of each readable file, indices kept, [(path, reason)] skipped)."""
+    results, workers = [], max(1, min(os.cpu_count() or 1, len(paths) // CHUNK))
+    work = partial(read_one, spec=spec, reader=reader)
+    # spawn: the workers must not inherit TensorFlow's threads from this process.
+    with multiprocessing.get_context("spawn").Pool(workers) if workers > 1 else _Serial() as pool:
+        for done, result in enumerate(pool.imap(work, paths, chunksize=CHUNK), 1):
+            results.append(result)
+            if done % 2000 == 0 or done == len(paths):
+                print(f"  {label}: {done}/{len(paths)} images", file=sys.stderr, flush=True)
+    kept = [i for i, (array, _) in enumerate(results) if array is not None]
+    skipped = [(str(paths[i]), reason) for i, (_, reason) in enumerate(results) if reason is not None]
+    arrays = np.stack([results[i][0] for i in kept]) if kept else None
+    return arrays, kept, skipped
+
+
+class _Serial:
+    """A pool of one: the current process, for small jobs that do not repay starting workers."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    @staticmethod
+    def imap(function, items, chunksize=1):
+        return map(function, items)
+
+
+def cached(cache_dir: Path, kind: str, paths: list, spec: dict, reader, label: str) -> tuple:
+    """read_all(), from CACHE_DIR when the same files were read with the same spec before."""
+    if not paths:
+        return None, [], []
+    folder = Path(cache_dir)
+    key = cache_key(kind, paths, spec)
+    arrays_file, facts_file = folder / f"{kind}-{key}.npy", folder / f"{kind}-{key}.json"
+    if arrays_file.exists() and facts_file.exists():
+        facts = read_json(facts_file, "cache facts")
+        return np.load(arrays_file), facts["kept"], [tuple(item) for item in facts["skipped"]]
+    arrays, kept, skipped = read_all(paths, spec, reader, label)
+    if arrays is not None:
+        with atomic_path(arrays_file) as temporary, open(temporary, "wb") as handle:
+            np.save(handle, arrays)
+        write_json(facts_file, {"kept": kept, "skipped": skipped, "files": len(paths)})
+    return arrays, kept, skipped
+
+
+def cached_value(cache_dir: Path, kind: str, paths: list, spec: dict, compute):
+    """compute()'s JSON-able result, from CACHE_DIR when the same files and spec gave it before."""
+    facts_file = Path(cache_dir) / f"{kind}-{cache_key(kind, paths, spec)}.json"
+    if facts_file.exists():
+        return read_json(facts_file, "cache facts")["value"]
+    value = compute()
+    write_json(facts_file, {"value": value})
+    return value

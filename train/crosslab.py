@@ -1,0 +1,88 @@
+"""Cross-lab validation: does a recipe hold up on a lab it never saw?
+
+python -m train.crosslab --model models/leukolens-cnn
+
+For a model trained on several sources, trains the same recipe on each source alone (into
+MODEL/cross-lab/only-<source>/) and scores each such twin on the other sources, on the classes they
+share: on their validation parts (what recipes may be chosen by) and their TEST splits (reported,
+never chosen by). Writes MODEL/cross_lab.json, which convert copies into metadata.json. Twins that
+finished before are kept, so an interrupted run continues where it stopped.
+"""
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from core.cli import run_stage
+from core.dataset import DatasetError
+from core.files import read_json, write_json
+from core.paths import CROSS_LAB, DEFAULT_MODEL_NAME, MODELS
+from train.checkpoint import ResumeError, read_state
+from train.config import TrainConfig
+
+FOLDER = "cross-lab"
+RESULT = CROSS_LAB
+
+
+def twin_config(config: TrainConfig, model_dir: Path, source: str) -> TrainConfig:
+    name = Path(source).resolve().name
+    return dataclasses.replace(config, data=(source,), out=str(model_dir / FOLDER), name=f"only-{name}",
+                               members=1, teacher=None, resume=False)
+
+
+def train_twin(twin: TrainConfig) -> Path:
+    from train.run import train  # TensorFlow loads slowly; keep --help instant
+
+    folder = Path(twin.out) / twin.name
+    if (folder / "model.h5").exists() and read_state(folder) is None:
+        print(f"{twin.name}: already trained, kept", file=sys.stderr)
+        return folder
+    print(f"training {twin.name} (the same recipe on {twin.data[0]} alone)", file=sys.stderr, flush=True)
+    return train(dataclasses.replace(twin, resume=read_state(folder) is not None))
+
+
+def cross_lab(model_dir: Path) -> dict:
+    info = read_json(model_dir / "training.json", "training facts")
+    config = TrainConfig.from_saved(info["config"])
+    if len(config.data) < 2:
+        raise DatasetError(f"{model_dir} was trained on one source; cross-lab validation needs two or more")
+    pairs = []
+    for source in config.data:
+        folder = train_twin(twin_config(config, model_dir, source))
+        from train.evaluate import evaluate_model_dir
+
+        metrics = evaluate_model_dir(folder, config.data)
+        for lab, splits in metrics["other_labs"].items():
+            pairs.append({"trained_on": Path(source).resolve().name, "scored_on": lab, **splits})
+    result = {"recipe": config.recipe(), "pairs": pairs, "summary": summary(pairs)}
+    write_json(model_dir / RESULT, result)
+    return result
+
+
+def summary(pairs: list) -> dict:
+    """Mean balanced accuracy over the pairs, per part: what compare ranks recipes by."""
+    return {part: float(np.mean([pair[part]["balanced_accuracy"] for pair in pairs]))
+            for part in ("validation", "TEST") if all(part in pair for pair in pairs)}
+
+
+def describe(result: dict) -> str:
+    lines = [f"  {p['trained_on']} only -> {p['scored_on']}: validation balanced accuracy "
+             f"{p['validation']['balanced_accuracy']:.1%}" + (f", TEST {p['TEST']['balanced_accuracy']:.1%}"
+                                                             if "TEST" in p else "") for p in result["pairs"]]
+    return "\n".join(["cross-lab:"] + lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m train.crosslab", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(MODELS / DEFAULT_MODEL_NAME),
+                        help="a model trained on several sources (default: %(default)s)")
+    options = parser.parse_args(argv)
+    model_dir = Path(options.model)
+    return run_stage(lambda: describe(cross_lab(model_dir)), (FileNotFoundError, DatasetError, ResumeError),
+                     lambda text: f"{text}\nwrote {model_dir / RESULT}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
