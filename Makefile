@@ -18,6 +18,7 @@ QUANTIZE ?=
 RESUME   ?=
 QUICK    ?=
 TUTORIAL_EPOCHS ?=
+PREVIOUS ?=
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
@@ -83,7 +84,7 @@ test-fast: $(STAMP) node
 
 # Quality, browser speed, sizes and costs of web/'s default model; QUICK=1 is a two-minute smoke run.
 bench: $(STAMP) browser
-	$(PY) -m bench $(foreach d,$(DATA),--data $(d)) $(if $(QUICK),--quick,) $(call flag,TUTORIAL_EPOCHS,tutorial-epochs)
+	$(PY) -m bench $(foreach d,$(DATA),--data $(d)) $(if $(QUICK),--quick,) $(call flag,TUTORIAL_EPOCHS,tutorial-epochs) $(call flag,PREVIOUS,previous)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

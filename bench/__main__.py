@@ -5,41 +5,46 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.defaults import PREVIOUS_MODEL, QUICK_SAMPLE
 from core.cli import run_stage
 from core.dataset import DatasetError
 from core.files import atomic_path, write_json
 from core.model_index import NoModel
-from core.paths import default_dataset
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--web-root", type=Path, default=Path("web"), help="site whose default model is measured")
-    parser.add_argument("--data", type=Path, help="dataset folder holding TEST/ and TEST_SIMPLE/ (default: the one "
-                        "python -m train uses)")
+    parser.add_argument("--data", type=Path, action="append", help="a source folder holding TEST/ and/or "
+                        "TEST_SIMPLE/ (repeatable; default: the shared copy of each source the model was trained on)")
+    parser.add_argument("--previous", default=PREVIOUS_MODEL, help="the model to compare with: REV:PATH of a "
+                        "published model folder in this repository's git history, or a folder "
+                        "(default: %(default)s, the 4-class model shipped before several sources)")
     parser.add_argument("--out", type=Path, help="where the results go (default: bench/, or bench/quick/ with --quick)")
     parser.add_argument("--models", type=Path, default=Path("models"),
                         help="training output folder: the tutorial baseline is read from, or trained into, "
                              "MODELS/tutorial-baseline/")
     parser.add_argument("--tutorial-epochs", type=int, help="most epochs when the tutorial baseline must be trained "
                         "first (default: python -m train's own)")
-    parser.add_argument("--quick", action="store_true", help="smoke run in under two minutes: TEST_SIMPLE only, WASM "
-                        "only, few repetitions, untrained tutorial network; never overwrites the full results")
+    parser.add_argument("--quick", action="store_true", help="smoke run in under two minutes: per source TEST_SIMPLE, "
+                        f"or else {QUICK_SAMPLE} TEST photos; WASM only, few repetitions, untrained tutorial network; "
+                        "never overwrites the full results")
     options = parser.parse_args(argv)
     options.out = options.out or Path("bench/quick" if options.quick else "bench")
-    options.data = options.data or Path(default_dataset("blood-cells"))
     return options
 
 
 def write_outputs(results: dict, predictions: dict, out: Path, command: str) -> None:
     from bench.quality import save_confusion_matrix
     from bench.report import render
+    from bench.sources import file_stem
 
     out.mkdir(parents=True, exist_ok=True)
+    name = results["model"]["name"]
     results["confusion_matrices"] = {
-        split: save_confusion_matrix(q["keras"], f"{results['model']['name']} on {split} "
-                                     f"(accuracy {q['keras']['accuracy']:.1%})", out / f"confusion_matrix_{split}.png")
-        for split, q in results["quality"].items()}
+        key: save_confusion_matrix(q["keras"], f"{name} on {key} (accuracy {q['keras']['accuracy']:.1%})",
+                                   out / f"confusion_matrix_{file_stem(key)}.png")
+        for key, q in results["quality"].items()}
     results["command"] = command
     write_json(out / "results.json", results)
     write_json(out / "predictions.json", predictions)

@@ -4,10 +4,7 @@ A clean clone has no models/ folder with the training run's .h5, so the Keras mo
 model.json and the weight shards themselves (tensorflowjs's own loader), which also means the bench
 measures exactly the weights the page serves.
 """
-import warnings
 from pathlib import Path
-
-from core.files import atomic_path
 
 
 def weight_bytes(folder: Path) -> int:
@@ -23,11 +20,3 @@ def rebuild_keras(folder: Path):
     # and predict; nothing here trains or evaluates through compile().
     tf.get_logger().setLevel("ERROR")
     return load_keras_model(str(Path(folder) / "model.json"))
-
-
-def save_h5(model, path: Path) -> Path:
-    """The .h5 that tensorflowjs_converter reads."""
-    with atomic_path(path) as temporary, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="You are saving your model as an HDF5 file")
-        model.save(temporary, include_optimizer=False, save_format="h5")
-    return path

@@ -1,23 +1,15 @@
-"""Classification quality on the held-out splits, and how far the browser's probabilities are from Keras's."""
+"""Classification quality on the held-out splits, how far the browser's probabilities are from Keras's,
+and the figures the published metadata carries (what training measured, the cross-lab twins)."""
 from pathlib import Path
 
 import numpy as np
 
-from core.dataset import load_dataset
 from core.metrics import compute_metrics
 from core.plots import plot_confusion_matrix
 
-FULL_SPLITS = ("TEST", "TEST_SIMPLE")
-QUICK_SPLITS = ("TEST_SIMPLE",)  # 71 photos: enough to show every part works, in seconds
-
-
-def read_splits(data: Path, splits: tuple, metadata: dict) -> dict:
-    """{split: Dataset} preprocessed by core/preprocess.py as the model's metadata says."""
-    found = {split: Path(data) / split for split in splits if (Path(data) / split).is_dir()}
-    if not found:
-        raise FileNotFoundError(f"none of {', '.join(splits)} found in {data}: pass --data DIR holding them")
-    return {split: load_dataset(folder, metadata["preprocessing"], classes=metadata["classes"])
-            for split, folder in found.items()}
+# What results.md shows of each cross-lab pair's parts (python -m train.crosslab measures more).
+CROSS_LAB_PARTS = ("validation", "TEST")
+CROSS_LAB_FIGURES = ("images", "accuracy", "balanced_accuracy")
 
 
 def keras_probabilities(model, images: np.ndarray) -> np.ndarray:
@@ -54,3 +46,31 @@ def split_quality(labels, keras: np.ndarray, browser: list, files: list, classes
 def save_confusion_matrix(metrics: dict, title: str, path: Path) -> str:
     plot_confusion_matrix(metrics["confusion_matrix"], metrics["classes"], title, path)
     return path.name
+
+
+def published_figures(metadata: dict, source: str, split: str) -> dict | None:
+    """The metrics training recorded for a source's split: schema 2 per source (another lab's under
+    other_labs), schema 1 (one dataset) per split."""
+    metrics = metadata.get("metrics") or {}
+    if "sources" not in metrics:
+        return metrics.get(split)
+    per_source = metrics["sources"].get(source) or (metrics.get("other_labs") or {}).get(source) or {}
+    return per_source.get(split)
+
+
+def shared_classes(metrics: dict) -> list:
+    """The classes a split has photos of: for a cross-lab pair, those both labs know."""
+    return [name for name, figures in metrics["per_class"].items() if figures["support"]]
+
+
+def cross_lab_figures(metadata: dict) -> dict | None:
+    """Each twin trained on one lab alone, scored on another over the classes they share (from
+    metadata.cross_lab, written by python -m train.crosslab); None when it was not run."""
+    cross_lab = metadata.get("cross_lab")
+    if not cross_lab:
+        return None
+    pairs = [{"trained_on": pair["trained_on"], "scored_on": pair["scored_on"],
+              **{part: {"classes": shared_classes(pair[part]), **{key: pair[part][key] for key in CROSS_LAB_FIGURES}}
+                 for part in CROSS_LAB_PARTS if pair.get(part)}}
+             for pair in cross_lab.get("pairs", [])]
+    return {"recipe": cross_lab.get("recipe"), "summary": cross_lab.get("summary"), "pairs": pairs}

@@ -1,4 +1,8 @@
 """results.md: the benchmark's figures as tables a person reads, each target next to what was measured."""
+from bench.defaults import QUICK_SAMPLE
+from bench.targets import CROSS_LAB_TEST_ACCURACY
+from bench.targets import row as target_row
+from bench.tutorial import SOURCE as TUTORIAL_SOURCE
 
 NOT_MEASURED = "—"
 
@@ -53,51 +57,169 @@ def header(results: dict, command: str) -> list:
         f"- **Model**: {model['name']} version {model['version']} ({model['arch']}, {model['parameters']:,} weights, "
         f"input {'x'.join(map(str, model['input_size']))}, quantization {model['quantization'] or 'none'}; "
         f"web/{model['folder']}/)",
+        *trained_on_line(model.get("sources") or []),
+        f"- **Held-out photos** (never trained on): {held_out_line(results)}",
         "",
     ]
     if results["mode"] == "quick":
-        lines += ["*Quick run*: TEST_SIMPLE only, WASM only, few repetitions, untrained tutorial network. "
-                  "Run `make bench` for the full figures.", ""]
+        lines += ["*Quick run*: per source only its TEST_SIMPLE where it has one, otherwise a sample of its TEST "
+                  f"(about {QUICK_SAMPLE} photos, the same share of every class folder, of which each model reads "
+                  "the classes it knows); a sample's figures are shown but not judged against the targets. WASM "
+                  "only, few repetitions, untrained tutorial network. Run `make bench` for the full figures.", ""]
     return lines
 
 
+def trained_on_line(sources: list) -> list:
+    """From metadata.training.sources: what each lab gave to training and to validation (model choice)."""
+    if not sources:
+        return []
+    parts = [f"{source['name']} ({sum(source['images']['train'].values()):,} photos, validation "
+             f"{sum(source['images']['validation'].values()):,} from {source['validation']})" for source in sources]
+    return [f"- **Trained on**: {'; '.join(parts)}"]
+
+
+def split_photos(q: dict) -> str:
+    if q["sample"]:
+        return f"{q['split']} (a sample of {q['images']:,} of its {q['photos_in_split']:,} photos)"
+    return f"{q['split']} ({q['images']:,} photos)"
+
+
+def held_out_line(results: dict) -> str:
+    by_source = {}
+    for q in results["quality"].values():
+        by_source.setdefault(q["source"], []).append(split_photos(q))
+    parts = [f"{source}: {', '.join(splits)}" for source, splits in by_source.items()]
+    parts += [f"{name} not measured: {why}" for name, why in results["held_out"]["not_measured"].items()]
+    return "; ".join(parts)
+
+
 def targets_section(results: dict) -> list:
-    verdict = {True: "met", False: "**not met**", None: "not measured"}
-    rows = [[t["target"], t["goal"], t["shown"], verdict[t["met"]]] for t in results["targets"]]
+    rows = [[t["target"], t["goal"], t["shown"], t["verdict"]] for t in results["targets"]]
     return ["## Targets", ""] + table(["target", "goal", "measured", "verdict"], rows) + [""]
+
+
+def metric_cells(m: dict) -> list:
+    return [f"{m['images']:,}", pct(m["accuracy"]), pct(m["balanced_accuracy"]), num(m["macro_f1"]), num(m["mcc"]),
+            num(m["min_recall"]), num(m["macro_roc_auc"])]
+
+
+def per_class_table(q: dict) -> list:
+    """Precision and recall of each class the split has photos of, Keras / browser."""
+    keras, browser = q["keras"]["per_class"], q["browser"]["per_class"]
+    rows = [[name, f"{k['support']:,}", f"{num(k['precision'])} / {num(browser[name]['precision'])}",
+             f"{num(k['recall'])} / {num(browser[name]['recall'])}", f"{num(k['f1'])} / {num(browser[name]['f1'])}"]
+            for name, k in keras.items() if k["support"]]
+    return table(["class", "photos", "precision", "recall", "F1"], rows)
+
+
+def called_absent_classes(metrics: dict) -> str | None:
+    """Photos given a class this split has none of (another lab's class, say): errors no recall shows."""
+    matrix, classes = metrics["confusion_matrix"], metrics["classes"]
+    called = {name: sum(row[k] for row in matrix) for k, name in enumerate(classes)
+              if not metrics["per_class"][name]["support"]}
+    called = {name: count for name, count in called.items() if count}
+    if not called:
+        return None
+    return (f"{sum(called.values()):,} photo(s) called a class this split has none of (Keras): "
+            + ", ".join(f"{name} {count:,}" for name, count in called.items()) + ".")
 
 
 def quality_section(results: dict) -> list:
     lines = ["## Quality on held-out splits", "",
              "Keras: the model rebuilt from the published files, on photos prepared by `core/preprocess.py`. "
-             "Browser: the real page in headless Chromium, photos picked through its file input.", ""]
-    rows = []
-    for split, q in results["quality"].items():
-        for side in ("keras", "browser"):
-            m = q[side]
-            rows.append([split, side, f"{m['images']:,}", pct(m["accuracy"]), num(m["macro_f1"]), num(m["mcc"]),
-                         num(m["min_recall"]), num(m["macro_roc_auc"])])
-    lines += table(["split", "run by", "images", "accuracy", "macro-F1", "MCC", "lowest recall", "macro ROC AUC"], rows)
-    for split, q in results["quality"].items():
-        lines += ["", f"Per class on {split} (Keras / browser):", ""]
-        rows = [[name, f"{k['support']:,}", f"{num(k['precision'])} / {num(b['precision'])}",
-                 f"{num(k['recall'])} / {num(b['recall'])}", f"{num(k['f1'])} / {num(b['f1'])}"]
-                for name, k, b in zip(q["keras"]["classes"], q["keras"]["per_class"].values(),
-                                      q["browser"]["per_class"].values())]
-        lines += table(["class", "photos", "precision", "recall", "F1"], rows)
+             "Browser: the real page in headless Chromium, photos picked through its file input. Each split is "
+             "scored over the classes it has photos of (the model may still answer any of its "
+             f"{len(results['model']['classes'])} classes).", ""]
+    rows = [[key, side, *metric_cells(q[side])]
+            for key, q in results["quality"].items() for side in ("keras", "browser")]
+    lines += table(["source/split", "run by", "images", "accuracy", "balanced accuracy", "macro-F1", "MCC",
+                    "lowest recall", "macro ROC AUC"], rows)
+    for key, q in results["quality"].items():
+        lines += ["", f"Per class on {key} (Keras / browser):", ""] + per_class_table(q)
+        absent = called_absent_classes(q["keras"])
+        lines += ["", absent] if absent else []
     lines += ["", "Browser against Keras, photo by photo:", ""]
-    rows = [[split, f"{a['images']:,}", f"{a['max_abs_difference']:.1e}" if a["max_abs_difference"] is not None
+    rows = [[key, f"{a['images']:,}", f"{a['max_abs_difference']:.1e}" if a["max_abs_difference"] is not None
              else NOT_MEASURED, a["top_class_differs"], len(q["browser_errors"])]
-            for split, q in results["quality"].items() for a in [q["browser_vs_keras"]]]
-    lines += table(["split", "photos", "max abs probability difference", "top class differs", "refused by the page"], rows)
+            for key, q in results["quality"].items() for a in [q["browser_vs_keras"]]]
+    lines += table(["source/split", "photos", "max abs probability difference", "top class differs",
+                    "refused by the page"], rows)
     checks = results.get("rebuilt_model_check", {})
     if checks:
-        shown = "; ".join(f"{split} {pct(c['rebuilt'])} (training recorded {pct(c['published'])})"
-                          for split, c in checks.items())
+        shown = "; ".join(f"{key} {pct(c['rebuilt'])} (training recorded {pct(c['published'])})"
+                          for key, c in checks.items())
         lines += ["", f"The rebuilt Keras model scores {shown}."]
     pictures = results.get("confusion_matrices", {})
-    lines += [""] + [f"![confusion matrix on {split}]({png})" for split, png in pictures.items()]
+    lines += [""] + [f"![confusion matrix on {key}]({png})" for key, png in pictures.items()]
     return lines + [""]
+
+
+def cross_lab_section(results: dict) -> list:
+    lines = ["## Across labs", ""]
+    cross = results.get("cross_lab")
+    if not cross:
+        return lines + ["Not measured: the model's metadata has no cross-lab figures (`python -m train.crosslab "
+                        "--model models/NAME` before `make convert` writes them).", ""]
+    lines += ["From the published metadata (`python -m train.crosslab`; the bench does not retrain them): the same "
+              "recipe trained on one lab alone, scored on another lab it never saw, over the classes the two share. "
+              f"Target: TEST accuracy >= {pct(CROSS_LAB_TEST_ACCURACY)} each way.", ""]
+    rows = []
+    for pair in cross["pairs"]:
+        parts = [pair.get(part) for part in ("validation", "TEST")]
+        cells = [cell for part in parts for cell in ([f"{part['images']:,}", pct(part["balanced_accuracy"]),
+                                                      pct(part["accuracy"])] if part else [NOT_MEASURED] * 3)]
+        shared = next((part["classes"] for part in parts if part), [])
+        verdict = target_row("", ">=", CROSS_LAB_TEST_ACCURACY, "percent", parts[1] and parts[1]["accuracy"])["verdict"]
+        rows.append([pair["trained_on"], pair["scored_on"], ", ".join(shared), *cells, verdict])
+    lines += table(["trained on (alone)", "scored on", "shared classes", "validation photos",
+                    "validation balanced accuracy", "validation accuracy", "TEST photos", "TEST balanced accuracy",
+                    "TEST accuracy", "TEST target"], rows)
+    summary = cross.get("summary") or {}
+    if summary:
+        role = {"validation": " (what `python -m train.compare` ranks recipes by)", "TEST": " (reported, never chosen by)"}
+        lines += ["", "Mean balanced accuracy over the pairs: "
+                  + ", ".join(f"{part} {pct(value)}{role.get(part, '')}" for part, value in summary.items()) + "."]
+    return lines + [""]
+
+
+def previous_row(key: str, label: str, m: dict | None) -> list:
+    if m is None:
+        return [key, label] + [NOT_MEASURED] * 5
+    return [key, label, f"{m['images']:,}", pct(m["accuracy"]), pct(m["balanced_accuracy"]), num(m["macro_f1"]),
+            num(m["min_recall"])]
+
+
+def crop(spec: dict) -> str:
+    located = spec.get("locate")
+    return f"crop {spec['crop']}" + (f" ({located['crop_fraction']} of the short side)" if located else "") + \
+        f", input {'x'.join(map(str, spec['input_size']))}"
+
+
+def previous_section(results: dict) -> list:
+    before, model = results["previous"], results["model"]
+    lines = ["## Previous model and now", ""]
+    if "skipped" in before:
+        return lines + [f"Not compared: {before['skipped']} (`--previous {before['from']}`).", ""]
+    lines += [f"Previous: {before['name']} version {before['version']} (`{before['from']}`), "
+              f"{len(before['classes'])} classes ({', '.join(before['classes'])}), {crop(before['preprocessing'])}, "
+              f"weights {size(before['weight_bytes'])}. Now: {model['name']} version {model['version']}, "
+              f"{len(model['classes'])} classes, {crop(model['preprocessing'])}, "
+              f"weights {size(model['weight_bytes'])}. "
+              "Both are rebuilt in Keras from their published files and each "
+              "prepares every photo with its own metadata's preprocessing. The previous model is scored on the "
+              "photos of the classes it knows; now is scored on those same photos (where it may still answer a "
+              "class the previous model does not know) and on the whole split.", ""]
+    rows = []
+    for key, scored in before["quality"].items():
+        now = results["quality"][key]["keras"]
+        rows += [previous_row(key, f"previous ({before['version']})", scored["previous"]),
+                 previous_row(key, "now, same photos", scored["now"])]
+        if scored["now"] is None or now["images"] != scored["now"]["images"]:
+            rows.append(previous_row(key, "now, the whole split", now))
+    lines += table(["source/split", "model", "photos", "accuracy", "balanced accuracy", "macro-F1",
+                    "lowest recall"], rows)
+    not_scored = [f"Not scored on {key}: {why}." for key, why in before["not_scored"].items()]
+    return lines + ([""] + not_scored if not_scored else []) + [""]
 
 
 def speed_section(results: dict) -> list:
@@ -136,17 +258,17 @@ def speed_section(results: dict) -> list:
 
 
 def quantization_section(results: dict) -> list:
-    splits = list(results["quality"])
+    keys = list(results["quality"])
     rows = []
     for name, q in results["quantization"].items():
         rows.append([name, size(q["weight_bytes"]), size(q["model_json_bytes"])]
-                    + [pct(q[split]["accuracy"]) for split in splits]
-                    + [f"{max(q[s]['max_abs_difference'] for s in splits):.1e}",
-                       sum(q[s]["top_class_differs"] for s in splits)])
+                    + [pct(q[key]["accuracy"]) for key in keys]
+                    + [f"{max(q[key]['max_abs_difference'] for key in keys):.1e}",
+                       sum(q[key]["top_class_differs"] for key in keys)])
     lines = ["## Quantization", "",
              "The rebuilt Keras model converted again by `tensorflowjs_converter` (`--quantize_float16`, "
-             "`--quantize_uint8`), run on WASM in the page on the same inputs as Keras.", ""]
-    lines += table(["quantization", "weights", "model.json"] + [f"{s} accuracy" for s in splits]
+             "`--quantize_uint8`), run on WASM in the page on the same inputs as Keras (every split above).", ""]
+    lines += table(["quantization", "weights", "model.json"] + [f"{key} accuracy" for key in keys]
                    + ["max abs difference vs Keras", "top class differs vs Keras"], rows)
     return lines + [""]
 
@@ -154,16 +276,19 @@ def quantization_section(results: dict) -> list:
 def tutorial_section(results: dict) -> list:
     t, ours = results["tutorial"], results
     r = t["ours_over_theirs"]
-    rows = [[f"{split} accuracy (Keras)", pct(q["keras"]["accuracy"]),
-             pct(t.get("quality", {}).get(split, {}).get("accuracy")), times(r["accuracy"][split])]
-            for split, q in ours["quality"].items()]
+    rows = [[f"{key} accuracy (Keras)", pct(q["keras"]["accuracy"]),
+             pct(t.get("quality", {}).get(key, {}).get("accuracy")), times(r["accuracy"].get(key))]
+            for key, q in ours["quality"].items() if q["source"] == TUTORIAL_SOURCE]
     rows += [["weights", size(ours["model"]["weight_bytes"]), size(t["weight_bytes"]), times(r["weight_bytes"])],
              ["parameters", f"{ours['model']['parameters']:,}",
               f"{t['parameters']:,}" if t.get("parameters") else NOT_MEASURED, ""],
              ["WASM median per image", ms(ours["speed"]["wasm"].get("single_median_ms")),
               ms(t["wasm"].get("single_median_ms")), times(r["wasm_median_ms"])]]
     lines = ["## Against the tutorial baseline", "",
-             f"The widely copied Kaggle network (`--arch tutorial`, whole frame): {t['note']}.", ""]
+             f"The widely copied Kaggle network (`--arch tutorial`, whole frame), written for {TUTORIAL_SOURCE} "
+             f"alone and compared there only: {t['note']}."
+             + (f" Ours chooses among its {len(ours['model']['classes'])} classes, the tutorial among the "
+                f"{t['classes']} it was trained on." if t["trained"] else ""), ""]
     return lines + table(["", "ours", "tutorial", "ours / tutorial"], rows) + [""]
 
 
@@ -198,7 +323,8 @@ def throughput_section(results: dict) -> list:
 
 
 def render(results: dict, command: str) -> str:
-    sections = [header(results, command), targets_section(results), quality_section(results), speed_section(results),
+    sections = [header(results, command), targets_section(results), quality_section(results),
+                cross_lab_section(results), previous_section(results), speed_section(results),
                 quantization_section(results), tutorial_section(results), cost_section(results),
                 throughput_section(results)]
     return "\n".join(line for section in sections for line in section).rstrip() + "\n"

@@ -7,11 +7,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import browser, conversions, machine, published, quality, tutorial
+from bench import browser, conversions, machine, previous, published, quality, sources, tutorial
 from bench.targets import target_rows
 from bench.throughput import server_throughput
 from core.metrics import compute_metrics
 from core.model_index import default_model
+from core.tfjs import save_h5
 from headless.chromium import open_page, start_chromium
 from headless.site_server import RunningServer
 
@@ -42,8 +43,9 @@ class Run:
     """What every step needs: the settings, the model's metadata, the photos and Keras's answers."""
     options: object
     metadata: dict
-    splits: dict        # split -> core.dataset.Dataset
-    keras: dict         # split -> N x classes probabilities
+    splits: dict        # "source/SPLIT" -> bench.sources.HeldOutSplit
+    datasets: dict      # "source/SPLIT" -> core.dataset.Dataset prepared for the model measured
+    keras: dict         # "source/SPLIT" -> N x classes probabilities
     say: Progress
     site: Path = None   # the copy of the web root being served
     server: RunningServer = None
@@ -56,11 +58,16 @@ class Run:
     def model_url(self, folder: Path) -> str:
         return self.server.url + Path(folder).relative_to(self.site).as_posix() + "/model.json"
 
+    def now(self) -> dict:
+        """Each split's photos and probabilities, as bench.previous compares them."""
+        return {key: {"dataset": dataset, "keras": self.keras[key]} for key, dataset in self.datasets.items()}
+
 
 def model_facts(metadata: dict, folder: Path, web_root: Path) -> dict:
     return {"name": metadata["name"], "version": metadata["version"], "arch": metadata["model"].get("arch"),
             "parameters": metadata["model"].get("parameters"), "quantization": metadata["model"].get("quantization"),
-            "input_size": metadata["preprocessing"]["input_size"], "classes": metadata["classes"],
+            "input_size": metadata["preprocessing"]["input_size"], "preprocessing": metadata["preprocessing"],
+            "classes": metadata["classes"], "sources": metadata.get("training", {}).get("sources"),
             "folder": folder.relative_to(web_root).as_posix(), **conversions.model_sizes(folder)}
 
 
@@ -76,11 +83,14 @@ def page_quality(run: Run, driver) -> dict:
     """Every photo through the page's file input, compared with Keras; returns the page's probabilities."""
     shown = {}
     run.results["quality"] = {}
-    for split, dataset in run.splits.items():
-        run.say(f"classifying {len(dataset.files)} {split} photos in the page")
-        shown[split], errors = browser.classify_in_page(driver, dataset.files, run.metadata["classes"], split)
-        run.results["quality"][split] = quality.split_quality(
-            dataset.labels, run.keras[split], shown[split], dataset.files, run.metadata["classes"], errors)
+    for key, dataset in run.datasets.items():
+        run.say(f"classifying {len(dataset.files)} {key} photos in the page")
+        shown[key], errors = browser.classify_in_page(driver, dataset.files, run.metadata["classes"], key)
+        split = run.splits[key]
+        run.results["quality"][key] = {
+            "source": split.source, "split": split.split, "photos_in_split": split.photos, "sample": split.sampled,
+            **quality.split_quality(dataset.labels, run.keras[key], shown[key], dataset.files,
+                                    run.metadata["classes"], errors)}
     return shown
 
 
@@ -98,38 +108,54 @@ def variant_quality(run: Run, driver, model_url: str, input_urls: dict) -> dict:
     """A converted variant's probabilities on wasm for the inputs Keras had, against Keras's."""
     height, width = run.metadata["preprocessing"]["input_size"]
     measured = {}
-    for split, urls in input_urls.items():
+    for key, urls in input_urls.items():
         answer = browser.run_harness(driver, task="predict", url=model_url, inputUrls=urls, backend="wasm",
                                      height=height, width=width, batch=64)
         if not answer.get("available"):
             raise RuntimeError(f"the wasm backend could not run {model_url}: {answer.get('reason')}")
-        dataset = run.splits[split]
+        dataset = run.datasets[key]
         metrics = quality.metrics_of(dataset.labels, answer["probabilities"], run.metadata["classes"])
-        measured[split] = {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
-                           "min_recall": metrics["min_recall"],
-                           **quality.agreement(run.keras[split], answer["probabilities"], dataset.files)}
+        measured[key] = {"accuracy": metrics["accuracy"], "balanced_accuracy": metrics["balanced_accuracy"],
+                         "macro_f1": metrics["macro_f1"], "min_recall": metrics["min_recall"],
+                         **quality.agreement(run.keras[key], answer["probabilities"], dataset.files)}
     return measured
+
+
+def tutorial_folder(run: Run) -> Path | None:
+    """The source the tutorial baseline is trained and scored on: blood-cells, as the tutorial was."""
+    return next((split.folder.parent for split in run.splits.values() if split.source == tutorial.SOURCE), None)
+
+
+def untrained_baseline(run: Run, scratch: Path, why: str) -> dict:
+    h5, parameters = tutorial.untrained_tutorial(run.metadata, scratch / "tutorial.h5")
+    return {"h5": h5, "trained": False, "parameters": parameters, "classes": len(run.metadata["classes"]),
+            "input_size": run.metadata["preprocessing"]["input_size"],
+            "note": f"untrained (random weights) at our input size: {why}, so only its size and speed are measured, "
+                    "which do not depend on weight values"}
 
 
 def tutorial_baseline(run: Run, scratch: Path) -> dict:
     """The baseline's .h5 and its Keras quality and training cost (a trained one, in full runs)."""
-    if run.options.quick:
-        h5, parameters = tutorial.untrained_tutorial(run.metadata, scratch / "tutorial.h5")
-        return {"h5": h5, "trained": False, "parameters": parameters,
-                "input_size": run.metadata["preprocessing"]["input_size"],
-                "note": "untrained (random weights) at our input size: --quick measures its size and speed only, "
-                        "which do not depend on weight values"}
+    data = tutorial_folder(run)
+    if run.options.quick or data is None:
+        return untrained_baseline(run, scratch, "--quick does not train it" if run.options.quick
+                                  else f"no {tutorial.SOURCE} source was measured, the one it is trained on")
     import tf_keras as keras  # TensorFlow loads slowly; only full runs need the trained baseline in Keras
 
-    h5, info = tutorial.trained_tutorial(run.options.data, run.options.models, run.options.tutorial_epochs)
+    h5, info = tutorial.trained_tutorial(data, run.options.models, run.options.tutorial_epochs)
     run.say(f"evaluating the tutorial baseline {h5} in Keras")
     model = keras.models.load_model(h5)
-    splits = quality.read_splits(run.options.data, tuple(run.splits), info)
-    measured = {split: compute_metrics(dataset.labels, quality.keras_probabilities(model, dataset.images),
-                                       info["classes"]) for split, dataset in splits.items()}
-    return {"h5": h5, "trained": True, "note": f"{h5.parent}, trained by python -m train "
+    measured = {}
+    for key, split in run.splits.items():
+        dataset = sources.read_split(split, info["classes"], info["preprocessing"]) \
+            if split.source == tutorial.SOURCE else None
+        if dataset is not None:
+            measured[key] = compute_metrics(dataset.labels, quality.keras_probabilities(model, dataset.images),
+                                            info["classes"])
+    return {"h5": h5, "trained": True, "note": f"{h5.parent}, trained by python -m train on {data.name} alone "
             f"(crop {info['preprocessing']['crop']}, epochs run: {info['epochs_run']})",
-            "parameters": info["parameters"], "input_size": info["preprocessing"]["input_size"], "quality": measured,
+            "parameters": info["parameters"], "classes": len(info["classes"]),
+            "input_size": info["preprocessing"]["input_size"], "quality": measured,
             "training": {key: info.get(key) for key in TRAINING_COST}}
 
 
@@ -139,8 +165,8 @@ def ratio(ours, theirs):
 
 def ours_over_theirs(results: dict, baseline: dict) -> dict:
     """Ours divided by the tutorial's: accuracy per split, weight bytes, WASM median latency."""
-    accuracy = {split: ratio(q["keras"]["accuracy"], baseline.get("quality", {}).get(split, {}).get("accuracy"))
-                for split, q in results["quality"].items()}
+    accuracy = {key: ratio(results["quality"][key]["keras"]["accuracy"], theirs["accuracy"])
+                for key, theirs in baseline.get("quality", {}).items()}
     return {"accuracy": accuracy, "weight_bytes": ratio(results["model"]["weight_bytes"], baseline["weight_bytes"]),
             "wasm_median_ms": ratio(results["speed"]["wasm"].get("single_median_ms"),
                                     baseline["wasm"].get("single_median_ms"))}
@@ -153,9 +179,10 @@ def training_cost(metadata: dict, baseline: dict) -> dict:
 
 
 def published_accuracy_check(metadata: dict, measured: dict) -> dict:
-    """The rebuilt Keras model against the figures its training run recorded: equal means the same model."""
-    return {split: {"published": metadata.get("metrics", {}).get(split, {}).get("accuracy"),
-                    "rebuilt": q["keras"]["accuracy"]} for split, q in measured.items()}
+    """The rebuilt Keras model against the figures its training run recorded, on whole splits (a sample
+    scores otherwise): equal means the same model."""
+    return {key: {"published": (quality.published_figures(metadata, q["source"], q["split"]) or {}).get("accuracy"),
+                  "rebuilt": q["keras"]["accuracy"]} for key, q in measured.items() if not q["sample"]}
 
 
 def in_the_browser(run: Run, converted: dict, inputs: dict, baseline: dict) -> dict:
@@ -170,8 +197,8 @@ def in_the_browser(run: Run, converted: dict, inputs: dict, baseline: dict) -> d
         ours = run.model_url(run.site / run.results["model"]["folder"])
         run.results["speed"] = backend_speed(run, driver, ours, BACKENDS[run.mode],
                                              run.metadata["preprocessing"]["input_size"])
-        input_urls = {split: [f"{run.server.url}bench/inputs/{name}" for name in names]
-                      for split, names in inputs.items()}
+        input_urls = {key: [f"{run.server.url}bench/inputs/{name}" for name in names]
+                      for key, names in inputs.items()}
         run.results["quantization"] = {}
         for name in conversions.QUANTIZATIONS:
             run.say(f"quantization {name}: the converted model's accuracy on wasm")
@@ -185,6 +212,26 @@ def in_the_browser(run: Run, converted: dict, inputs: dict, baseline: dict) -> d
     return shown
 
 
+def read_held_out(options, metadata: dict, keras_model, say: Progress) -> tuple:
+    """(splits, datasets, Keras probabilities, facts per source) for every source's held-out splits."""
+    folders = sources.source_folders(options.data, metadata)
+    splits, missing = sources.held_out_splits(folders, options.quick)
+    datasets = {}
+    for split in splits:
+        say(f"preparing {split.key} ({f'{len(split.chosen)} of ' if split.sampled else ''}{split.photos:,} photos) "
+            "for the model")
+        dataset = sources.read_split(split, metadata["classes"], metadata["preprocessing"])
+        if dataset is None:
+            missing[split.key] = f"none of the model's classes in {split.folder}"
+        else:
+            datasets[split.key] = dataset
+    if not datasets:
+        raise FileNotFoundError("no held-out photo of the model's classes: " + "; ".join(missing.values()))
+    keras = {key: quality.keras_probabilities(keras_model, dataset.images) for key, dataset in datasets.items()}
+    facts = {"folders": [str(folder) for folder in folders], "not_measured": missing}
+    return {split.key: split for split in splits if split.key in datasets}, datasets, keras, facts
+
+
 def run_bench(options) -> tuple:
     """(results, predictions): every figure for results.json, and each photo's probabilities."""
     say = Progress()
@@ -192,25 +239,26 @@ def run_bench(options) -> tuple:
     say(f"{'quick' if options.quick else 'full'} run on {metadata['name']} version {metadata['version']}")
     say("rebuilding the Keras model from the published model.json and weights")
     keras_model = published.rebuild_keras(folder)
-    splits = quality.read_splits(options.data, quality.QUICK_SPLITS if options.quick else quality.FULL_SPLITS, metadata)
-    keras = {split: quality.keras_probabilities(keras_model, dataset.images) for split, dataset in splits.items()}
-    run = Run(options, metadata, splits, keras, say)
+    splits, datasets, keras, held_out = read_held_out(options, metadata, keras_model, say)
+    run = Run(options, metadata, splits, datasets, keras, say)
     run.results.update(mode=run.mode, machine=machine.machine_facts(), versions=machine.python_versions(),
-                       model=model_facts(metadata, folder, Path(options.web_root)))
+                       model=model_facts(metadata, folder, Path(options.web_root)), held_out=held_out,
+                       cross_lab=quality.cross_lab_figures(metadata))
     with tempfile.TemporaryDirectory(prefix="leukolens-bench-") as scratch:
         scratch = Path(scratch)
+        run.results["previous"] = previous.compare(options.previous, scratch, list(splits.values()), run.now(), say)
         baseline = tutorial_baseline(run, scratch)
         run.site = make_site(Path(options.web_root), scratch)
-        ours = published.save_h5(keras_model, scratch / "ours.h5")
+        ours = save_h5(keras_model, scratch / "ours.h5")
         jobs = {name: (ours, run.site / "bench" / "models" / name, q) for name, q in conversions.QUANTIZATIONS.items()}
         jobs["tutorial"] = (baseline.pop("h5"), run.site / "bench" / "models" / "tutorial", None)
         converted = conversions.convert_models(jobs)
-        inputs = {split: conversions.write_inputs(dataset.images, run.site / "bench" / "inputs", split)
-                  for split, dataset in splits.items()}
+        inputs = {key: conversions.write_inputs(dataset.images, run.site / "bench" / "inputs", sources.file_stem(key))
+                  for key, dataset in datasets.items()}
         with RunningServer(run.site) as run.server:
             shown = in_the_browser(run, converted, inputs, baseline)
             say(f"{COLD_STARTS[run.mode]} cold starts, each in a fresh browser profile")
-            photo = Path(next(iter(splits.values())).files[0])
+            photo = Path(next(iter(datasets.values())).files[0])
             run.results["cold_start"] = browser.cold_starts(run.server.url, photo, COLD_STARTS[run.mode])
             say("server throughput")
             run.results["server_throughput"] = server_throughput(run.server.url, **THROUGHPUT[run.mode])
@@ -218,6 +266,6 @@ def run_bench(options) -> tuple:
     run.results.update(tutorial=baseline, training_cost=training_cost(metadata, baseline),
                        rebuilt_model_check=published_accuracy_check(metadata, run.results["quality"]))
     run.results["targets"] = target_rows(run.results)
-    predictions = {split: {"classes": metadata["classes"], "files": dataset.files, "labels": dataset.labels.tolist(),
-                           "keras": keras[split].tolist(), "browser": shown[split]} for split, dataset in splits.items()}
+    predictions = {key: {"classes": metadata["classes"], "files": dataset.files, "labels": dataset.labels.tolist(),
+                         "keras": keras[key].tolist(), "browser": shown[key]} for key, dataset in datasets.items()}
     return run.results, predictions

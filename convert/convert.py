@@ -7,11 +7,12 @@ from pathlib import Path
 
 import tf_keras as keras
 
+from convert.fold import fold_batch_norm
 from convert.publish import build_metadata, file_facts, publish
 from convert.tfjs_check import check_parity
 from core.files import read_json, write_json
 from core.paths import CROSS_LAB
-from core.tfjs import run_converter
+from core.tfjs import run_converter, save_h5
 
 
 def read_model_folder(model_dir: Path) -> tuple:
@@ -37,16 +38,24 @@ def convert_model(model_dir: Path, out: Path, quantization, data, make_default: 
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{info['name']}-", dir=out))
     try:
+        trained = keras.models.load_model(h5, compile=False)
+        folded = fold_batch_norm(trained)
+        folded_layers = len(trained.layers) - len(folded.layers)
         print(f"converting {h5} with tensorflowjs_converter {version('tensorflowjs')}"
-              f"{f' ({quantization})' if quantization else ''}", file=sys.stderr)
-        run_converter(h5, staging, quantization)
+              f"{f' ({quantization})' if quantization else ''}; {folded_layers} BatchNormalization and ReLU "
+              "layers folded into their convolutions", file=sys.stderr)
+        with tempfile.TemporaryDirectory() as scratch:
+            save_h5(folded, Path(scratch) / "folded.h5")
+            run_converter(Path(scratch) / "folded.h5", staging, quantization)
         shards = sorted(p.name for p in staging.glob("*.bin"))
         print(f"  wrote model.json and {len(shards)} weight shard(s)", file=sys.stderr)
         sources = data or [source["path"] for source in info.get("sources", [])]
-        parity = check_parity(keras.models.load_model(h5, compile=False), staging, sources, info, quantization)
+        # The trained model, not the folded one, is the reference the browser must agree with.
+        parity = check_parity(trained, staging, sources, info, quantization)
         for picture in sorted(model_dir.glob("*.png")):
             shutil.copy2(picture, staging / picture.name)
-        conversion = {"tensorflowjs": version('tensorflowjs'), "quantization": quantization, "parity": parity}
+        conversion = {"tensorflowjs": version('tensorflowjs'), "quantization": quantization,
+                      "folded_layers": folded_layers, "parity": parity}
         metadata = build_metadata(info, metrics, file_facts(staging), conversion, cross_lab_results(model_dir))
         write_json(staging / "metadata.json", metadata)
         return publish(staging, out, metadata, make_default)

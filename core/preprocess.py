@@ -14,6 +14,7 @@ from PIL import Image
 from core.facts import MAX_PIXELS
 from core.facts import PREPROCESSING_DEFAULTS as DEFAULTS
 from core.facts import SUPPORTED_PREPROCESSING as SUPPORTED
+from core.finder import default_finder_spec, main_cell_crop
 from core.locate import crop_box, default_locate_spec
 
 EXIF_ORIENTATION = 0x0112
@@ -31,7 +32,7 @@ class ImageReadError(ValueError):
         self.reason = reason
 
 
-def preprocessing_spec(input_size: int = 80, crop: str = "cell_centred") -> dict:
+def preprocessing_spec(input_size: int = 80, crop: str = "cell_sized") -> dict:
     spec = {
         "input_size": [input_size, input_size],
         "color_mode": "RGB",
@@ -43,7 +44,9 @@ def preprocessing_spec(input_size: int = 80, crop: str = "cell_centred") -> dict
         "value_range": [0, 255],
         "scaling": "inside_model",
     }
-    if crop == "cell_centred":
+    if crop == "cell_sized":
+        spec["finder"] = default_finder_spec()
+    elif crop == "cell_centred":
         spec["locate"] = default_locate_spec()
     return spec
 
@@ -144,14 +147,17 @@ def area_weights(in_size: int, out_size: int) -> np.ndarray:
 
 
 def area_resize(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Rows first, then columns: two matrix products (float64, then float32 like the browser's result)."""
     rows = area_weights(rgb.shape[0], height)
     cols = area_weights(rgb.shape[1], width)
-    resized = np.einsum("oh,hwc,pw->opc", rows, rgb.astype(np.float64), cols, optimize=True)
-    return resized.astype(np.float32)
+    tall = (rows @ rgb.reshape(rgb.shape[0], -1).astype(np.float64)).reshape(height, rgb.shape[1], 3)
+    return (tall.transpose(0, 2, 1) @ cols.T).transpose(0, 2, 1).astype(np.float32)
 
 
 def crop_square(rgb: np.ndarray, spec: dict) -> tuple:
-    """(top, left, side) of the square the model sees; it may reach past the frame's edge."""
+    """(top, left, side) of the square the model sees; with cell_sized it may reach past the frame's edge."""
+    if spec["crop"] == "cell_sized":
+        return main_cell_crop(rgb, spec["finder"])
     return crop_box(rgb, spec["locate"])
 
 
@@ -164,11 +170,17 @@ def cut_square(rgb: np.ndarray, top: int, left: int, side: int) -> np.ndarray:
 
 
 def to_model_input(rgb: np.ndarray, spec: dict) -> np.ndarray:
+    """The model's input for a photo of one cell (or, with full_frame, the whole frame)."""
     check_spec(spec)
-    height, width = spec["input_size"]
-    if spec["crop"] != "full_frame":
-        rgb = cut_square(rgb, *crop_square(rgb, spec))
-    return area_resize(rgb, height, width)
+    if spec["crop"] == "full_frame":
+        return area_resize(rgb, *spec["input_size"])
+    return square_input(rgb, crop_square(rgb, spec), spec)
+
+
+def square_input(rgb: np.ndarray, square: tuple, spec: dict) -> np.ndarray:
+    """The model's input for one square (top, left, side) of a photo: each cell the finder found in a
+    smear is classified from its own square."""
+    return area_resize(cut_square(rgb, *square), *spec["input_size"])
 
 
 def training_crop(path: Path, spec: dict, context: float) -> np.ndarray:

@@ -6,10 +6,12 @@ import json
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
 
+from core.files import atomic_path
 from core.node import run_node
 from core.tf_env import subprocess_environment
 
@@ -20,6 +22,14 @@ PREDICT_SCRIPT = Path(__file__).resolve().parent / "tfjs_predict.mjs"
 # The converter's own CLI re-splits its arguments on spaces, which breaks paths with spaces;
 # its convert() entry point takes a proper list. A subprocess keeps its TensorFlow setup apart.
 CONVERTER = "import sys; from tensorflowjs.converters.converter import convert; convert(sys.argv[1:])"
+
+
+def save_h5(model, path: Path) -> Path:
+    """The .h5 that tensorflowjs_converter reads (Keras's advice to move on from .h5 does not apply)."""
+    with atomic_path(path) as temporary, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="You are saving your model as an HDF5 file")
+        model.save(temporary, include_optimizer=False, save_format="h5")
+    return path
 
 
 def run_converter(h5: Path, out_dir: Path, quantization) -> None:

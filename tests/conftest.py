@@ -14,8 +14,10 @@ import core.tf_env  # noqa: F401  (before anything imports TensorFlow)
 os.environ.setdefault("LEUKOLENS_CACHE", tempfile.mkdtemp(prefix="leukolens-test-cache-"))
 
 REPO = Path(__file__).resolve().parent.parent
-REAL_DATA = REPO.parent / "shared" / "data" / "blood-cells"
-COLOURS = {"BLUE": (60, 70, 200), "GREEN": (60, 190, 80), "RED": (210, 60, 60)}
+SHARED_DATA = REPO.parent / "shared" / "data"
+REAL_DATA = SHARED_DATA / "blood-cells"
+# Stain-like colours (blue well above green, as nuclei are), so the cell finder finds each blob.
+COLOURS = {"BLUE": (60, 70, 200), "GREEN": (30, 110, 190), "RED": (200, 40, 130)}
 
 
 def draw_cell(rng, colour, size=(64, 48), background=(230, 190, 200)) -> Image.Image:

@@ -15,7 +15,7 @@ from train.augment import LEVELS as AUGMENTATIONS
 
 SCHEDULES = ("cosine", "plateau")
 # The tutorial network's 10-million-weight dense layer stays at chance at 1e-3 with our recipe.
-DEFAULT_LEARNING_RATES = {"compact": 1e-3, "separable": 1e-3, "tutorial": 3e-4}
+DEFAULT_LEARNING_RATES = {name: 3e-4 if name == "tutorial" else 1e-3 for name in ARCHITECTURES}
 
 
 def setting(default, help: str, choices=None, recipe=False, metavar=None, default_factory=None):
@@ -33,7 +33,8 @@ class TrainConfig:
     name: str = setting(DEFAULT_MODEL_NAME, "model name; output goes to OUT/NAME/")
     out: str = setting(str(MODELS), "folder for trained models")
     arch: str = setting("compact", "network architecture", choices=tuple(ARCHITECTURES))
-    crop: str = setting("cell_centred", "classify a square crop centred on the located white cell, or the whole frame",
+    crop: str = setting("cell_sized", "the square the network sees: sized from the located white cell "
+                        "(cell_sized), half the frame's short side around it (cell_centred), or the whole frame",
                         choices=tuple(sorted(SUPPORTED["crop"])))
     input_size: int = setting(80, "side of the square model input, in pixels")
     members: int = setting(1, "train this many models (seeds SEED, SEED+1, ...) and ship their average as one model")

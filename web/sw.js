@@ -26,6 +26,7 @@ const SHELL = [
   'icon-512.png',
   'manifest.webmanifest',
   'js/facts.json',
+  'js/finder.js',
   'js/image-file.js',
   'js/locate.js',
   'js/main.js',

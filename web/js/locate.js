@@ -97,13 +97,3 @@ export function cropBox(image, spec) {
   const left = Math.min(Math.max(centreX - Math.floor(side / 2), 0), width - side);
   return [top, left, side];
 }
-
-// The RGBA pixels of a square region, as a new image.
-export function cropImage(image, [top, left, side]) {
-  const data = new Uint8ClampedArray(side * side * 4);
-  for (let y = 0; y < side; y += 1) {
-    const from = ((top + y) * image.width + left) * 4;
-    data.set(image.data.subarray(from, from + side * 4), y * side * 4);
-  }
-  return { data, width: side, height: side };
-}

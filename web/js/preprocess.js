@@ -2,7 +2,8 @@
 // Every fact (size, resize method, channel order, value range) comes from metadata.json's
 // "preprocessing" object; nothing is repeated here. Keep both files in step: a test compares them.
 
-import { cropBox, cropImage } from './locate.js';
+import { cropWithEdgePadding, mainCellCrop } from './finder.js';
+import { cropBox } from './locate.js';
 import { ImageReadError, formatName, inspectImage } from './image-file.js';
 import facts from './facts.json' with { type: 'json' };
 
@@ -117,9 +118,21 @@ export function areaResize(rgba, inWidth, inHeight, outHeight, outWidth) {
   return result;
 }
 
+// [top, left, side] of the square the model sees; with cell_sized it may reach past the frame's edge.
+export function cropSquare(image, spec) {
+  return spec.crop === 'cell_sized' ? mainCellCrop(image, spec.finder) : cropBox(image, spec.locate);
+}
+
+// The model's input for a photo of one cell (or, with full_frame, the whole frame).
 export function toModelInput(image, spec) {
   checkSpec(spec);
-  const [height, width] = spec.input_size;
-  const region = spec.crop === 'cell_centred' ? cropImage(image, cropBox(image, spec.locate)) : image;
-  return areaResize(region.data, region.width, region.height, height, width);
+  if (spec.crop === 'full_frame') return areaResize(image.data, image.width, image.height, ...spec.input_size);
+  return squareInput(image, cropSquare(image, spec), spec);
+}
+
+// The model's input for one square [top, left, side] of a photo: each cell found in a smear is
+// classified from its own square, as core/preprocess.py square_input() does.
+export function squareInput(image, square, spec) {
+  const region = cropWithEdgePadding(image, ...square);
+  return areaResize(region.data, region.width, region.height, ...spec.input_size);
 }

@@ -51,13 +51,16 @@ export function showOfflineUse(state, text) {
 export function showModel({ metadata, backend }) {
   element('model-name').textContent = `${metadata.name} (version ${metadata.version})`;
   element('backend').textContent = backend;
-  const figures = ['TEST', 'TEST_SIMPLE']
-    .filter((split) => metadata.metrics && metadata.metrics[split])
-    .map((split) => {
-      const { accuracy, images } = metadata.metrics[split];
-      return `${percent(accuracy)} (${split}, ${images.toLocaleString('en')} images)`;
-    });
-  element('model-accuracy').textContent = figures.join('; ') || 'not measured';
+  element('model-accuracy').textContent = heldOutAccuracy(metadata.metrics || {}) || 'not measured';
+}
+
+// Accuracy on each lab's held-out photos (TEST); models from before several labs name no source.
+function heldOutAccuracy(metrics) {
+  const tests = metrics.sources
+    ? Object.entries(metrics.sources).filter(([, splits]) => splits.TEST).map(([name, splits]) => [name, splits.TEST])
+    : ['TEST'].filter((split) => metrics[split]).map((split) => [null, metrics[split]]);
+  return tests.map(([name, { accuracy, images }]) => `${percent(accuracy)} of ${images.toLocaleString('en')} photos`
+    + (name ? ` (${name})` : '')).join('; ');
 }
 
 export function onFiles(handler) {

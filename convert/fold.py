@@ -1,0 +1,88 @@
+"""Fold each BatchNormalization into the convolution before it, for the browser.
+
+A converted layers model runs BatchNormalization as an op of its own: a fifth to a half of the
+network's time on TensorFlow.js's WASM backend (measured here). At inference it is only a scale
+and shift per channel, which the convolution's kernel and bias can carry, and a plain ReLU after
+it fuses into the convolution too: one op instead of three, the same probabilities up to float
+rounding (convert's parity check compares the folded model in TensorFlow.js with the trained one).
+"""
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+from tf_keras import layers
+
+FOLDABLE = (layers.Conv2D, layers.DepthwiseConv2D)
+
+
+def consumers(model) -> dict:
+    """{layer name: [layers that take its output]}."""
+    found = {}
+    for layer in model.layers:
+        for node in layer._inbound_nodes:
+            for source in tf.nest.flatten(node.inbound_layers):
+                found.setdefault(source.name, []).append(layer)
+    return found
+
+
+def plain_relu(layer) -> bool:
+    if isinstance(layer, layers.ReLU):
+        config = layer.get_config()
+        return config.get("max_value") is None and not config.get("negative_slope") and not config.get("threshold")
+    return isinstance(layer, layers.Activation) and layer.get_config()["activation"] == "relu"
+
+
+def folded_weights(conv, norm) -> list:
+    """The kernel and bias of conv followed by norm (inference mode), as one convolution."""
+    weights = conv.get_weights()
+    kernel, bias = weights[0], (weights[1] if conv.use_bias else 0.0)
+    config = norm.get_config()
+    axis = config["axis"][0] if isinstance(config["axis"], (list, tuple)) else config["axis"]
+    if axis not in (-1, 3):
+        raise ValueError(f"{norm.name}: only channel-last BatchNormalization can be folded")
+    values = {variable.name.split("/")[-1].split(":")[0]: value for variable, value in zip(norm.weights, norm.get_weights())}
+    scale = values.get("gamma", 1.0) / np.sqrt(values["moving_variance"] + config["epsilon"])
+    shift = values.get("beta", 0.0) - values["moving_mean"] * scale
+    if isinstance(conv, layers.DepthwiseConv2D):
+        kernel = kernel * scale.reshape(1, 1, *kernel.shape[2:])
+    else:
+        kernel = kernel * scale  # the last axis holds the output channels
+    return [kernel.astype(np.float32), np.asarray(bias * scale + shift, np.float32)]
+
+
+def foldable_pair(layer, taken_by: dict):
+    """(the BatchNormalization, the ReLU or None) that layer's output feeds alone, or None."""
+    after = taken_by.get(layer.name, [])
+    if not (isinstance(layer, FOLDABLE) and layer.get_config()["activation"] == "linear" and len(after) == 1
+            and isinstance(after[0], layers.BatchNormalization)):
+        return None
+    norm = after[0]
+    then = taken_by.get(norm.name, [])
+    return norm, (then[0] if len(then) == 1 and plain_relu(then[0]) else None)
+
+
+def fold_batch_norm(model: keras.Model) -> keras.Model:
+    """The same function as model, with every Conv -> BatchNormalization (-> ReLU) as one convolution."""
+    taken_by = consumers(model)
+    made, stands_for, inputs = {}, {}, []
+    for layer in model.layers:
+        if isinstance(layer, layers.InputLayer):
+            made[layer.name] = keras.Input(batch_shape=layer.get_config()["batch_input_shape"], name=layer.name)
+            inputs.append(made[layer.name])
+            continue
+        if layer.name in stands_for:
+            made[layer.name] = made[stands_for[layer.name]]
+            continue
+        sources = [made[source.name] for source in tf.nest.flatten(layer._inbound_nodes[0].inbound_layers)]
+        pair = foldable_pair(layer, taken_by)
+        config = layer.get_config()
+        if pair:
+            norm, relu = pair
+            config.update(use_bias=True, activation="relu" if relu else "linear")
+            for absorbed in filter(None, pair):
+                stands_for[absorbed.name] = layer.name
+        twin = type(layer).from_config(config)
+        made[layer.name] = twin(sources[0] if len(sources) == 1 else sources)
+        twin.set_weights(folded_weights(layer, pair[0]) if pair else layer.get_weights())
+    outputs = [made[layer.name] for layer in model._output_layers]
+    return keras.Model(inputs[0] if len(inputs) == 1 else inputs, outputs[0] if len(outputs) == 1 else outputs,
+                       name=model.name)
