@@ -10,6 +10,7 @@ from core.cli import run_stage
 from core.dataset import DatasetError
 from core.files import atomic_path, write_json
 from core.model_index import NoModel
+from core.paths import default_dataset
 
 
 def parse_args(argv=None):
@@ -20,6 +21,9 @@ def parse_args(argv=None):
     parser.add_argument("--previous", default=PREVIOUS_MODEL, help="the model to compare with: REV:PATH of a "
                         "published model folder in this repository's git history, or a folder "
                         "(default: %(default)s, the 4-class model shipped before several sources)")
+    parser.add_argument("--smears", type=Path, default=Path(default_dataset("bccd-smears")),
+                        help="whole smear photos with annotated white cells, for measuring cell finding "
+                             "(default: %(default)s; skipped when absent)")
     parser.add_argument("--out", type=Path, help="where the results go (default: bench/, or bench/quick/ with --quick)")
     parser.add_argument("--models", type=Path, default=Path("models"),
                         help="training output folder: the tutorial baseline is read from, or trained into, "

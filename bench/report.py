@@ -322,9 +322,27 @@ def throughput_section(results: dict) -> list:
                           "errors (incl. wrong bytes)"], [row]) + [""]
 
 
+def cell_finding_section(results: dict) -> list:
+    found = results.get("cell_finding") or {"not_measured": "not run"}
+    lines = ["## Finding white cells in whole smears", ""]
+    if "not_measured" in found:
+        return lines + [f"Not measured: {found['not_measured']}.", ""]
+    lines += [f"Every white cell of {found['smears']} whole smear photos (bccd-smears, annotated boxes), found by "
+              "`core/finder.py`, the twin of the page's `web/js/finder.js`. A hit: the found centre lies inside an "
+              "annotated white-cell box, each box matched once (`python -m bench.find_cells`).", ""]
+    lines += table(["annotated white cells", "found", "hits", "recall", "precision"],
+                   [[str(found["white_cell_boxes"]), str(found["found"]), str(found["hits"]), num(found["recall"]),
+                     num(found["precision"])]])
+    if found.get("picture"):
+        lines += ["", f"Photos with a miss or an extra find (green: annotated boxes; red: found where no box is): "
+                      f"![]({found['picture']})"]
+    return lines + [""]
+
+
 def render(results: dict, command: str) -> str:
     sections = [header(results, command), targets_section(results), quality_section(results),
-                cross_lab_section(results), previous_section(results), speed_section(results),
+                cross_lab_section(results), previous_section(results), cell_finding_section(results),
+                speed_section(results),
                 quantization_section(results), tutorial_section(results), cost_section(results),
                 throughput_section(results)]
     return "\n".join(line for section in sections for line in section).rstrip() + "\n"

@@ -83,8 +83,17 @@ def target_rows(results: dict) -> list:
         row("cold start to first result (median)", "<=", COLD_START_SECONDS, "s",
             seconds(at(results, "cold_start", "first_result_median_ms"))),
         *browser_rows(results),
+        *cell_finding_rows(results),
     ]
 
+
+def cell_finding_rows(results: dict) -> list:
+    found = results.get("cell_finding") or {}
+    return [row(f"white cells found in whole smears: {name}", ">=", goal, "ratio", found.get(name))
+            for name, goal in CELL_FINDING.items()]
+
+
+CELL_FINDING = {"recall": 0.97, "precision": 0.95}
 
 COMPARE = {">=": lambda measured, goal: measured >= goal, "<=": lambda measured, goal: measured <= goal,
            "=": lambda measured, goal: measured == goal}

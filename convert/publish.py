@@ -63,6 +63,8 @@ def build_metadata(info: dict, metrics: dict, facts: dict, conversion: dict, cro
         "model": {"format": "layers-model", "file": "model.json", "arch": info["arch"],
                   "parameters": info["parameters"], "quantization": conversion["quantization"]},
         "metrics": metrics,
+        # When the page asks a person to check a cell; chosen on validation data (train/review.py).
+        "review": metrics.get("review"),
         "cross_lab": cross_lab,
         "training": training_facts(info),
         "conversion": conversion,

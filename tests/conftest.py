@@ -29,6 +29,31 @@ def draw_cell(rng, colour, size=(64, 48), background=(230, 190, 200)) -> Image.I
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
+def draw_smear(rng, size=(480, 640), white_cells=((240, 320),), platelets=6, nucleus_radius=22):
+    """A crude stained smear: cream background, pink red cells with pale centres, purple nuclei of
+    white cells (three lobes each, in a lilac cytoplasm) and a few small purple platelets."""
+    height, width = size
+    image = np.empty((height, width, 3), np.float64)
+    image[:] = (232, 214, 214)
+    yy, xx = np.mgrid[:height, :width]
+
+    def disc(cy, cx, radius, colour):
+        image[(yy - cy) ** 2 + (xx - cx) ** 2 < radius ** 2] = colour
+
+    for _ in range(height * width // 2500):
+        cy, cx = rng.uniform(0, height), rng.uniform(0, width)
+        if min(np.hypot(cy - y, cx - x) for y, x in white_cells) > 3 * nucleus_radius:
+            disc(cy, cx, 26, (214, 150, 160))
+            disc(cy, cx, 9, (224, 178, 184))
+    for cy, cx in white_cells:
+        disc(cy, cx, 2 * nucleus_radius, (205, 185, 220))
+        for dy, dx in ((-0.5, -0.4), (0.1, 0.5), (0.6, -0.3)):
+            disc(cy + dy * nucleus_radius, cx + dx * nucleus_radius, 0.62 * nucleus_radius, (110, 50, 160))
+    for _ in range(platelets):
+        disc(rng.uniform(0, height), rng.uniform(0, width), 3, (130, 70, 170))
+    return np.clip(image + rng.normal(0, 3, image.shape), 0, 255).astype(np.uint8)
+
+
 def write_split(root: Path, per_class: int, rng, smears: int = 3) -> None:
     for name, colour in COLOURS.items():
         folder = root / name

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tf_keras as keras
+from PIL import Image
 
 from bench import previous
 from bench.__main__ import main, parse_args
@@ -26,6 +27,7 @@ from core.model_index import default_model
 from core.paths import default_dataset
 from core.preprocess import preprocess_file, preprocessing_spec
 from core.tfjs import run_converter, save_h5
+from tests.conftest import draw_smear
 
 SPLITS = {"lab-a/TEST_SIMPLE", "lab-b/TEST"}  # what --quick reads of the two synthetic sources
 
@@ -34,14 +36,36 @@ def silent(_message):
     pass
 
 
+SMEAR_CELLS = {"one.png": [(240, 320)], "two.png": [(120, 150), (330, 480)]}
+
+
 @pytest.fixture(scope="module")
-def quick_bench(published_site, synthetic_data, second_source, tmp_path_factory):
+def smears(tmp_path_factory) -> Path:
+    """Drawn whole smears with their white cells annotated as bccd-smears annotates them (Pascal VOC);
+    one annotated cell is missing from "two.png", so recall cannot be perfect."""
+    root = tmp_path_factory.mktemp("smears")
+    (root / "JPEGImages").mkdir()
+    (root / "Annotations").mkdir()
+    rng = np.random.default_rng(9)
+    for name, centres in SMEAR_CELLS.items():
+        Image.fromarray(draw_smear(rng, white_cells=centres)).save(root / "JPEGImages" / name.replace(".png", ".jpg"),
+                                                                    quality=95)
+        boxes = [*centres, (40, 40)] if name == "two.png" else centres  # (40, 40): annotated, not drawn
+        objects = "".join(f"<object><name>WBC</name><bndbox><xmin>{x - 40}</xmin><ymin>{y - 40}</ymin><xmax>{x + 40}"
+                          f"</xmax><ymax>{y + 40}</ymax></bndbox></object>" for y, x in boxes)
+        objects += "<object><name>RBC</name><bndbox><xmin>0</xmin><ymin>0</ymin><xmax>9</xmax><ymax>9</ymax></bndbox></object>"
+        (root / "Annotations" / name.replace(".png", ".xml")).write_text(f"<annotation>{objects}</annotation>")
+    return root
+
+
+@pytest.fixture(scope="module")
+def quick_bench(published_site, synthetic_data, second_source, smears, tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     _, model_folder = default_model(published_site / "models")
     # The published model is its own "previous" model here: their figures must then be equal.
     assert main(["--quick", "--web-root", str(published_site), "--data", str(synthetic_data),
                  "--data", str(second_source), "--out", str(out), "--models", str(out / "no-models"),
-                 "--previous", str(model_folder)]) == 0
+                 "--previous", str(model_folder), "--smears", str(smears)]) == 0
     return (out, json.loads((out / "results.json").read_text()),
             json.loads((out / "predictions.json").read_text()))
 
@@ -287,3 +311,21 @@ def test_targets_judge_whole_splits_and_each_cross_lab_pair():
     sampled = {row["target"]: row for row in target_rows(results)}["pbc TEST accuracy (Keras, 3 classes)"]
     assert sampled["met"] is None and sampled["verdict"] == "not judged"
     assert sampled["shown"] == "75.0% on a sample of 4 of its 100 photos"
+
+
+def test_cell_finding_is_measured_against_the_annotated_boxes(quick_bench):
+    out, results, _ = quick_bench
+    found = results["cell_finding"]
+    assert (found["white_cell_boxes"], found["found"], found["hits"]) == (4, 3, 3)
+    assert found["recall"] == 0.75 and found["precision"] == 1.0
+    assert {row["target"]: row["met"] for row in results["targets"]}["white cells found in whole smears: recall"] is False
+    assert (out / "find_cells_errors.png").stat().st_size > 0
+    assert "![](find_cells_errors.png)" in (out / "results.md").read_text()
+
+
+def test_a_found_centre_matches_one_box_at_most():
+    from bench.find_cells import match
+
+    boxes = [(0, 0, 100, 100), (50, 50, 150, 150)]
+    assert match([(60, 60), (70, 70), (75, 75)], boxes) == (2, 1, 0)  # two boxes, three finds: one extra
+    assert match([(500, 500)], boxes) == (0, 1, 2)

@@ -21,6 +21,8 @@ from core.paths import CACHE, DEFAULT_MODEL_NAME, MODELS, default_dataset
 from core.plots import plot_confusion_matrix
 from core.preprocess import preprocess_file
 from train.cache import cached
+from train.data import balanced_weights, held_out_smears
+from train.review import choose_review_thresholds
 from train.sources import HELD_OUT, VALIDATION, open_sources
 
 VALIDATION_PART = "validation"
@@ -35,9 +37,12 @@ def cached_reader(cache_dir: Path, label: str):
     return read
 
 
+def predict(model, images: np.ndarray) -> np.ndarray:
+    return model.predict(images, batch_size=256, verbose=0)
+
+
 def score(model, images: np.ndarray, labels: np.ndarray, classes: list) -> dict:
-    probabilities = model.predict(images, batch_size=256, verbose=0)
-    return compute_metrics(labels, probabilities, classes)
+    return compute_metrics(labels, predict(model, images), classes)
 
 
 def split_metrics(model, split_dir: Path, info: dict, cache_dir: Path) -> dict | None:
@@ -51,8 +56,6 @@ def unseen_validation_part(model, source, info: dict, cache_dir: Path) -> dict |
     """Another lab's validation part: its VAL/, or the smears the recipe holds out of its TRAIN/."""
     if source.has(VALIDATION):
         return split_metrics(model, source.split_dir(VALIDATION), info, cache_dir)
-    from train.data import held_out_smears  # reads and groups the source's TRAIN
-
     listing = source.listing("TRAIN", info["classes"], unknown="skip")
     paths = np.array(listing.paths, dtype=object)
     labels = np.array([info["classes"].index(name) for name in listing.labels])
@@ -98,15 +101,19 @@ def evaluate_model_dir(model_dir: Path, data: list, validation: dict = None, cac
     cache_dir = Path(cache_dir or CACHE)
     model = keras.models.load_model(model_dir / "model.h5", compile=False)
     earlier = earlier_metrics(model_dir)
-    results = {"sources": {}, "other_labs": {}}
+    results, answers = {"sources": {}, "other_labs": {}}, []
     for source in open_sources(data):
         seen = source.name in trained_sources(info)
         given = (validation or {}).get(source.name)
-        part = score(model, given["images"], given["labels"], info["classes"]) if given else None
-        if seen and part is None:
+        part = None
+        if given:
+            answers.append((predict(model, given["images"]), given["labels"]))
+            part = compute_metrics(given["labels"], answers[-1][0], info["classes"])
+        elif seen:
             part = earlier.get("sources", {}).get(source.name, {}).get(VALIDATION_PART)
         results["sources" if seen else "other_labs"][source.name] = source_metrics(model, source, info, cache_dir, part)
     results["validation"] = summary(results["sources"])
+    results["review"] = review_thresholds(answers) if answers else earlier.get("review")
     for group in ("sources", "other_labs"):
         for name, splits in results[group].items():
             for split, metrics in splits.items():
@@ -117,6 +124,14 @@ def evaluate_model_dir(model_dir: Path, data: list, validation: dict = None, cac
                                       model_dir / f"confusion_matrix_{name}_{split}.png")
     write_json(model_dir / "metrics.json", results)
     return results
+
+
+def review_thresholds(answers: list) -> dict:
+    """When the page flags a cell for review, chosen on the validation parts (each source weighing the same)."""
+    probabilities = np.concatenate([p for p, _ in answers])
+    labels = np.concatenate([np.asarray(labels) for _, labels in answers])
+    sources = np.concatenate([np.full(len(labels), i) for i, (_, labels) in enumerate(answers)])
+    return choose_review_thresholds(probabilities, labels, balanced_weights(sources, labels, equal="sources"))
 
 
 def earlier_metrics(model_dir: Path) -> dict:
