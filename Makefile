@@ -31,7 +31,7 @@ MODEL_FLAG = $(if $(NAME),--model models/$(NAME),)
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup browser node train evaluate convert serve test test-fast bench clean help
+.PHONY: setup browser node train evaluate convert use serve test test-fast bench clean help
 
 help:
 	@echo "make serve                 serve the page with the shipped model on http://$(HOST):$(PORT)/"
@@ -41,6 +41,7 @@ help:
 	@echo "make train MEMBERS=3       average three networks (seeds 42, 43, 44) into one model"
 	@echo "make train RESUME=1        continue an interrupted training run from its last epoch"
 	@echo "make convert               convert models/leukolens-cnn/ (NAME=...) into web/models/ and make it the default"
+	@echo "make use NAME=...          make another published model the page's default (e.g. back to leukolens-cnn)"
 	@echo "make evaluate              re-evaluate models/leukolens-cnn/ (NAME=...) on the held-out splits"
 	@echo "make bench [QUICK=1]       measure the page's default model: bench/results.md (quick: bench/quick/)"
 
@@ -71,6 +72,10 @@ evaluate: $(STAMP)
 
 convert: $(STAMP) node
 	$(PY) -m convert $(MODEL_FLAG) $(call flag,QUANTIZE,quantize) --default
+
+# Switch the page to another published model (or back to the shipped one): make use NAME=leukolens-cnn
+use: $(STAMP)
+	$(PY) -m convert.use $(NAME)
 
 serve: $(STAMP)
 	$(PY) -m server --host $(HOST) --port $(PORT)

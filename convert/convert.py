@@ -27,6 +27,13 @@ def read_model_folder(model_dir: Path) -> tuple:
     return h5, info, metrics
 
 
+def load_trained(h5: Path):
+    try:
+        return keras.models.load_model(h5, compile=False)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{h5} cannot be read as a Keras model ({error}); train it again (make train)") from error
+
+
 def cross_lab_results(model_dir: Path) -> dict | None:
     """python -m train.crosslab's figures, if it ran: which labs, which parts, never a path."""
     path = model_dir / CROSS_LAB
@@ -38,7 +45,7 @@ def convert_model(model_dir: Path, out: Path, quantization, data, make_default: 
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{info['name']}-", dir=out))
     try:
-        trained = keras.models.load_model(h5, compile=False)
+        trained = load_trained(h5)
         folded = fold_batch_norm(trained)
         folded_layers = len(trained.layers) - len(folded.layers)
         print(f"converting {h5} with tensorflowjs_converter {version('tensorflowjs')}"

@@ -18,7 +18,7 @@ def test_failed_convert_leaves_the_published_model_intact(published_site, traine
     broken = tmp_path / "broken"
     shutil.copytree(trained_model, broken)
     (broken / "model.h5").write_bytes(b"half-written")
-    with pytest.raises(ValueError, match="tensorflowjs_converter failed"):
+    with pytest.raises(ValueError, match="cannot be read as a Keras model"):
         convert_model(broken, models, None, None, make_default=True)
     assert snapshot(models) == before
     assert not list(models.glob(".tmp-*"))
@@ -50,3 +50,20 @@ def test_quantized_convert_is_smaller_and_still_agrees(trained_model, synthetic_
     metadata = json.loads((half / "metadata.json").read_text())
     assert metadata["model"]["quantization"] == "float16"
     assert metadata["conversion"]["parity"]["max_abs_difference"] <= 1e-2
+
+
+def test_the_default_model_can_be_switched_and_switched_back(trained_model, tmp_path, capsys):
+    from convert.use import main
+
+    out = tmp_path / "models"
+    convert_model(trained_model, out, None, None, make_default=True)
+    renamed = tmp_path / "other"
+    shutil.copytree(trained_model, renamed)
+    info = json.loads((renamed / "training.json").read_text())
+    (renamed / "training.json").write_text(json.dumps({**info, "name": "other"}))
+    convert_model(renamed, out, None, None, make_default=False)
+    assert read_index(out)["default"] == "tiny"
+    assert main(["other", "--out", str(out)]) == 0 and read_index(out)["default"] == "other"
+    assert main(["tiny", "--out", str(out)]) == 0 and read_index(out)["default"] == "tiny"
+    assert main(["nowhere", "--out", str(out)]) == 2
+    assert "no model named nowhere is published" in capsys.readouterr().err and read_index(out)["default"] == "tiny"
