@@ -21,6 +21,9 @@ TUTORIAL_EPOCHS ?=
 PREVIOUS ?=
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# https for other computers on the clinic network (see README, Run it in a clinic): both or neither.
+CERT   ?=
+KEY    ?=
 PYTEST_ARGS ?=
 
 # --flag VALUE when the variable is set, nothing otherwise.
@@ -31,10 +34,19 @@ MODEL_FLAG = $(if $(NAME),--model models/$(NAME),)
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup browser node train evaluate convert use serve test test-fast bench clean help
+# Serving needs only the web server, in its own small environment: any CPython from 3.9 on, no
+# TensorFlow. The stamp names the Python, so `make serve PYTHON=python3.9` rebuilds it for that one.
+SERVE_VENV  := .venv-serve
+SERVE_PY    := $(SERVE_VENV)/bin/python
+SERVE_STAMP  = $(SERVE_VENV)/.installed-with-$(notdir $(PYTHON))
+SERVE_FLAGS  = --host $(HOST) --port $(PORT) $(call flag,CERT,cert) $(call flag,KEY,key)
+
+.PHONY: setup browser node train evaluate convert use serve-setup serve install-service test test-fast bench clean help
 
 help:
 	@echo "make serve                 serve the page with the shipped model on http://$(HOST):$(PORT)/"
+	@echo "make serve HOST=0.0.0.0 CERT=cert.pem KEY=key.pem   serve other computers over https (README: Run it in a clinic)"
+	@echo "make install-service       start the server at every boot (Linux, systemd), with the same settings as serve"
 	@echo "make test                  run every test (unit, integration, browser)"
 	@echo "make test-fast             the unit tests only: no browser, no training (under a minute)"
 	@echo "make train [DATA=dir]      train models/leukolens-cnn/ (NAME=...) with the shipped recipe; python -m train --help lists every setting"
@@ -64,8 +76,11 @@ browser: node
 node:
 	@command -v node >/dev/null || { $(call APT_INSTALL,nodejs); }
 
+# The recipe on every source together, then on each source alone, scored on the others (cross-lab
+# validation; skipped when DATA names one source). RESUME=1 continues whichever step was cut off.
 train: $(STAMP)
 	$(PY) -m train $(TRAIN_FLAGS)
+	$(if $(filter 1,$(words $(DATA))),,$(PY) -m train.crosslab $(MODEL_FLAG))
 
 evaluate: $(STAMP)
 	$(PY) -m train.evaluate $(MODEL_FLAG) $(foreach d,$(DATA),--data $(d))
@@ -77,8 +92,39 @@ convert: $(STAMP) node
 use: $(STAMP)
 	$(PY) -m convert.use $(NAME)
 
-serve: $(STAMP)
-	$(PY) -m server --host $(HOST) --port $(PORT)
+serve-setup: $(SERVE_STAMP)
+
+$(SERVE_STAMP): requirements-serve.txt
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v >= (3, 9) else "The server needs Python 3.9 or later, found %d.%d (set PYTHON=...)" % v)'
+	@echo "Installing the web server (flask, waitress: about 20 MB) into $(SERVE_VENV); TensorFlow is not needed to serve"
+	$(PYTHON) -m venv --clear $(SERVE_VENV)
+	$(SERVE_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-serve.txt
+	touch $@
+
+serve: $(SERVE_STAMP)
+	$(SERVE_PY) -m server $(SERVE_FLAGS)
+
+# deploy/leukolens.service with this folder, user and serve's settings filled in; as root (with
+# systemd running) it is installed and started, now and at every boot; otherwise this says what to do.
+# The service runs as whoever owns this folder (not root, even under sudo), unless SERVICE_USER says.
+SERVICE_USER  ?= $(shell stat -c %U $(CURDIR))
+SERVICE_UNIT  := /etc/systemd/system/leukolens.service
+SERVICE_FLAGS  = $(strip --host $(HOST) --port $(PORT) $(if $(CERT),--cert $(abspath $(CERT)) --key $(abspath $(KEY)),))
+SERVICE_VARS   = HOST=$(HOST) PORT=$(PORT) $(if $(CERT),CERT=$(abspath $(CERT)) KEY=$(abspath $(KEY)) ,)SERVICE_USER=$(SERVICE_USER)
+
+install-service: $(SERVE_STAMP)
+	@sed -e 's|@REPO@|$(CURDIR)|g' -e 's|@USER@|$(SERVICE_USER)|g' -e 's|@FLAGS@|$(SERVICE_FLAGS)|g' \
+		deploy/leukolens.service > $(SERVE_VENV)/leukolens.service
+	@echo "Wrote $(SERVE_VENV)/leukolens.service: runs the server ($(SERVICE_FLAGS)) as $(SERVICE_USER)"
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "To install and start it, run: sudo make install-service $(SERVICE_VARS)"; \
+	elif [ ! -d /run/systemd/system ]; then \
+		echo "systemd is not running on this machine: install $(SERVE_VENV)/leukolens.service by hand, or see README (Run it in a clinic)"; exit 1; \
+	else \
+		install -m 644 $(SERVE_VENV)/leukolens.service $(SERVICE_UNIT) && systemctl daemon-reload && \
+		systemctl enable --now leukolens && systemctl --no-pager --lines=0 status leukolens && \
+		echo "Installed $(SERVICE_UNIT): it starts at every boot. Stop: systemctl stop leukolens; remove: systemctl disable --now leukolens"; \
+	fi
 
 test: $(STAMP) browser
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -92,4 +138,4 @@ bench: $(STAMP) browser
 	$(PY) -m bench $(foreach d,$(DATA),--data $(d)) $(if $(QUICK),--quick,) $(call flag,TUTORIAL_EPOCHS,tutorial-epochs) $(call flag,PREVIOUS,previous)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(SERVE_VENV) .pytest_cache

@@ -77,6 +77,17 @@ def test_resume_finishes_the_run_from_its_last_epoch(interrupted, synthetic_data
     assert not (out / "resumable" / "checkpoint").exists()
 
 
+def test_resume_after_the_run_finished_keeps_the_model(interrupted, synthetic_data):
+    out, _ = interrupted
+    model = out / "resumable" / "model.h5"
+    if not model.exists():  # the test that resumes it has not run (run alone, or in another order)
+        assert run_train(synthetic_data, out, "--resume").returncode == 0
+    before = model.stat().st_mtime_ns
+    result = run_train(synthetic_data, out, "--resume")
+    assert result.returncode == 0 and "finished training earlier: kept as it is" in result.stderr
+    assert model.stat().st_mtime_ns == before
+
+
 def test_resume_with_nothing_to_resume_says_so(synthetic_data, tmp_path):
     result = run_train(synthetic_data, tmp_path, "--resume")
     assert result.returncode == 2

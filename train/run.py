@@ -1,11 +1,18 @@
 """Train what a TrainConfig asks for: one network, or an ensemble of several averaged into one."""
+import sys
 from pathlib import Path
 
+from train.checkpoint import read_state
 from train.config import TrainConfig
 from train.ensemble import train_ensemble
 from train.fit import train_one
 
 
 def train(config: TrainConfig) -> Path:
-    """Fit one model, or with members > 1 an ensemble (seeds seed, seed+1, ...) averaged into one."""
+    """Fit one model, or with members > 1 an ensemble (seeds seed, seed+1, ...) averaged into one.
+    With resume, a run that already finished is kept as it is (make train RESUME=1 goes on to the next step)."""
+    out_dir = Path(config.out) / config.name
+    if config.resume and (out_dir / "model.h5").exists() and read_state(out_dir) is None:
+        print(f"{out_dir} finished training earlier: kept as it is", file=sys.stderr)
+        return out_dir
     return train_ensemble(config) if config.members > 1 else train_one(config)
