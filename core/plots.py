@@ -15,15 +15,18 @@ def save_figure(figure, path) -> None:
 
 
 def plot_confusion_matrix(matrix, classes: list, title: str, path) -> None:
+    """Rows: the true classes this split has (another lab's split may lack some); columns: every class."""
     matrix = np.asarray(matrix)
+    present = [k for k in range(len(classes)) if matrix[k].sum()] or list(range(len(classes)))
+    matrix, rows = matrix[present], [classes[k] for k in present]
     share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    figure, axes = plt.subplots(figsize=(1.3 * len(classes) + 2, 1.1 * len(classes) + 1.5))
+    figure, axes = plt.subplots(figsize=(1.3 * len(classes) + 2, 1.1 * len(rows) + 1.5))
     axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
     for (row, col), count in np.ndenumerate(matrix):
         colour = "white" if share[row, col] > 0.5 else "black"
         axes.text(col, row, f"{count}\n{share[row, col]:.0%}", ha="center", va="center", color=colour, fontsize=9)
     axes.set_xticks(range(len(classes)), classes, rotation=30, ha="right")
-    axes.set_yticks(range(len(classes)), classes)
+    axes.set_yticks(range(len(rows)), rows)
     axes.set_xlabel("predicted")
     axes.set_ylabel("true")
     axes.set_title(title)
