@@ -51,8 +51,9 @@ def classify_in_page(driver, paths: list, classes: list, label: str) -> tuple:
             shown = shown_results(driver)
             for path, copy in zip(paths[start:start + PAGE_BATCH], batch):
                 card = shown[copy.name]
-                if card["error"]:
-                    errors[str(path)] = card["error"]
+                if card["error"] or not card["probabilities"]:
+                    # A photo the page could not read, or in which it found no cell to classify.
+                    errors[str(path)] = card["error"] or f"no main cell found ({card['status']})"
                     probabilities.append(None)
                 else:
                     probabilities.append([card["probabilities"][name] for name in classes])

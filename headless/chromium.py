@@ -19,8 +19,9 @@ def missing_tools() -> list:
     return [tool for tool in ("chromium", "chromedriver") if not shutil.which(tool)]
 
 
-def start_chromium(profile_dir: Path, extra_flags=(), page_load_strategy="normal") -> webdriver.Chrome:
-    """A headless Chromium with its own fresh profile folder (empty cache, no state from other runs)."""
+def start_chromium(profile_dir: Path, extra_flags=(), page_load_strategy="normal", prefs=None) -> webdriver.Chrome:
+    """A headless Chromium with its own fresh profile folder (empty cache, no state from other runs);
+    prefs are Chromium's profile preferences (e.g. content settings) for this profile."""
     missing = missing_tools()
     if missing:
         raise RuntimeError(f"{' and '.join(missing)} not found: install Debian's chromium and chromium-driver "
@@ -31,6 +32,8 @@ def start_chromium(profile_dir: Path, extra_flags=(), page_load_strategy="normal
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.page_load_strategy = page_load_strategy
+    if prefs:
+        options.add_experimental_option("prefs", prefs)
     return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
 
 
@@ -67,19 +70,26 @@ def unique_copies(paths: list, folder: Path) -> list:
 
 
 def upload(driver, paths: list, seconds=120) -> dict:
-    """Pick files through #file-input; return each file's result element by file name."""
+    """Pick files through #file-input; return each file's result element by file name (the newest card
+    when a name was picked before: cards are in the order picked)."""
     pick_files(driver, paths, seconds)
     names = {Path(p).name for p in paths}
     return {r.get_attribute("data-file"): r for r in driver.find_elements(By.CSS_SELECTOR, ".result")
             if r.get_attribute("data-file") in names}
 
 
+# A photo card's probability bars are its main cell's (the cell Python's preprocessing crops for a
+# one-cell photo): one .bar per model class. The boxes on the photo (.cell) carry data-class and
+# data-probability too, so the selector names the bars.
+MAIN_CELL_BARS = ".bar[data-class][data-probability]"
+
+
 def shown_probabilities(result, classes: list) -> list:
-    cells = {c.get_attribute("data-class"): float(c.get_attribute("data-probability"))
-             for c in result.find_elements(By.CSS_SELECTOR, "[data-class][data-probability]")}
-    if sorted(cells) != sorted(classes):
-        raise PageError(f"the result shows classes {sorted(cells)}, not the model's {sorted(classes)}")
-    return [cells[name] for name in classes]
+    bars = {c.get_attribute("data-class"): float(c.get_attribute("data-probability"))
+            for c in result.find_elements(By.CSS_SELECTOR, MAIN_CELL_BARS)}
+    if sorted(bars) != sorted(classes):
+        raise PageError(f"the result shows classes {sorted(bars)}, not the model's {sorted(classes)}")
+    return [bars[name] for name in classes]
 
 
 # Every result card in one round trip: reading thousands of them attribute by attribute through
@@ -89,21 +99,36 @@ return [...document.querySelectorAll('.result')].map((card) => ({
   file: card.dataset.file,
   top_class: card.dataset.topClass || null,
   error: card.dataset.error || null,
-  probabilities: Object.fromEntries([...card.querySelectorAll('[data-class][data-probability]')]
+  status: card.dataset.status || null,
+  probabilities: Object.fromEntries([...card.querySelectorAll('.bar[data-class][data-probability]')]
     .map((bar) => [bar.dataset.class, Number(bar.dataset.probability)])),
 }));
 """
 
 
 def shown_results(driver) -> dict:
-    """{file name: {"top_class", "error", "probabilities": {class: probability}}} for every result shown."""
+    """{file name: {"top_class", "error", "status", "probabilities": {class: probability}}} for every result shown.
+    status is "cells", "no-cells", "not-smear" or "error"; probabilities are the main cell's, {} when no cell was found."""
     return {card["file"]: card for card in driver.execute_script(READ_RESULTS)}
 
 
-def clear_results(driver) -> None:
+def confirm(driver, seconds=10) -> None:
+    """Answer the page's open confirmation dialog ("Clear results", "New sample") with its OK button."""
+    WebDriverWait(driver, seconds).until(lambda d: d.find_element(By.ID, "confirm-dialog").get_attribute("open") is not None)
+    driver.find_element(By.ID, "confirm-ok").click()
+    WebDriverWait(driver, seconds).until(lambda d: d.find_element(By.ID, "confirm-dialog").get_attribute("open") is None)
+
+
+def clear_results(driver, seconds=30) -> None:
+    """Remove every photo of the current sample, confirming when the page asks. The button is disabled
+    while photos are being classified: this waits for that to end first."""
+    WebDriverWait(driver, seconds).until(lambda d: d.find_element(By.ID, "status").get_attribute("data-state") != "busy")
     clear = driver.find_element(By.ID, "clear-results")
-    if clear.is_enabled():
-        clear.click()
+    if not clear.is_enabled():
+        return
+    clear.click()
+    confirm(driver)
+    WebDriverWait(driver, seconds).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".result"))
 
 
 def severe_console_messages(driver) -> list:

@@ -16,7 +16,7 @@ import tests.image_samples as samples
 from core.model_index import default_model
 from core.preprocess import preprocess_file
 from core.tfjs import tfjs_probabilities
-from headless.chromium import open_page, severe_console_messages, shown_probabilities, upload
+from headless.chromium import clear_results, open_page, severe_console_messages, shown_probabilities, upload
 from tests.conftest import REAL_DATA, REPO
 
 TOLERANCE = 1e-3
@@ -45,9 +45,7 @@ def shipped(chromium, shipped_server):
 def page(shipped):
     """The shipped page, loaded once for this module, with no results left from the test before."""
     driver, _, _ = shipped
-    clear = driver.find_element(By.ID, "clear-results")
-    if clear.is_enabled():
-        clear.click()
+    clear_results(driver)
     return driver
 
 

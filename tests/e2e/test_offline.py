@@ -25,6 +25,7 @@ from core.preprocess import preprocess_file
 from core.tfjs import tfjs_probabilities
 from headless.chromium import open_page, severe_console_messages, shown_probabilities, start_chromium, upload
 from headless.site_server import RunningServer
+from tests.e2e.smear_page import one_cell_smears
 
 TOLERANCE = 1e-3
 SAME = 1e-6  # the same model on the same backend gives the same numbers
@@ -52,12 +53,11 @@ def site(browser, published_site, tmp_path):
 
 
 @pytest.fixture
-def photos(synthetic_data, tmp_path):
-    """One drawn smear per class, under names that cannot collide."""
+def photos(tmp_path):
+    """Three drawn smears of one white cell each, under names that cannot collide."""
     folder = tmp_path / "photos"
     folder.mkdir()
-    return [shutil.copy(sorted(c.glob("*.jpeg"))[0], folder / f"{c.name}.jpeg")
-            for c in sorted((synthetic_data / "TEST_SIMPLE").iterdir())]
+    return one_cell_smears(folder, 3)
 
 
 def wait_until_offline_ready(driver):

@@ -1,36 +1,282 @@
-// Orchestration: load the model once, then classify each chosen photo in turn, in the browser.
-import { ImageReadError, decodeImageFile, toModelInput } from './preprocess.js';
-import { classify, loadDefaultModel } from './model.js';
+// Orchestration: load the model and open the sample at once; classify each picked photo in turn (every
+// white cell in it), keep everything in the sample, and let a person check, correct and count.
+import { ImageReadError } from './preprocess.js';
+import { analysePhoto, nextTask } from './analyse.js';
+import { loadDefaultModel } from './model.js';
 import { startOfflineUse } from './offline.js';
+import { cellTypes, differential, reviewRule } from './differential.js';
+import { csvFileName, sampleCsv } from './export.js';
+import { memoryStore, openSampleStore } from './sample-store.js';
+import { Sample } from './sample.js';
 import * as ui from './ui.js';
+import * as photosView from './ui-photos.js';
+import * as inspector from './ui-inspector.js';
+import { showDifferential } from './ui-differential.js';
+import * as samplesView from './ui-samples.js';
+import { setClassOrder } from './ui-parts.js';
 
-async function classifyFile(file, { model, metadata }) {
+const page = {
+  loaded: null,     // { model, metadata, backend } once the model is ready
+  modelError: null, // why no model could be loaded
+  store: null,
+  sample: null,
+  types: cellTypes(null),
+  rule: null,       // review thresholds of the loaded model, or null
+  selected: null,   // { photo, number } of the selected cell
+  run: null,        // { done, total, cells, name } while photos are being classified
+  shown: false,     // the kept sample is on the page: only then is the page "ready"
+  queue: null,      // photos are classified one after another, in the order picked
+};
+
+// ------------------------------------------------------------------ keeping the sample
+
+function storageProblem(reason) {
+  ui.showStorageProblem(`This browser cannot keep the sample: ${reason}. What is on this page is lost when `
+    + 'the page is closed or reloaded; export the CSV to keep it.');
+}
+
+const onWriteProblem = (error) => storageProblem(error.message);
+
+// A new sample; kept in memory only when the browser's storage refuses even that.
+async function createSample(target) {
   try {
-    const started = performance.now();
-    const image = await decodeImageFile(file, metadata.preprocessing);
-    const input = toModelInput(image, metadata.preprocessing);
-    const probabilities = classify(model, input, metadata.preprocessing);
-    ui.addResult(file, { classes: metadata.classes, probabilities, milliseconds: performance.now() - started });
+    return await Sample.create(page.store, onWriteProblem, { target });
   } catch (error) {
-    const message = error instanceof ImageReadError ? error.message : `This photo could not be classified: ${error.message}`;
-    ui.addError(file, message);
+    storageProblem(error.message);
+    page.store = memoryStore();
+    return Sample.create(page.store, onWriteProblem, { target });
   }
 }
 
-async function classifyAll(files, loaded) {
-  for (const [i, file] of files.entries()) {
-    ui.setStatus('busy', `Classifying photo ${i + 1} of ${files.length}: ${file.name}`);
-    await classifyFile(file, loaded);
-    ui.updateSummary(loaded.metadata.classes);
+// The most recently opened sample, or a new one. The page must work whatever the browser's storage does.
+async function openSample() {
+  const { store, problem } = await openSampleStore();
+  page.store = store;
+  if (problem) storageProblem(problem);
+  try {
+    const latest = (await store.listSamples()).sort((a, b) => (a.opened < b.opened ? 1 : -1))[0];
+    page.sample = latest ? await Sample.load(store, latest.key, onWriteProblem) : null;
+  } catch (error) {
+    storageProblem(error.message);
   }
-  ui.setStatus('ready', 'Ready: choose or drop more smear photos.');
+  page.sample = page.sample || (await createSample());
 }
+
+async function refreshSampleList() {
+  try {
+    samplesView.showSampleList(await page.store.listSamples(), page.sample.key);
+  } catch (error) {
+    storageProblem(error.message);
+  }
+  samplesView.setSamplesBusy(Boolean(page.run));
+}
+
+// An empty sample with no ID is not worth keeping once the person moves on.
+async function leaveSample() {
+  if (page.sample.isBlank()) await page.sample.keep(() => page.store.deleteSample(page.sample.key));
+}
+
+// ------------------------------------------------------------------ showing it
+
+function applyCellTypes() {
+  page.types = cellTypes(page.loaded ? page.loaded.metadata : null, page.sample.classesSeen());
+  setClassOrder(page.types.order);
+  inspector.setClasses(page.types.order);
+  photosView.showLegend(page.types);
+}
+
+function photoFacts() {
+  const done = page.sample.photos.filter((photo) => photo.status !== 'pending');
+  const having = (status) => done.filter((photo) => photo.status === status).length;
+  return { total: done.length, cells: page.sample.cells().length, unreadable: having('error'),
+    notSmear: having('not-smear'), noCells: having('no-cells') };
+}
+
+function modelsUsed() {
+  const models = page.sample.photos.filter((photo) => photo.model).map(({ model }) => `${model.name} (version ${model.version})`);
+  return [...new Set(models)];
+}
+
+function refreshCounts() {
+  const counts = differential(page.sample.cells(), page.types);
+  const photos = photoFacts();
+  showDifferential(counts, { target: page.sample.record.target, photos, reviewAvailable: Boolean(page.rule) });
+  ui.showReportFacts({ label: page.sample.record.label, date: new Date().toLocaleString(), photos: photos.total,
+    models: modelsUsed() });
+  ui.setActions({ hasPhotos: photos.total > 0, busy: Boolean(page.run) });
+  return counts;
+}
+
+function refreshStatus() {
+  if (page.run) {
+    ui.setStatus('busy', `Classifying photo ${Math.min(page.run.done + 1, page.run.total)} of ${page.run.total}: ${page.run.name}`);
+  } else if (page.modelError) {
+    ui.setStatus('error', page.modelError);
+  } else if (page.loaded && page.shown) {
+    ui.setStatus('ready', 'Ready: choose or drop smear photos.');
+  }
+  ui.showProgress(page.run);
+  samplesView.setSamplesBusy(Boolean(page.run));
+}
+
+function showWholeSample() {
+  page.shown = true;
+  applyCellTypes();
+  samplesView.showSample(page.sample.record);
+  photosView.clearPhotos();
+  for (const photo of page.sample.photos) if (photo.status !== 'pending') photosView.showPhoto(photo, page.types);
+  select(null);
+  refreshCounts();
+  refreshSampleList();
+  refreshStatus();
+}
+
+// ------------------------------------------------------------------ classifying photos
+
+const failureMessage = (error) => (error instanceof ImageReadError ? error.message
+  : `This photo could not be classified: ${error.message}`);
+
+async function classifyPhoto(photo) {
+  let result;
+  try {
+    result = await analysePhoto(photo.blob, page.loaded);
+  } catch (error) {
+    result = { status: 'error', error: failureMessage(error) };
+  }
+  await page.sample.recordResult(photo, result);
+  photosView.showPhoto(photo, page.types);
+}
+
+async function classifyPhotos(photos) {
+  for (const photo of photos) {
+    page.run.name = photo.name;
+    refreshStatus();
+    if (page.loaded) {
+      await classifyPhoto(photo);
+    } else {
+      // Kept in the sample unclassified: it is classified when the page next loads a model.
+      const error = 'Not classified: the model could not be loaded (see the message above).';
+      photosView.showPhoto({ ...photo, status: 'error', error }, page.types);
+    }
+    page.run.done += 1;
+    page.run.cells += photo.cells.length;
+    ui.showProgress(page.run);
+    refreshCounts();
+    await nextTask();  // clicks and keys are handled between photos, however many are queued
+  }
+  if (page.run.done >= page.run.total) {
+    page.run = null;
+    refreshStatus();
+    refreshCounts();
+  }
+}
+
+function schedule(photos) {
+  if (!photos.length) return;
+  page.run = page.run || { done: 0, total: 0, cells: 0, name: '' };
+  page.run.total += photos.length;
+  refreshStatus();
+  refreshCounts();
+  page.queue = page.queue.then(() => classifyPhotos(photos)).catch((error) => {
+    page.run = null;
+    page.modelError = `Something went wrong while classifying: ${error.message}. Reload the page; the sample is kept.`;
+    refreshStatus();
+  });
+}
+
+// ------------------------------------------------------------------ checking and correcting cells
+
+function select(ref) {
+  const cell = ref && page.sample.cell(ref.photo, ref.number);
+  page.selected = cell ? ref : null;
+  photosView.markSelected(page.selected);
+  if (cell) inspector.showCell(page.sample.photo(ref.photo), cell);
+  else inspector.showNoCell();
+}
+
+// Memory and screen change at once; the write (one small transaction) follows.
+async function correct(change) {
+  if (!page.selected) return;
+  const photo = page.sample.photo(page.selected.photo);
+  const cell = page.sample.cell(page.selected.photo, page.selected.number);
+  const written = change(cell);
+  photosView.updateCell(photo, cell, page.types);
+  inspector.showCell(photo, cell);
+  refreshCounts();
+  await written;
+}
+
+const assign = (className) => correct((cell) => page.sample.assign(cell, className));
+const toggleExcluded = () => correct((cell) => page.sample.setExcluded(cell, !cell.excluded));
+
+// ------------------------------------------------------------------ samples: new, open, delete, clear
+
+async function newSample() {
+  if (page.run) return;
+  if (page.sample.isBlank()) {  // already a new sample: nothing to keep, nothing to ask
+    samplesView.focusSampleId();
+    return;
+  }
+  const { whiteTotal } = differential(page.sample.cells(), page.types);
+  const name = samplesView.sampleName(page.sample.record);
+  if (!(await ui.confirmAction(`Start a new sample? "${name}" (${whiteTotal} white cells counted) stays in the list `
+    + 'of earlier samples and can be opened again.', 'Start a new sample'))) return;
+  page.sample = await createSample(page.sample.record.target);
+  showWholeSample();
+  samplesView.focusSampleId();
+}
+
+async function openEarlierSample(key) {
+  if (page.run) return;
+  let opened = null;
+  try {
+    opened = await Sample.load(page.store, key, onWriteProblem);
+  } catch (error) {
+    storageProblem(error.message);
+  }
+  if (!opened) return;
+  await leaveSample();
+  page.sample = opened;
+  showWholeSample();
+  schedule(page.sample.pending());
+}
+
+async function deleteSample(key) {
+  if (page.run) return;
+  if (!(await ui.confirmAction('Delete this earlier sample, its photos and its counts from this browser? '
+    + 'This cannot be undone.', 'Delete the sample'))) return;
+  await page.sample.keep(() => page.store.deleteSample(key));
+  refreshSampleList();
+}
+
+async function clearSample() {
+  if (page.run) return;
+  const photos = photoFacts().total;
+  if (!(await ui.confirmAction(`Remove all ${photos === 1 ? 'photo' : `${photos} photos`} and their cells from this `
+    + 'sample? Its count starts again from zero. This cannot be undone.', 'Remove them'))) return;
+  await page.sample.clear();
+  showWholeSample();
+}
+
+// ------------------------------------------------------------------ export and print
+
+function exportCsv() {
+  const date = new Date();
+  const counts = differential(page.sample.cells(), page.types);
+  const photos = page.sample.photos.filter((photo) => photo.status !== 'pending');
+  const text = sampleCsv(photos, counts, { label: page.sample.record.label, exported: date.toISOString(),
+    models: modelsUsed(), target: page.sample.record.target });
+  // The byte-order mark tells spreadsheet programs the file is UTF-8 (file names may have accents).
+  ui.download(new Blob(['\ufeff', text], { type: 'text/csv;charset=utf-8' }), csvFileName(page.sample.record.label, date));
+}
+
+// ------------------------------------------------------------------ start
 
 // Offline use needs both halves: the page shell (service worker) and the model (saved in this browser).
 async function reportOfflineUse(offline, ready) {
-  const [page, loaded] = await Promise.all([offline, ready]);
-  if (page.state !== 'ready') {
-    ui.showOfflineUse('unavailable', `Not available: ${page.why}.`);
+  const [shell, loaded] = await Promise.all([offline, ready]);
+  if (shell.state !== 'ready') {
+    ui.showOfflineUse('unavailable', `Not available: ${shell.why}.`);
   } else if (!loaded) {
     ui.showOfflineUse('unavailable', 'Not available: no model has loaded.');
   } else if (!(await loaded.saved)) {
@@ -40,42 +286,59 @@ async function reportOfflineUse(offline, ready) {
   }
 }
 
-function start() {
-  ui.showAcceptedFormats();
-  ui.setModelState('loading');
-  ui.setStatus('loading', 'Loading the model…');
-  const offline = startOfflineUse();
-  const ready = loadDefaultModel().then((loaded) => {
+function loadModel() {
+  return loadDefaultModel().then((loaded) => {
+    page.loaded = loaded;
+    page.rule = reviewRule(loaded.metadata);
     ui.showModel(loaded);
     ui.showNotice(loaded.notice);
-    ui.setStatus('ready', 'Ready: choose or drop smear photos.');
     ui.setModelState('ready', loaded.backend);
+    refreshStatus();
     return loaded;
   }, (error) => {
+    page.modelError = error.message;
     ui.setStatus('error', error.message);
     ui.setModelState('error');
     ui.disableFiles();
     return null;
   });
-  // Photos picked while the model loads, or while others are classified, wait their turn.
-  let queue = ready;
-  ui.onFiles((files) => {
+}
+
+function wireControls(started) {
+  ui.initConfirm();
+  ui.onFiles(async (files) => {
     if (!files.length) return;
-    queue = queue.then(async () => {
-      const loaded = await ready;
-      if (loaded) {
-        await classifyAll(files, loaded);
-      } else {
-        for (const file of files) ui.addError(file, 'Not classified: the model could not be loaded (see the message above).');
-        ui.updateSummary([]);
-      }
-    });
+    await started;
+    schedule(page.sample.addFiles(files));
   });
-  ui.onClear(async () => {
-    ui.clearResults();
-    const loaded = await ready;
-    ui.updateSummary(loaded ? loaded.metadata.classes : []);
+  ui.onClear(clearSample);
+  ui.onExport(exportCsv);
+  ui.onPrint(refreshCounts);
+  photosView.initPhotos({ onSelect: select });
+  inspector.initInspector({ onAssign: assign, onExclude: toggleExcluded });
+  samplesView.initSamples({
+    onLabel: (label) => { page.sample.setLabel(label); refreshCounts(); },
+    onTarget: (target) => { page.sample.setTarget(target); refreshCounts(); },
+    onNew: newSample,
+    onOpen: openEarlierSample,
+    onDelete: deleteSample,
   });
+}
+
+function start() {
+  ui.showAcceptedFormats();
+  ui.setModelState('loading');
+  ui.setStatus('loading', 'Loading the model…');
+  const offline = startOfflineUse();
+  const ready = loadModel();
+  // The kept sample is shown once the model is known (its classes order the count). Photos a closed
+  // page left unclassified are classified first; photos picked while the model loads wait their turn.
+  const started = Promise.all([ready, openSample()]).then(() => {
+    showWholeSample();
+    schedule(page.sample.pending());
+  });
+  page.queue = started;
+  wireControls(started);
   reportOfflineUse(offline, ready);
 }
 

@@ -181,6 +181,18 @@ function warmUp(model, preprocessing) {
 }
 
 export function classify(model, input, preprocessing) {
+  return classifyBatch(model, [input], preprocessing)[0];
+}
+
+// The cells of one photo in one call (one input tensor, one output, both freed by tf.tidy): a batch
+// costs far less per cell than one call per cell. Returns one probability array per input.
+export function classifyBatch(model, inputs, preprocessing) {
+  if (!inputs.length) return [];
   const [height, width] = preprocessing.input_size;
-  return tf.tidy(() => Array.from(model.predict(tf.tensor4d(input, [1, height, width, 3])).dataSync()));
+  const size = height * width * 3;
+  const batch = new Float32Array(inputs.length * size);
+  inputs.forEach((input, i) => batch.set(input, i * size));
+  const flat = tf.tidy(() => model.predict(tf.tensor4d(batch, [inputs.length, height, width, 3])).dataSync());
+  const classes = flat.length / inputs.length;
+  return inputs.map((_, i) => Array.from(flat.subarray(i * classes, (i + 1) * classes)));
 }

@@ -1,20 +1,14 @@
-// Every DOM access of the page lives here.
+// The page's own controls and messages: status, notices, the model's facts, picking photos, progress,
+// confirmations, export and print. Every DOM access of the page lives in ui*.js: this file, the photo
+// cards (ui-photos.js), the selected cell (ui-inspector.js), the differential (ui-differential.js) and
+// the samples (ui-samples.js).
 import { SUPPORTED_FORMATS } from './image-file.js';
+import { counted, element, percent } from './ui-parts.js';
 import facts from './facts.json' with { type: 'json' };
 
-
-const element = (id) => document.getElementById(id);
-const percent = (p) => `${(100 * p).toFixed(1)}%`;
-// A model's probability is never certainty: 0.9996 reads "> 99.9%", not "100.0%".
-const probabilityText = (p) => (p >= 0.9995 ? '> 99.9%' : p > 0 && p < 0.0005 ? '< 0.1%' : percent(p));
-const label = (name) => name.charAt(0) + name.slice(1).toLowerCase();
-
-function make(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+// For clinic staff: where the work happens, not the name of a TensorFlow.js backend.
+const PROCESSOR = 'this computer\'s processor';
+const BACKEND_WORDS = { webgl: 'this computer\'s graphics processor', wasm: PROCESSOR, cpu: PROCESSOR };
 
 // The formats the file picker offers are the ones the page reads (facts.json), named for people too.
 export function showAcceptedFormats() {
@@ -50,7 +44,9 @@ export function showOfflineUse(state, text) {
 
 export function showModel({ metadata, backend }) {
   element('model-name').textContent = `${metadata.name} (version ${metadata.version})`;
-  element('backend').textContent = backend;
+  element('backend').textContent = BACKEND_WORDS[backend] || backend;
+  element('backend').title = `TensorFlow.js backend: ${backend}`;
+  element('report-model').textContent = `${metadata.name} (version ${metadata.version})`;
   element('model-accuracy').textContent = heldOutAccuracy(metadata.metrics || {}) || 'not measured';
 }
 
@@ -98,86 +94,80 @@ export function onClear(handler) {
   element('clear-results').addEventListener('click', handler);
 }
 
-function addCard(card) {
-  element('results').prepend(card);
-  element('clear-results').disabled = false;
+// The photos kept for the sample could not all be kept: say so once, plainly, and carry on.
+export function showStorageProblem(message) {
+  const notice = element('storage-notice');
+  notice.textContent = message;
+  notice.hidden = !message;
 }
 
-// A labelled horizontal bar for a share between 0 and 1, with the text shown at its end.
-function shareBar(name, share, text) {
-  const bar = make('div', 'bar');
-  const track = make('div', 'track');
-  track.setAttribute('role', 'meter');
-  track.setAttribute('aria-label', label(name));
-  track.setAttribute('aria-valuemin', '0');
-  track.setAttribute('aria-valuemax', '100');
-  track.setAttribute('aria-valuenow', (100 * share).toFixed(1));
-  const fill = make('div', 'fill');
-  fill.style.width = percent(share);
-  track.append(fill);
-  bar.append(make('span', 'name', label(name)), track, make('span', 'value', text));
-  return bar;
+// "Photo 7 of 50" and the cells found so far, while a run of photos is being classified.
+export function showProgress(run) {
+  const progress = element('progress');
+  progress.hidden = !run;
+  if (!run) return;
+  Object.assign(progress.dataset, { done: String(run.done), total: String(run.total) });
+  const bar = element('progress-bar');
+  bar.max = run.total;
+  bar.value = run.done;
+  element('progress-text').textContent = `Photo ${Math.min(run.done + 1, run.total)} of ${run.total}`
+    + ` (${counted(run.cells, 'cell')} found so far)`;
 }
 
-function probabilityBar(name, probability) {
-  const bar = shareBar(name, probability, probabilityText(probability));
-  bar.dataset.class = name;
-  bar.dataset.probability = String(probability);
-  return bar;
+// A question before something that cannot be undone: resolves true when the person confirms.
+export function confirmAction(message, confirmLabel) {
+  const dialog = element('confirm-dialog');
+  element('confirm-text').textContent = message;
+  element('confirm-ok').textContent = confirmLabel;
+  dialog.returnValue = '';
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+    dialog.showModal();
+    element('confirm-cancel').focus();  // the safe answer is the default one
+  });
 }
 
-// The differential count: how the photos classified so far divide among the classes. It is read
-// from the result cards themselves, so clearing them (or an unreadable photo) can never skew it.
-export function updateSummary(classes) {
-  const cards = [...element('results').querySelectorAll('.result')];
-  const tops = cards.map((card) => card.dataset.topClass).filter(Boolean);
-  const unreadable = cards.length - tops.length;
-  element('summary').hidden = cards.length === 0;
-  const photos = (n) => `${n.toLocaleString('en')} photo${n === 1 ? '' : 's'}`;
-  element('summary-total').textContent = `${photos(tops.length)} classified`
-    + (unreadable ? `; ${photos(unreadable)} could not be read and are not counted.` : '.');
-  element('summary-bars').replaceChildren(...classes.map((name) => {
-    const count = tops.filter((top) => top === name).length;
-    const share = tops.length ? count / tops.length : 0;
-    const bar = shareBar(name, share, `${percent(share)} (${count})`);
-    bar.dataset.summaryClass = name;
-    bar.dataset.count = String(count);
-    return bar;
-  }));
+export function initConfirm() {
+  element('confirm-ok').addEventListener('click', () => element('confirm-dialog').close('ok'));
+  element('confirm-cancel').addEventListener('click', () => element('confirm-dialog').close('cancel'));
 }
 
-export function addResult(file, { classes, probabilities, milliseconds }) {
-  const ranked = classes.map((name, i) => [name, probabilities[i]]).sort((a, b) => b[1] - a[1]);
-  const [topClass, topProbability] = ranked[0];
-  const card = make('article', 'result');
-  card.dataset.file = file.name;
-  card.dataset.topClass = topClass;
-  const picture = make('img');
-  picture.src = URL.createObjectURL(file);
-  picture.alt = `Smear photo ${file.name}`;
-  const body = make('div', 'body');
-  const bars = make('div', 'bars');
-  bars.append(...ranked.map(([name, probability]) => probabilityBar(name, probability)));
-  body.append(
-    make('p', 'file', file.name),
-    make('p', 'top', `${label(topClass)} ${probabilityText(topProbability)}`),
-    bars,
-    make('p', 'time', `classified in ${milliseconds.toFixed(1)} ms`),
-  );
-  card.append(picture, body);
-  addCard(card);
+export function onExport(handler) {
+  element('export-csv').addEventListener('click', handler);
 }
 
-export function addError(file, message) {
-  const card = make('article', 'result');
-  card.dataset.file = file.name;
-  card.dataset.error = message;
-  card.append(make('p', 'file', file.name), make('p', 'error', message));
-  addCard(card);
+export function onPrint(beforePrint) {
+  element('print-report').addEventListener('click', () => window.print());
+  // Also for the browser's own Print command: the report always shows the day it was printed.
+  window.addEventListener('beforeprint', beforePrint);
+  const photos = element('print-photos');
+  photos.addEventListener('change', () => document.body.classList.toggle('print-photos', photos.checked));
 }
 
-export function clearResults() {
-  for (const picture of element('results').querySelectorAll('img')) URL.revokeObjectURL(picture.src);
-  element('results').replaceChildren();
-  element('clear-results').disabled = true;
+// report: { label, date, photos, models } for the printed report's heading.
+export function showReportFacts({ label, date, photos, models }) {
+  element('report-sample').textContent = label || 'no ID given';
+  element('report-date').textContent = date;
+  element('report-photos').textContent = String(photos);
+  if (models.length) element('report-model').textContent = models.join('; ');
+}
+
+// The CSV is handed to the browser as a file from memory: nothing is uploaded anywhere.
+export function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+// What can be done now: export and print once there is something to report; clearing and switching
+// samples not while photos are being classified.
+export function setActions({ hasPhotos, busy }) {
+  element('export-csv').disabled = !hasPhotos;
+  element('print-report').disabled = !hasPhotos;
+  element('clear-results').disabled = !hasPhotos || busy;
 }

@@ -1,0 +1,98 @@
+"""Screenshots of the page on real whole smears (bccd-smears), made in headless Chromium against the real
+server: the photos with their boxes and the selected cell (smear.png), the least sure cell selected and
+corrected to the network's second choice (review.png), and the printed report (print.png).
+
+    .venv/bin/python docs/screenshots/make_screenshots.py                 # the model web/ publishes
+    .venv/bin/python docs/screenshots/make_screenshots.py --web-root DIR  # another published site
+
+Run it again after publishing a new model: the pictures show whatever model the site serves.
+"""
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from headless.chromium import open_page, pick_files, start_chromium  # noqa: E402
+from headless.site_server import RunningServer  # noqa: E402
+
+# Two white cells in the first (a neutrophil and an eosinophil, as the dataset labels it), one in the others.
+PHOTOS = ["BloodImage_00010.jpg", "BloodImage_00000.jpg", "BloodImage_00043.jpg"]
+WINDOW = (1280, 1000)  # a laptop's screen
+TALL = 1500
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--web-root", type=Path, default=REPO / "web", help="the site to serve (default: web/)")
+    parser.add_argument("--smears", type=Path, default=REPO.parent / "shared" / "data" / "bccd-smears" / "JPEGImages",
+                        help="folder of whole smear photos (default: ../shared/data/bccd-smears/JPEGImages)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent, help="where the PNGs go")
+    return parser.parse_args(argv)
+
+
+def show_cell(driver, box) -> None:
+    """Select a cell as a person would (a click), with its photo in view."""
+    driver.execute_script("arguments[0].closest('.result').scrollIntoView({block: 'start'}); window.scrollBy(0, -12);", box)
+    box.click()
+
+
+def least_sure_cell(driver):
+    """The cell flagged for review, or else the one the network is least sure of."""
+    flagged = driver.find_elements(By.CSS_SELECTOR, ".cell[data-awaiting]")
+    if flagged:
+        return flagged[0]
+    return min(driver.find_elements(By.CSS_SELECTOR, ".cell"), key=lambda box: float(box.get_attribute("data-probability")))
+
+
+def correct_to_runner_up(driver) -> None:
+    """What a reviewer might decide: the selected cell is the network's second choice (its number key)."""
+    runner_up = driver.find_elements(By.CSS_SELECTOR, "#inspector-bars .bar .name")[1].text
+    button = next(b for b in driver.find_elements(By.CSS_SELECTOR, "#class-buttons button")
+                  if b.text.split(" ", 1)[-1] == runner_up)
+    button.click()
+
+
+def make_screenshots(web_root: Path, smears: Path, out: Path) -> list:
+    photos = [smears / name for name in PHOTOS]
+    missing = [str(p) for p in photos if not p.is_file()]
+    if missing:
+        raise SystemExit(f"smear photos not found: {', '.join(missing)} (see --smears)")
+    out.mkdir(parents=True, exist_ok=True)
+    with RunningServer(web_root) as server, tempfile.TemporaryDirectory(prefix="leukolens-shots-") as profile:
+        driver = start_chromium(Path(profile))
+        try:
+            driver.set_window_size(*WINDOW)
+            open_page(driver, server.url)
+            driver.find_element(By.ID, "sample-id").send_keys("BCCD demo")
+            pick_files(driver, photos)
+            WebDriverWait(driver, 60).until(lambda d: not d.find_element(By.ID, "progress").is_displayed())
+            driver.find_elements(By.CSS_SELECTOR, ".cell")[0].click()
+            driver.set_window_size(WINDOW[0], TALL)  # the page from its top: controls, boxes, count, the cell
+            driver.execute_script("window.scrollTo(0, 0)")
+            driver.save_screenshot(str(out / "smear.png"))
+            driver.set_window_size(*WINDOW)
+            show_cell(driver, least_sure_cell(driver))
+            correct_to_runner_up(driver)
+            driver.save_screenshot(str(out / "review.png"))
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+            driver.execute_script("window.scrollTo(0, 0)")
+            driver.save_screenshot(str(out / "print.png"))
+        finally:
+            driver.quit()
+    return [out / name for name in ("smear.png", "review.png", "print.png")]
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    for path in make_screenshots(args.web_root, args.smears, args.out):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+// The differential count and what it is made of: which classes are white cells (in clinical order),
+// which cells a person should check, what each cell now counts as. No DOM: the page shows what
+// these functions return, and the CSV and the printed report use the same numbers.
+
+const isNameList = (list) => Array.isArray(list) && list.every((name) => typeof name === 'string');
+
+// metadata.cell_types, or (older models) every class a white cell, in the model's order. `seen` are
+// classes met in a kept sample that the current model does not name (a sample started with another
+// model): they are counted as white cells too, after the known ones, so no kept cell is ever dropped.
+export function cellTypes(metadata, seen = []) {
+  const given = metadata && metadata.cell_types;
+  const usable = given && isNameList(given.white_cells);
+  const white = usable ? [...given.white_cells] : [...((metadata && metadata.classes) || [])];
+  const nucleatedRed = usable && isNameList(given.nucleated_red_cells) ? [...given.nucleated_red_cells] : [];
+  const platelets = usable && isNameList(given.platelets) ? [...given.platelets] : [];
+  const known = new Set([...white, ...nucleatedRed, ...platelets]);
+  for (const name of [...((metadata && metadata.classes) || []), ...seen]) {
+    if (!known.has(name)) {
+      white.push(name);
+      known.add(name);
+    }
+  }
+  return { white, nucleatedRed, platelets, order: [...white, ...nucleatedRed, ...platelets] };
+}
+
+// The review thresholds Python chose on validation data, or null when the model has none.
+export function reviewRule(metadata) {
+  const review = metadata && metadata.review;
+  if (!review || !Number.isFinite(review.min_probability) || !Number.isFinite(review.min_margin)) return null;
+  return { minProbability: review.min_probability, minMargin: review.min_margin };
+}
+
+// [[class, probability], ...], most probable first.
+export function ranked(probabilities) {
+  return Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
+}
+
+// The network is unsure: its top probability is low, or the runner-up is close behind.
+export function needsReview(probabilities, rule) {
+  if (!rule) return false;
+  const [[, top], [, second] = [null, 0]] = ranked(probabilities);
+  return top < rule.minProbability || top - second < rule.minMargin;
+}
+
+// A cell as the model left it: { modelClass, probability, probabilities, review }, then a person may set
+// `assigned` (a class, possibly the model's own: checked) and `excluded` (not a cell at all).
+export const finalClass = (cell) => cell.assigned || cell.modelClass;
+export const isCorrected = (cell) => Boolean(cell.assigned) && cell.assigned !== cell.modelClass;
+export const isChecked = (cell) => Boolean(cell.assigned) || cell.excluded;
+export const awaitsReview = (cell) => cell.review && !isChecked(cell);
+const isCounted = (cell) => !cell.excluded;
+
+function tally(cells) {
+  const counts = new Map();
+  for (const cell of cells.filter(isCounted)) counts.set(finalClass(cell), (counts.get(finalClass(cell)) || 0) + 1);
+  return counts;
+}
+
+// Counts over every cell of a sample. White cells make the percentages; nucleated red cells are given
+// per 100 white cells (as a clinic reports them); platelets are named and never counted as white cells.
+export function differential(cells, types) {
+  const counts = tally(cells);
+  const count = (name) => counts.get(name) || 0;
+  const whiteTotal = types.white.reduce((total, name) => total + count(name), 0);
+  return {
+    white: types.white.map((name) => ({ name, count: count(name), percent: whiteTotal ? (100 * count(name)) / whiteTotal : 0 })),
+    whiteTotal,
+    nucleatedRed: types.nucleatedRed.map((name) => ({
+      name, count: count(name), per100White: whiteTotal ? (100 * count(name)) / whiteTotal : null,
+    })),
+    platelets: types.platelets.map((name) => ({ name, count: count(name) })),
+    cells: cells.length,
+    excluded: cells.filter((cell) => cell.excluded).length,
+    corrected: cells.filter((cell) => isCounted(cell) && isCorrected(cell)).length,
+    awaitingReview: cells.filter(awaitsReview).length,
+  };
+}
+
+// One photo's counted cells by class, in the differential's order: [[class, count], ...].
+export function photoTally(cells, types) {
+  const counts = tally(cells);
+  return types.order.filter((name) => counts.has(name)).map((name) => [name, counts.get(name)]);
+}
+
+// The counted cell the network is surest of (the photo card's headline and data-top-class), or null.
+export function surestCell(cells) {
+  return cells.filter(isCounted).reduce((best, cell) => (!best || cell.probability > best.probability ? cell : best), null);
+}

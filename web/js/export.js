@@ -1,0 +1,75 @@
+// The sample as a CSV file, made in this browser (nothing is uploaded): one row per cell, then the
+// differential, then the photos that gave no cells, then what the count was made with. No DOM.
+import { finalClass, isCorrected } from './differential.js';
+
+const yesNo = (flag) => (flag ? 'yes' : 'no');
+
+// Text a spreadsheet would run as a formula (= + - @ at the start) is given a leading apostrophe:
+// file names and sample IDs come from outside. Numbers are written as they are.
+function field(value) {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const row = (values) => values.map(field).join(',');
+const rounded = (value, digits) => (value === null ? null : Number(value.toFixed(digits)));
+
+function cellRows(photos) {
+  const header = ['photo', 'cell', 'box left', 'box top', 'box width', 'box height', 'class', 'model class',
+    'model probability', 'corrected', 'excluded', 'review flag'];
+  const rows = photos.flatMap((photo) => photo.cells.map((cell) => [
+    photo.name, cell.number, ...cell.box, finalClass(cell), cell.modelClass, cell.probability,
+    yesNo(isCorrected(cell)), yesNo(cell.excluded), yesNo(cell.review),
+  ]));
+  return [header, ...rows];
+}
+
+function differentialRows(counts) {
+  return [
+    ['class', 'kind', 'count', 'percent of white cells', 'per 100 white cells'],
+    ...counts.white.map(({ name, count, percent }) => [name, 'white cell', count, rounded(percent, 2), null]),
+    ['white cells', 'total', counts.whiteTotal, counts.whiteTotal ? 100 : 0, null],
+    ...counts.nucleatedRed.map(({ name, count, per100White }) => [name, 'nucleated red cell', count, null, rounded(per100White, 2)]),
+    ...counts.platelets.map(({ name, count }) => [name, 'platelet (not a white cell)', count, null, null]),
+    ['excluded (not a cell)', 'not counted', counts.excluded, null, null],
+    ['corrected by a person', 'counted as corrected', counts.corrected, null, null],
+    ['awaiting review', 'counted as the model says', counts.awaitingReview, null, null],
+  ];
+}
+
+const NOTES = {
+  'no-cells': 'no white cell found',
+  'not-smear': 'does not look like a stained blood smear; no cells were looked for',
+  pending: 'not classified yet',
+};
+
+function photoRows(photos) {
+  const without = photos.filter((photo) => photo.status !== 'cells');
+  return [['photo', 'note'], ...without.map((photo) => [photo.name, photo.status === 'error' ? photo.error : NOTES[photo.status]])];
+}
+
+function aboutRows({ label, exported, models, target }) {
+  return [
+    ['about', 'value'],
+    ['sample ID', label],
+    ['exported', exported],
+    ['model', models.join('; ')],
+    ['target white cells', target],
+    ['caution', 'A research aid, not a diagnosis: a trained person confirms every result.'],
+  ];
+}
+
+// about: { label, exported (ISO date), models: ['name (version v)'], target }.
+export function sampleCsv(photos, counts, about) {
+  const sections = [cellRows(photos), differentialRows(counts), photoRows(photos), aboutRows(about)];
+  return `${sections.map((lines) => lines.map(row).join('\r\n')).join('\r\n\r\n')}\r\n`;
+}
+
+// A file name from the sample ID (letters, digits, - and _ only) and the date.
+export function csvFileName(label, date) {
+  const safe = (label || '').normalize('NFKD').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  return `leukolens-${safe || 'sample'}-${date.toISOString().slice(0, 10)}.csv`;
+}

@@ -1,0 +1,221 @@
+// Samples kept in this browser's IndexedDB, so a reload, a crash or going offline loses nothing.
+// Nothing here ever leaves the computer. Five stores, each written in small atomic transactions:
+//   samples      {key, label, created, opened, target}              one record per sample
+//   files        {sample, order, name, type, blob}                   each photo's original file, saved when picked
+//   photos       {sample, order, status, width, height, ...}         what the page found in it, saved once
+//   cells        {sample, photo, number, box, probabilities, ...}    each found cell and the model's answer, saved once
+//   corrections  {sample, photo, number, assigned, excluded}         what a person changed: one small write each
+// A file without a photos record was picked but not classified yet (the page was closed): it is
+// classified when the sample is opened again.
+// When IndexedDB cannot be opened (blocked, private browsing in some browsers), a MemoryStore with the
+// same methods keeps the sample for as long as the page is open, and the page says so.
+
+const DB_NAME = 'leukolens-samples';
+const DB_VERSION = 1;
+const STORES = {
+  samples: { keyPath: 'key', autoIncrement: true },
+  files: { keyPath: ['sample', 'order'] },
+  photos: { keyPath: ['sample', 'order'] },
+  cells: { keyPath: ['sample', 'photo', 'number'] },
+  corrections: { keyPath: ['sample', 'photo', 'number'] },
+};
+const PER_SAMPLE = ['files', 'photos', 'cells', 'corrections'];
+
+class StoreError extends Error {}
+
+// Every record of one sample: compound keys start with the sample's key.
+const sampleRange = (key) => IDBKeyRange.bound([key], [key, []]);
+
+function explain(error) {
+  if (error && error.name === 'QuotaExceededError') return 'its storage for this page is full';
+  return `its storage is blocked or failing (${(error && (error.message || error.name)) || 'no reason given'})`;
+}
+
+const requestDone = (request) => new Promise((resolve, reject) => {
+  request.onsuccess = () => resolve(request.result);
+  request.onerror = () => reject(request.error);
+});
+
+class IdbStore {
+  constructor(db) {
+    this.db = db;
+    this.kept = true;
+  }
+
+  // Runs work(stores) in one transaction; resolves with work's result once everything is on disk.
+  async transact(names, mode, work) {
+    let tx;
+    try {
+      tx = this.db.transaction(names, mode, { durability: 'strict' });
+    } catch (error) {
+      throw new StoreError(explain(error));
+    }
+    const done = new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onabort = () => reject(new StoreError(explain(tx.error)));
+      tx.onerror = (event) => event.preventDefault();  // the abort that follows reports it
+    });
+    const stores = Object.fromEntries(names.map((name) => [name, tx.objectStore(name)]));
+    let result;
+    try {
+      result = await work(stores);
+    } catch (error) {
+      try { tx.abort(); } catch (ignored) { /* already finished */ }
+      await done.catch(() => {});
+      throw error instanceof StoreError ? error : new StoreError(explain(error));
+    }
+    await done;
+    return result;
+  }
+
+  async listSamples() {
+    return this.transact(['samples', 'files'], 'readonly', async ({ samples, files }) => {
+      const all = await requestDone(samples.getAll());
+      return Promise.all(all.map(async (sample) => ({ ...sample, photos: await requestDone(files.count(sampleRange(sample.key))) })));
+    });
+  }
+
+  async createSample(record) {
+    return this.transact(['samples'], 'readwrite', ({ samples }) => requestDone(samples.add(record)));
+  }
+
+  async putSample(record) {
+    await this.transact(['samples'], 'readwrite', ({ samples }) => requestDone(samples.put(record)));
+  }
+
+  async loadSample(key) {
+    return this.transact(['samples', ...PER_SAMPLE], 'readonly', async (stores) => {
+      const sample = await requestDone(stores.samples.get(key));
+      const entries = await Promise.all(PER_SAMPLE.map((name) => requestDone(stores[name].getAll(sampleRange(key)))));
+      return { sample, ...Object.fromEntries(PER_SAMPLE.map((name, i) => [name, entries[i]])) };
+    });
+  }
+
+  async putFiles(records) {
+    await this.transact(['files'], 'readwrite', ({ files }) => Promise.all(records.map((r) => requestDone(files.put(r)))));
+  }
+
+  // A photo's findings and all its cells at once: a reload never sees half a photo.
+  async putResult(photo, cells, file = null) {
+    await this.transact(['photos', 'cells', 'files'], 'readwrite', (stores) => Promise.all([
+      requestDone(stores.photos.put(photo)),
+      ...cells.map((cell) => requestDone(stores.cells.put(cell))),
+      ...(file ? [requestDone(stores.files.put(file))] : []),
+    ]));
+  }
+
+  async putCorrection(record) {
+    await this.transact(['corrections'], 'readwrite', ({ corrections }) => requestDone(corrections.put(record)));
+  }
+
+  async clearSample(key) {
+    await this.transact(PER_SAMPLE, 'readwrite', (stores) => Promise.all(
+      PER_SAMPLE.map((name) => requestDone(stores[name].delete(sampleRange(key)))),
+    ));
+  }
+
+  async deleteSample(key) {
+    await this.transact(['samples', ...PER_SAMPLE], 'readwrite', (stores) => Promise.all([
+      requestDone(stores.samples.delete(key)),
+      ...PER_SAMPLE.map((name) => requestDone(stores[name].delete(sampleRange(key)))),
+    ]));
+  }
+}
+
+// Keeps samples while the page is open, and nothing after: the fallback when IndexedDB is unusable.
+// Same records and keys as IdbStore, in Maps.
+class MemoryStore {
+  constructor() {
+    this.kept = false;
+    this.tables = Object.fromEntries(Object.keys(STORES).map((name) => [name, new Map()]));
+    this.nextKey = 1;
+  }
+
+  put(name, record) {
+    const { keyPath } = STORES[name];
+    this.tables[name].set(JSON.stringify(keyPath.map((part) => record[part])), record);
+  }
+
+  ofSample(name, key) {
+    return [...this.tables[name].values()].filter((record) => record.sample === key);
+  }
+
+  async listSamples() {
+    return [...this.tables.samples.values()].map((sample) => ({ ...sample, photos: this.ofSample('files', sample.key).length }));
+  }
+
+  async createSample(record) {
+    const key = this.nextKey;
+    this.nextKey += 1;
+    this.tables.samples.set(key, { ...record, key });
+    return key;
+  }
+
+  async putSample(record) {
+    this.tables.samples.set(record.key, { ...record });
+  }
+
+  async loadSample(key) {
+    return { sample: this.tables.samples.get(key), ...Object.fromEntries(PER_SAMPLE.map((name) => [name, this.ofSample(name, key)])) };
+  }
+
+  async putFiles(records) {
+    for (const record of records) this.put('files', record);
+  }
+
+  async putResult(photo, cells, file = null) {
+    this.put('photos', photo);
+    for (const cell of cells) this.put('cells', cell);
+    if (file) this.put('files', file);
+  }
+
+  async putCorrection(record) {
+    this.put('corrections', record);
+  }
+
+  async clearSample(key) {
+    for (const name of PER_SAMPLE) {
+      for (const [id, record] of this.tables[name]) if (record.sample === key) this.tables[name].delete(id);
+    }
+  }
+
+  async deleteSample(key) {
+    await this.clearSample(key);
+    this.tables.samples.delete(key);
+  }
+}
+
+function openDatabase() {
+  return new Promise((resolve, reject) => {
+    let request;
+    try {
+      request = indexedDB.open(DB_NAME, DB_VERSION);
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    request.onupgradeneeded = () => {
+      for (const [name, options] of Object.entries(STORES)) {
+        if (!request.result.objectStoreNames.contains(name)) request.result.createObjectStore(name, options);
+      }
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+    request.onblocked = () => reject(new Error('another tab holds an older copy of the sample store open'));
+  });
+}
+
+export const memoryStore = () => new MemoryStore();
+
+// Resolves to { store, problem }: an IndexedDB store, or a MemoryStore and why nothing will be kept.
+export async function openSampleStore() {
+  if (typeof indexedDB === 'undefined') return { store: new MemoryStore(), problem: 'it has no IndexedDB' };
+  try {
+    const db = await openDatabase();
+    // Asked once; when granted, the browser will not clear kept samples to free space.
+    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+    return { store: new IdbStore(db), problem: null };
+  } catch (error) {
+    return { store: new MemoryStore(), problem: explain(error) };
+  }
+}

@@ -1,0 +1,165 @@
+// The sample being counted: its photos and their cells in memory, and every change written to the
+// store (sample-store.js) as it happens, one small transaction per change. No DOM.
+//
+// A photo: { order (its key: increasing, unique), position (1, 2, ... as shown), name, blob,
+//   status: 'pending' | 'cells' | 'no-cells' | 'not-smear' | 'error', error, width, height,
+//   main (index of its main cell or null), classes, model, milliseconds, cells }.
+// A cell: what analyse.js found ({ number, box, square, touchesEdge, probabilities, modelClass,
+//   probability, review, input }), its photo's order, and what a person decided: assigned, excluded.
+
+const DEFAULT_TARGET = 100;
+
+const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
+const PHOTO_FIELDS = ['order', 'status', 'error', 'width', 'height', 'main', 'classes', 'model', 'milliseconds'];
+const CELL_FIELDS = ['photo', 'number', 'box', 'square', 'touchesEdge', 'probabilities', 'modelClass', 'probability',
+  'review', 'input'];
+
+const byOrder = (a, b) => a.order - b.order;
+const cellKey = (photo, number) => `${photo} ${number}`;
+
+// Rebuilds the photos of a loaded sample from its stored records.
+function assemble({ files, photos, cells, corrections }) {
+  const results = new Map(photos.map((photo) => [photo.order, photo]));
+  const decided = new Map(corrections.map((c) => [cellKey(c.photo, c.number), c]));
+  const cellsOf = new Map();
+  for (const cell of cells) {
+    const correction = decided.get(cellKey(cell.photo, cell.number)) || {};
+    const list = cellsOf.get(cell.photo) || [];
+    list.push({ ...pick(cell, CELL_FIELDS), assigned: correction.assigned || null, excluded: Boolean(correction.excluded) });
+    cellsOf.set(cell.photo, list);
+  }
+  return files.sort(byOrder).map((file, i) => ({
+    position: i + 1,
+    name: file.name,
+    blob: file.blob,
+    ...(results.get(file.order) || { order: file.order, status: 'pending' }),
+    cells: (cellsOf.get(file.order) || []).sort((a, b) => a.number - b.number),
+  }));
+}
+
+export class Sample {
+  // onProblem(error) is told about every failed write; the sample carries on in memory regardless.
+  constructor(store, record, onProblem) {
+    this.store = store;
+    this.record = record;
+    this.onProblem = onProblem;
+    this.photos = [];
+  }
+
+  static async create(store, onProblem, { target = DEFAULT_TARGET } = {}) {
+    const now = new Date().toISOString();
+    const record = { label: '', created: now, opened: now, target };
+    record.key = await store.createSample(record);
+    return new Sample(store, record, onProblem);
+  }
+
+  static async load(store, key, onProblem) {
+    const stored = await store.loadSample(key);
+    if (!stored.sample) return null;
+    const sample = new Sample(store, { ...stored.sample, opened: new Date().toISOString() }, onProblem);
+    sample.photos = assemble(stored);
+    await sample.keep(() => store.putSample(sample.record));  // the latest opened is the one a reload shows
+    return sample;
+  }
+
+  get key() {
+    return this.record.key;
+  }
+
+  async keep(write) {
+    try {
+      await write();
+    } catch (error) {
+      this.onProblem(error);
+    }
+  }
+
+  cells() {
+    return this.photos.flatMap((photo) => photo.cells);
+  }
+
+  pending() {
+    return this.photos.filter((photo) => photo.status === 'pending');
+  }
+
+  photo(order) {
+    return this.photos.find((photo) => photo.order === order) || null;
+  }
+
+  cell(order, number) {
+    const photo = this.photo(order);
+    return (photo && photo.cells.find((cell) => cell.number === number)) || null;
+  }
+
+  // Classes the cells of this sample were given, whichever model gave them.
+  classesSeen() {
+    return [...new Set(this.cells().flatMap((cell) => [cell.modelClass, cell.assigned].filter(Boolean)))];
+  }
+
+  // New photos, in the order picked; their files are kept at once, so a crash before they are
+  // classified loses nothing (they are classified when the sample is opened again). Keys start from the
+  // clock: a second tab adding to the same sample gets keys of its own instead of overwriting these.
+  addFiles(files) {
+    const next = this.photos.reduce((last, photo) => Math.max(last, photo.order + 1), Date.now());
+    const added = files.map((file, i) => ({
+      order: next + i, position: this.photos.length + i + 1, name: file.name, blob: file, status: 'pending', cells: [],
+    }));
+    this.photos.push(...added);
+    this.keep(() => this.store.putFiles(added.map((photo) => this.fileRecord(photo))));
+    return added;
+  }
+
+  fileRecord(photo) {
+    return { sample: this.key, order: photo.order, name: photo.name, type: photo.blob ? photo.blob.type : '', blob: photo.blob };
+  }
+
+  async recordResult(photo, result) {
+    Object.assign(photo, result, { error: result.error || null, main: result.main ?? null });
+    photo.cells = (result.cells || []).map((cell) => ({ ...cell, photo: photo.order, assigned: null, excluded: false }));
+    // An unreadable file is kept by name only: its bytes show nothing and may be large.
+    if (photo.status === 'error') photo.blob = null;
+    await this.keep(() => this.store.putResult(
+      { sample: this.key, ...pick(photo, PHOTO_FIELDS) },
+      photo.cells.map((cell) => ({ sample: this.key, ...pick(cell, CELL_FIELDS) })),
+      photo.status === 'error' ? this.fileRecord(photo) : null,
+    ));
+  }
+
+  // A person's class for a cell (the model's own class too: that marks it checked); counts it again if excluded.
+  async assign(cell, className) {
+    cell.assigned = className;
+    cell.excluded = false;
+    await this.keepCorrection(cell);
+  }
+
+  async setExcluded(cell, excluded) {
+    cell.excluded = excluded;
+    await this.keepCorrection(cell);
+  }
+
+  async keepCorrection(cell) {
+    await this.keep(() => this.store.putCorrection({
+      sample: this.key, photo: cell.photo, number: cell.number, assigned: cell.assigned, excluded: cell.excluded,
+    }));
+  }
+
+  async setLabel(label) {
+    this.record.label = label;
+    await this.keep(() => this.store.putSample(this.record));
+  }
+
+  async setTarget(target) {
+    this.record.target = target;
+    await this.keep(() => this.store.putSample(this.record));
+  }
+
+  // Empty and unnamed: not worth listing once the user has moved on to another sample.
+  isBlank() {
+    return this.photos.length === 0 && !this.record.label;
+  }
+
+  async clear() {
+    this.photos = [];
+    await this.keep(() => this.store.clearSample(this.key));
+  }
+}

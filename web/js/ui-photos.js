@@ -1,0 +1,205 @@
+// The photo cards: each photo shown large, a numbered box on every cell found (coloured by class),
+// and the keyboard and mouse ways to pick a cell. The selected cell itself is shown by ui-inspector.js.
+import { awaitsReview, finalClass, isChecked, isCorrected, photoTally, surestCell } from './differential.js';
+import {
+  cellVerdict, counted, element, label, lower, make, paintClass, probabilityBars,
+} from './ui-parts.js';
+
+const results = () => element('results');
+const cardOf = (order) => results().querySelector(`.result[data-photo="${order}"]`);
+const boxOf = (order, number) => {
+  const card = cardOf(order);
+  return card && card.querySelector(`.cell[data-cell="${number}"]`);
+};
+
+const NOTES = {
+  'not-smear': ['Not a stained blood smear', 'This picture does not look like a stained blood smear; no cells were looked for.'],
+  'no-cells': ['No white cell found', 'No white cell was found in this photo; it adds nothing to the count.'],
+};
+
+// onSelect({ photo, number }) when a cell is clicked or reached with Tab or the arrow keys.
+export function initPhotos({ onSelect }) {
+  const refOf = (box) => ({ photo: Number(box.closest('.result').dataset.photo), number: Number(box.dataset.cell) });
+  results().addEventListener('click', (event) => {
+    const box = event.target.closest('.cell');
+    if (box) onSelect(refOf(box));
+  });
+  results().addEventListener('focusin', (event) => {
+    if (event.target.matches('.cell')) onSelect(refOf(event.target));
+  });
+  // Arrow keys walk through every cell on the page, photo after photo, as a technologist scans a slide.
+  results().addEventListener('keydown', (event) => {
+    if (!event.target.matches('.cell')) return;
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    if (!step) return;
+    event.preventDefault();
+    const boxes = [...results().querySelectorAll('.cell')];
+    const next = boxes[boxes.indexOf(event.target) + step];
+    if (next) next.focus();
+  });
+}
+
+export function showLegend(types) {
+  const legend = element('legend');
+  const swatch = (name) => {
+    const item = make('li', 'swatch', label(name));
+    paintClass(item, name);
+    return item;
+  };
+  legend.replaceChildren(
+    ...types.order.map(swatch),
+    make('li', 'key edge', 'dashed: cut by the photo\'s edge'),
+    make('li', 'key review', '?: network unsure, needs review'),
+    make('li', 'key excluded', '×: not a cell, not counted'),
+  );
+}
+
+function cellDescription(cell) {
+  const parts = [`Cell ${cell.number}: ${cellVerdict(cell)}`];
+  if (cell.touchesEdge) parts.push('cut by the photo\'s edge');
+  return parts.join('; ');
+}
+
+// The box's attributes are the test and benchmark hooks: data-box in photo pixels, data-class after
+// any correction, data-probability the model's own.
+function renderBox(box, cell, photo) {
+  const [left, top, width, height] = cell.box;
+  Object.assign(box.dataset, {
+    cell: String(cell.number),
+    box: cell.box.join(','),
+    class: finalClass(cell),
+    probability: String(cell.probability),
+    review: String(Boolean(cell.review)),
+  });
+  for (const [key, on] of [['corrected', isCorrected(cell)], ['excluded', cell.excluded], ['edge', cell.touchesEdge],
+    ['awaiting', awaitsReview(cell)], ['checked', isChecked(cell)]]) {
+    if (on) box.dataset[key] = 'true';
+    else delete box.dataset[key];
+  }
+  box.style.left = `${(100 * left) / photo.width}%`;
+  box.style.top = `${(100 * top) / photo.height}%`;
+  box.style.width = `${(100 * width) / photo.width}%`;
+  box.style.height = `${(100 * height) / photo.height}%`;
+  paintClass(box, finalClass(cell));
+  const mark = cell.excluded ? ' ×' : awaitsReview(cell) ? ' ?' : isCorrected(cell) ? ' ✎' : '';
+  box.querySelector('.cell-tag').textContent = `${cell.number}${mark}`;
+  box.setAttribute('aria-label', cellDescription(cell));
+  box.title = cellDescription(cell);
+}
+
+function cellBox(cell, photo) {
+  const box = make('button', 'cell');
+  box.type = 'button';
+  box.append(make('span', 'cell-tag'));
+  renderBox(box, cell, photo);
+  return box;
+}
+
+function photoHeading(photo, types) {
+  if (NOTES[photo.status]) return NOTES[photo.status][0];
+  const counting = photo.cells.filter((cell) => !cell.excluded);
+  if (photo.cells.length === 1) return cellVerdict(photo.cells[0]);
+  if (!counting.length) return `${counted(photo.cells.length, 'cell')} found, all excluded`;
+  const parts = photoTally(photo.cells, types).map(([name, n]) => counted(n, lower(name)));
+  return `${counted(counting.length, 'cell')}: ${parts.join(', ')}`;
+}
+
+// What a glance at the card must not miss: cells to review, corrections, exclusions, cells at the edge.
+function photoFlags(photo) {
+  const flags = [];
+  const awaiting = photo.cells.filter(awaitsReview).length;
+  if (awaiting && photo.cells.length > 1) flags.push(['review', `${awaiting} to review`]);
+  const corrected = photo.cells.filter((cell) => !cell.excluded && isCorrected(cell)).length;
+  if (corrected && photo.cells.length > 1) flags.push(['corrected', `${corrected} corrected`]);
+  const excluded = photo.cells.filter((cell) => cell.excluded).length;
+  if (excluded && photo.cells.length > 1) flags.push(['excluded', `${excluded} excluded`]);
+  const edge = photo.cells.filter((cell) => cell.touchesEdge).length;
+  if (edge) flags.push(['edge', `${edge} cut by the photo's edge`]);
+  return flags.map(([kind, text]) => make('span', `badge ${kind}`, text));
+}
+
+// The main cell's probabilities (the cell Python's evaluation uses for a one-cell photo) as
+// .bar[data-class][data-probability], one per model class: what the benchmark compares with Keras.
+function mainCellBars(photo) {
+  const main = photo.main === null || photo.main === undefined ? null : photo.cells[photo.main];
+  if (!main) return null;
+  const bars = probabilityBars(main.probabilities, { hooks: true });
+  const details = make('details', 'main-cell');
+  details.open = photo.cells.length === 1;
+  details.append(make('summary', null, photo.cells.length === 1 ? 'Probabilities'
+    : `Probabilities of cell ${main.number}, the photo's main cell`), bars);
+  return details;
+}
+
+function renderHeader(card, photo, types) {
+  const top = surestCell(photo.cells);
+  if (top) card.dataset.topClass = finalClass(top);
+  else delete card.dataset.topClass;
+  card.querySelector('.top').textContent = photoHeading(photo, types);
+  card.querySelector('.flags').replaceChildren(...photoFlags(photo));
+  card.classList.toggle('awaiting', photo.cells.some(awaitsReview));
+}
+
+function errorCard(photo) {
+  const card = make('article', 'result');
+  card.dataset.error = photo.error;
+  card.append(make('p', 'file', photo.name), make('p', 'error', photo.error));
+  return card;
+}
+
+function photoCard(photo, types) {
+  const card = make('article', 'result');
+  const frame = make('div', 'photo');
+  const picture = make('img');
+  picture.src = URL.createObjectURL(photo.blob);
+  picture.alt = `Smear photo ${photo.name}`;
+  frame.append(picture, ...photo.cells.map((cell) => cellBox(cell, photo)));
+  const facts = make('div', 'about');
+  facts.append(make('p', 'file', `${photo.position}. ${photo.name}`), make('h3', 'top'), make('p', 'flags'));
+  if (NOTES[photo.status]) facts.append(make('p', 'note', NOTES[photo.status][1]));
+  const bars = mainCellBars(photo);
+  if (bars) facts.append(bars);
+  if (photo.milliseconds) facts.append(make('p', 'time', `classified in ${photo.milliseconds.toFixed(0)} ms`));
+  card.append(frame, facts);
+  renderHeader(card, photo, types);
+  return card;
+}
+
+// Adds (or replaces) a photo's card, in the order the photos were picked.
+export function showPhoto(photo, types) {
+  const card = photo.status === 'error' ? errorCard(photo) : photoCard(photo, types);
+  card.dataset.file = photo.name;
+  card.dataset.photo = String(photo.order);
+  card.dataset.status = photo.status;
+  const old = cardOf(photo.order);
+  if (old) {
+    revoke(old);
+    old.replaceWith(card);
+    return;
+  }
+  const after = [...results().children].find((other) => Number(other.dataset.photo) > photo.order);
+  results().insertBefore(card, after || null);
+}
+
+// After a correction: the box and its card's heading change; the card stays (and keeps the focus).
+export function updateCell(photo, cell, types) {
+  const box = boxOf(photo.order, cell.number);
+  if (!box) return;
+  renderBox(box, cell, photo);
+  renderHeader(cardOf(photo.order), photo, types);
+}
+
+export function markSelected(ref) {
+  for (const box of results().querySelectorAll('.cell[aria-current]')) box.removeAttribute('aria-current');
+  const box = ref && boxOf(ref.photo, ref.number);
+  if (box) box.setAttribute('aria-current', 'true');
+}
+
+function revoke(card) {
+  for (const picture of card.querySelectorAll('img')) URL.revokeObjectURL(picture.src);
+}
+
+export function clearPhotos() {
+  for (const card of results().children) revoke(card);
+  results().replaceChildren();
+}
