@@ -96,7 +96,7 @@ serve-setup: $(SERVE_STAMP)
 
 $(SERVE_STAMP): requirements-serve.txt
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v >= (3, 9) else "The server needs Python 3.9 or later, found %d.%d (set PYTHON=...)" % v)'
-	@echo "Installing the web server (flask, waitress: about 20 MB) into $(SERVE_VENV); TensorFlow is not needed to serve"
+	@echo "Installing the web server (flask, waitress: about 25 MB) into $(SERVE_VENV); TensorFlow is not needed to serve"
 	$(PYTHON) -m venv --clear $(SERVE_VENV)
 	$(SERVE_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-serve.txt
 	touch $@

@@ -3,7 +3,8 @@ import json
 from pathlib import Path
 
 FACTS_FILE = Path(__file__).resolve().parent.parent / "web" / "js" / "facts.json"
-FACTS = json.loads(FACTS_FILE.read_text())
+# UTF-8 said outright: Windows would otherwise read it in the local code page.
+FACTS = json.loads(FACTS_FILE.read_text(encoding="utf-8"))
 
 # Larger images are refused, here and in the browser, whose decoding would exhaust a laptop's memory.
 MAX_PIXELS: int = FACTS["max_pixels"]

@@ -1,8 +1,10 @@
 """`python -m server` on a free loopback port, as a child process, for as long as it is needed.
 
-The one launcher of the real server: the browser tests, the server tests and the benchmark use it.
+The one launcher of the real server (the production one, waitress, as `make serve` runs it): the
+browser tests, the server tests and the benchmark use it.
 """
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -21,14 +23,17 @@ def free_port() -> int:
 
 
 class RunningServer:
-    def __init__(self, web_root: Path, extra_args=()):
+    """tls=(certificate, key) serves https; self.tls_context then trusts that certificate alone."""
+
+    def __init__(self, web_root: Path, extra_args=(), tls=None):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        # A file, not a pipe: the server logs every request, and a pipe nobody reads fills up after a
-        # few hundred requests and then blocks the server.
+        self.url = f"{'http' if tls is None else 'https'}://127.0.0.1:{self.port}/"
+        self.tls_context = None if tls is None else ssl.create_default_context(cafile=str(tls[0]))
+        tls_args = () if tls is None else ("--cert", str(tls[0]), "--key", str(tls[1]))
+        # A file, not a pipe: a pipe nobody reads fills up and then blocks the server, whatever it logs.
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "server", "--port", str(self.port), "--web-root", str(web_root), *extra_args],
+            [sys.executable, "-m", "server", "--port", str(self.port), "--web-root", str(web_root), *tls_args, *extra_args],
             cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT)
         try:
             self.wait_until_up()
@@ -43,7 +48,7 @@ class RunningServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_text()}")
             try:
-                with urllib.request.urlopen(self.url + "healthz", timeout=1):
+                with urllib.request.urlopen(self.url + "healthz", timeout=1, context=self.tls_context):
                     return
             except urllib.error.HTTPError:
                 return
@@ -52,7 +57,7 @@ class RunningServer:
         raise RuntimeError("server did not answer /healthz in time")
 
     def log_text(self) -> str:
-        """What the server has printed so far (its address, its model, every request)."""
+        """What the server has printed so far (its address, its model, any warning or error)."""
         self.log.flush()
         self.log.seek(0)
         return self.log.read().decode(errors="replace")

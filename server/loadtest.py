@@ -2,12 +2,16 @@
 
 Each client fetches metadata.json, model.json and every weight shard of the default model, `rounds`
 times over, all clients at the same moment, and hashes every body it gets. Used by the tests (small)
-and by the benchmark (large); prints the result as JSON when run as a command.
+and by the benchmark (large); prints the result as JSON when run as a command. An https URL is
+fetched over TLS; --cafile trusts a self-signed certificate (the server's --cert).
 """
+from __future__ import annotations
+
 import argparse
 import hashlib
 import http.client
 import json
+import ssl
 import sys
 import threading
 import time
@@ -28,12 +32,21 @@ def get(connection: http.client.HTTPConnection, path: str) -> bytes:
     return body
 
 
-def model_files(base_url: str) -> dict:
+def connect(base_url: str, timeout: float, tls: ssl.SSLContext | None = None) -> http.client.HTTPConnection:
+    """A connection to the URL's host and port, over TLS for https (verified with tls, or the system's
+    certificates when tls is None); it connects on the first request."""
+    url = urllib.parse.urlsplit(base_url)
+    if url.scheme == "https":
+        return http.client.HTTPSConnection(url.hostname, url.port, timeout=timeout, context=tls or ssl.create_default_context())
+    return http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+
+
+def model_files(base_url: str, tls: ssl.SSLContext | None = None) -> dict:
     """{URL path: SHA-256 the server says it has} for the default model's files, from index.json and
     metadata.json; metadata.json itself maps to None (it records no hash of itself)."""
     url = urllib.parse.urlsplit(base_url)
     root = url.path if url.path.endswith("/") else url.path + "/"
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    connection = connect(base_url, 30, tls)
     try:
         index = json.loads(get(connection, root + "models/index.json"))
         entry = default_entry(index)
@@ -46,11 +59,11 @@ def model_files(base_url: str) -> dict:
     return {folder + "metadata.json": None, **{folder + name: metadata["files"][name]["sha256"] for name in names}}
 
 
-def fetch_model_concurrently(base_url: str, clients: int, rounds: int, timeout: float = 60) -> dict:
+def fetch_model_concurrently(base_url: str, clients: int, rounds: int, timeout: float = 60,
+                             tls: ssl.SSLContext | None = None) -> dict:
     """Every client fetches every model file `rounds` times. Returns counts, bytes, errors (the first
     few described), seconds, throughput and, per file, every distinct SHA-256 received."""
-    expected = model_files(base_url)
-    url = urllib.parse.urlsplit(base_url)
+    expected = model_files(base_url, tls)
     lock = threading.Lock()
     totals = {"requests": 0, "bytes": 0, "error_count": 0}
     errors: list[str] = []
@@ -69,7 +82,7 @@ def fetch_model_concurrently(base_url: str, clients: int, rounds: int, timeout: 
                     errors.append(f"GET {path}: {problem}")
 
     def client() -> None:
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+        connection = connect(base_url, timeout, tls)
         start.wait()
         try:
             for _ in range(rounds):
@@ -106,8 +119,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("url", help="the page's address, e.g. http://127.0.0.1:8000/")
     parser.add_argument("--clients", type=int, default=10, help="concurrent clients (default: %(default)s)")
     parser.add_argument("--rounds", type=int, default=3, help="times each client fetches the model (default: %(default)s)")
+    parser.add_argument("--cafile", metavar="FILE",
+                        help="for https: trust this certificate (e.g. the server's self-signed --cert)")
     args = parser.parse_args(argv)
-    result = fetch_model_concurrently(args.url, args.clients, args.rounds)
+    tls = ssl.create_default_context(cafile=args.cafile) if args.cafile else None
+    result = fetch_model_concurrently(args.url, args.clients, args.rounds, tls=tls)
     print(json.dumps(result, indent=2))
     sys.exit(1 if result["error_count"] else 0)
 

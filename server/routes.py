@@ -1,4 +1,6 @@
 """The URLs: files under WEB_ROOT (GET and HEAD only) and /healthz."""
+from __future__ import annotations
+
 import os
 import re
 from pathlib import Path

@@ -5,11 +5,14 @@ Kept small here (10 clients x 3 rounds); the benchmark calls the same function w
 import json
 import shutil
 
+import pytest
+
 from convert.publish import sha256_file
 from core.model_index import default_model
 from headless.site_server import RunningServer
 from server.loadtest import fetch_model_concurrently
 from tests.conftest import REPO
+from tests.test_server import self_signed
 
 
 def model_files(web_root):
@@ -21,15 +24,18 @@ def model_files(web_root):
     return {f"/{path}/{name}": folder / name for name in names}
 
 
-def load(web_root, clients, rounds):
-    with RunningServer(web_root) as server:
-        return fetch_model_concurrently(server.url, clients=clients, rounds=rounds)
+def load(web_root, clients, rounds, tls=None):
+    with RunningServer(web_root, tls=tls) as server:
+        return fetch_model_concurrently(server.url, clients=clients, rounds=rounds, tls=server.tls_context)
 
 
-def test_concurrent_clients_get_every_byte_of_the_shipped_model(tmp_path):
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_concurrent_clients_get_every_byte_of_the_shipped_model(tmp_path, scheme):
+    if scheme == "https" and shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed (apt-get install openssl)")
     clients, rounds = 10, 3
     files = model_files(REPO / "web")
-    result = load(REPO / "web", clients, rounds)
+    result = load(REPO / "web", clients, rounds, tls=self_signed(tmp_path, "server") if scheme == "https" else None)
     assert result["errors"] == [] and result["error_count"] == 0
     assert result["requests"] == clients * rounds * len(files)
     assert result["bytes"] == clients * rounds * sum(path.stat().st_size for path in files.values())

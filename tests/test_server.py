@@ -1,15 +1,21 @@
 """The static server: what it serves, with which headers, and what it never gives away."""
 import http.client
 import json
+import re
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from packaging.markers import Marker
 
 from headless.site_server import RunningServer
 from server import create_app
+from server.__main__ import describe_addresses
+from server.production import MAX_REQUEST_BODY_BYTES, MAX_REQUEST_HEAD_BYTES
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "TOP-SECRET-d41d8cd9"
@@ -303,7 +309,8 @@ def test_server_source_is_404_over_raw_http(repo_server, path):
 # Oversized requests are refused, tell nothing, and the server keeps serving.
 
 def raw_exchange(port: int, request: bytes) -> bytes:
-    """Sends request bytes as they are; returns whatever the server answered before closing."""
+    """Sends request bytes as they are; returns whatever the server answered before closing (a request
+    that does not say "Connection: close" may be answered and kept open, as HTTP/1.1 allows)."""
     answer = b""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         try:
@@ -316,16 +323,17 @@ def raw_exchange(port: int, request: bytes) -> bytes:
 
 
 MARKER = b"HEADER-MARKER-5f2c"
+CLOSING_GET = b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
 
 
 @pytest.mark.parametrize(("headers", "status"), [
-    ([b"X-Big: " + MARKER + b"a" * 70_000], b"431"),  # one line over Python's 64 KB limit
-    ([b"X-Many-%d: %s" % (i, MARKER) for i in range(120)], b"431"),  # over Python's 100 headers
+    ([b"X-Big: " + MARKER + b"a" * 70_000], b"431"),  # one line of 70 KB
+    ([b"X-Many-%d: %s" % (i, MARKER) for i in range(120)], b"431"),  # over 100 headers
     ([b"X-Part-%d: %s%s" % (i, MARKER, b"b" * 8000) for i in range(6)], b"431"),  # 48 KB in all: over 32 KB
 ], ids=["line-over-64KB", "over-100-headers", "over-32KB-in-all"])
 def test_oversized_request_headers_are_refused(live_server, headers, status):
     port, log_text = live_server.port, live_server.log_text
-    answer = raw_exchange(port, b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"\r\n".join(headers) + b"\r\n\r\n")
+    answer = raw_exchange(port, CLOSING_GET % b"/index.html" + b"\r\n".join(headers) + b"\r\n\r\n")
     assert answer.split(b"\r\n", 1)[0].split(b" ")[1] == status, answer[:200]
     assert MARKER not in answer
     assert b"Traceback" not in answer and b"<title>Leukolens" not in answer
@@ -335,7 +343,7 @@ def test_oversized_request_headers_are_refused(live_server, headers, status):
 
 def test_request_line_over_64KB_is_refused(live_server):
     port = live_server.port
-    answer = raw_exchange(port, b"GET /" + MARKER + b"c" * 70_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    answer = raw_exchange(port, CLOSING_GET % (b"/" + MARKER + b"c" * 70_000) + b"\r\n")
     assert answer.split(b"\r\n", 1)[0].split(b" ")[1] == b"414"
     assert MARKER not in answer
     assert raw_get(port, "/")[0] == 200
@@ -348,6 +356,13 @@ def test_oversized_headers_refused_through_flask_keep_the_security_headers(clien
     assert response.headers["Content-Security-Policy"] == CSP
 
 
+def test_too_many_headers_and_an_overlong_url_are_refused_through_flask(client):
+    assert client.get("/", headers={f"X-Many-{i}": "x" for i in range(120)}).status_code == 431
+    response = client.get("/" + "c" * 9000)
+    assert response.status_code == 414
+    assert response.data == b"414 Request URI Too Long\n"
+
+
 def test_server_header_names_no_software_versions(live_server):
     port = live_server.port
     for path in ("/", "/missing"):
@@ -358,8 +373,7 @@ def test_server_header_names_no_software_versions(live_server):
 @pytest.mark.parametrize("path", ["/", "/missing"])
 def test_each_response_has_one_date_header(live_server, path):
     port = live_server.port
-    request = b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path.encode()
-    head = raw_exchange(port, request).split(b"\r\n\r\n", 1)[0].lower()
+    head = raw_exchange(port, CLOSING_GET % path.encode() + b"\r\n").split(b"\r\n\r\n", 1)[0].lower()
     assert head.count(b"\r\ndate:") == 1, head
 
 
@@ -453,3 +467,208 @@ def test_server_starts_without_a_model_and_says_how_to_fix_it(tmp_path):
         log = server.log_text()
     assert "models/index.json does not exist" in log
     assert "`make train convert`" in log
+
+
+# The production server (waitress): its own limits answer like the app's, and it names no software.
+
+def test_the_production_server_runs_without_a_development_server_warning(live_server):
+    assert raw_get(live_server.port, "/")[0] == 200
+    log = live_server.log_text().lower()
+    assert "development server" not in log and "warning" not in log
+
+
+def test_a_request_head_over_the_servers_own_limit_is_refused_unread(live_server):
+    headers = b"".join(b"X-Part-%d: %s%s\r\n" % (i, MARKER, b"d" * 8000) for i in range(MAX_REQUEST_HEAD_BYTES // 8000 + 1))
+    answer = raw_exchange(live_server.port, CLOSING_GET % b"/index.html" + headers + b"\r\n")
+    head = answer.partition(b"\r\n\r\n")[0]
+    assert head.split(b" ")[1] == b"431", answer[:200]
+    assert b"\r\nServer: Leukolens" in head
+    assert MARKER not in answer and b"waitress" not in answer.lower()
+    assert raw_get(live_server.port, "/")[0] == 200
+
+
+def test_a_request_body_over_the_limit_is_refused_before_it_is_sent(live_server):
+    request = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % (MAX_REQUEST_BODY_BYTES * 100)
+    answer = raw_exchange(live_server.port, request)  # no body follows: the answer must not wait for it
+    assert answer.split(b" ")[1] == b"413", answer[:200]
+    assert b"\r\nServer: Leukolens" in answer and b"waitress" not in answer.lower()
+
+
+def test_a_small_request_body_reaches_the_app_which_allows_no_post(live_server):
+    answer = raw_exchange(live_server.port, b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                                            b"Content-Length: 7\r\n\r\npayload")
+    assert answer.startswith(b"HTTP/1.1 405 ")
+    assert answer.endswith(b"405 Method Not Allowed\n")
+
+
+@pytest.mark.parametrize("path", ["/", "/missing", "/healthz"])
+def test_the_server_is_named_once_and_not_as_a_proxy(live_server, path):
+    _, headers, _ = raw_get(live_server.port, path)
+    assert headers["Server"] == "Leukolens"
+    assert "Via" not in headers
+
+
+def test_one_connection_serves_many_requests(live_server):
+    connection = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=10)
+    try:
+        for path in ("/", "/js/app.js", "/missing", "/models/index.json", "/"):
+            connection.request("GET", path)
+            connection.getresponse().read()
+        assert connection.sock is not None  # still the first connection: kept alive throughout
+    finally:
+        connection.close()
+
+
+def run_server_command(*args: str) -> subprocess.CompletedProcess:
+    """`python -m server ARGS` for a server that must refuse to start; its exit code and messages."""
+    return subprocess.run([sys.executable, "-m", "server", *args], cwd=REPO, capture_output=True, text=True, timeout=30)
+
+
+def test_a_port_in_use_is_explained(live_server, web_root):
+    result = run_server_command("--port", str(live_server.port), "--web-root", str(web_root))
+    assert result.returncode == 1
+    assert f"Port {live_server.port} is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_listening_on_the_network_says_where_to_open_it_and_that_offline_needs_https():
+    lines = "\n".join(describe_addresses("http", "0.0.0.0", 8000))
+    assert f"http://{socket.gethostname()}:8000/ from other computers" in lines
+    assert "http://localhost:8000/ on this one" in lines
+    assert "not offline use: that needs https" in lines
+    assert "offline" not in "\n".join(describe_addresses("https", "0.0.0.0", 8000))
+
+
+# https with a certificate the test makes (openssl), verified against that certificate alone.
+
+def openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def self_signed(folder: Path, name: str) -> tuple[Path, Path]:
+    """(certificate, key) for 127.0.0.1 and localhost, made as the README tells a clinic to."""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-sha256", "-days", "30", "-nodes",
+            "-keyout", f"{name}-key.pem", "-out", f"{name}-cert.pem", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", cwd=folder)
+    return folder / f"{name}-cert.pem", folder / f"{name}-key.pem"
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory) -> dict:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed (apt-get install openssl)")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = self_signed(folder, "server")
+    _, other_key = self_signed(folder, "other")
+    openssl("genpkey", "-algorithm", "RSA", "-aes256", "-pass", "pass:secret", "-out", "encrypted-key.pem", cwd=folder)
+    (folder / "not-pem.txt").write_text("not a certificate")
+    return {"cert": cert, "key": key, "other_key": other_key, "encrypted_key": folder / "encrypted-key.pem",
+            "not_pem": folder / "not-pem.txt", "folder": folder}
+
+
+@pytest.fixture(scope="module")
+def https_server(web_root, certificates):
+    with RunningServer(web_root, tls=(certificates["cert"], certificates["key"])) as server:
+        yield server
+
+
+def https_get(server: RunningServer, path: str) -> tuple[int, dict, bytes]:
+    """GET over TLS, verifying the server's certificate and name against the test's certificate."""
+    connection = http.client.HTTPSConnection("127.0.0.1", server.port, timeout=10, context=server.tls_context)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def test_https_serves_the_page_with_a_verified_certificate(https_server):
+    assert https_server.url.startswith("https://")
+    status, headers, body = https_get(https_server, "/")
+    assert status == 200
+    assert body == b"<!doctype html><title>Leukolens</title>"
+    assert headers["Content-Security-Policy"] == CSP
+    assert headers["Server"] == "Leukolens"
+    assert f"https://127.0.0.1:{https_server.port}/" in https_server.log_text()
+
+
+def test_https_healthz_reports_the_model(https_server):
+    status, _, body = https_get(https_server, "/healthz")
+    assert status == 200
+    assert json.loads(body) == {"status": "ok", "model": {"name": "m", "version": "v1"}}
+
+
+def test_https_keeps_the_same_limits(https_server):
+    status, _, body = https_get(https_server, "/../secret.txt")
+    assert status == 404 and SECRET.encode() not in body
+    connection = http.client.HTTPSConnection("127.0.0.1", https_server.port, timeout=10, context=https_server.tls_context)
+    try:
+        connection.request("GET", "/", headers={f"X-Part-{i}": "b" * 8000 for i in range(6)})
+        assert connection.getresponse().status == 431
+    finally:
+        connection.close()
+
+
+def test_a_client_that_does_not_trust_the_certificate_is_refused(https_server):
+    with pytest.raises(ssl.SSLCertVerificationError):
+        with socket.create_connection(("127.0.0.1", https_server.port), timeout=10) as sock:
+            ssl.create_default_context().wrap_socket(sock, server_hostname="127.0.0.1")
+
+
+def test_plain_http_to_the_https_port_is_sent_to_https(https_server):
+    status, headers, body = raw_get(https_server.port, "/index.html")
+    assert status == 302
+    assert headers["Location"] == f"https://127.0.0.1:{https_server.port}/"
+    assert body == b""
+    assert https_get(https_server, "/")[0] == 200
+
+
+def test_plain_http_without_a_usable_host_gets_a_short_answer(https_server):
+    answer = raw_exchange(https_server.port, b"GET / HTTP/1.1\r\nHost: evil\"<x>\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 ") and answer.endswith(b"This server speaks https only.\n")
+
+
+@pytest.mark.parametrize(("cert", "key", "message"), [
+    ("missing.pem", "key", "--cert {folder}/missing.pem does not exist"),
+    ("cert", "missing.pem", "--key {folder}/missing.pem does not exist"),
+    (".", "key", "--cert {folder} cannot be read"),
+    ("not_pem", "key", "holds no PEM certificate"),
+    ("cert", "not_pem", "holds no PEM private key"),
+    ("cert", "other_key", "does not match --cert"),
+    ("cert", "encrypted_key", "is protected by a passphrase"),
+])
+def test_certificate_problems_are_explained(certificates, web_root, cert, key, message):
+    folder = certificates["folder"]
+    paths = [str(certificates[name]) if name in certificates else str(folder / name) for name in (cert, key)]
+    result = run_server_command("--port", "0", "--web-root", str(web_root), "--cert", paths[0], "--key", paths[1])
+    assert result.returncode == 1
+    assert result.stderr.startswith("Cannot serve https: ")
+    assert message.format(folder=folder) in result.stderr
+    assert "Traceback" not in result.stderr and not result.stdout
+
+
+@pytest.mark.parametrize("given", [["--cert", "cert.pem"], ["--key", "key.pem"]])
+def test_cert_and_key_go_together(given):
+    result = run_server_command(*given)
+    assert result.returncode == 2
+    assert "--cert and --key go together" in result.stderr
+
+
+# What `make serve` installs must be what the tests ran with.
+
+def pins(path: Path) -> dict:
+    """{package (lower case): version} for the lines of a requirements file that apply to Python 3.11."""
+    found = {}
+    for line in path.read_text().splitlines():
+        requirement, _, marker = line.split("#")[0].partition(";")
+        if "==" in requirement and (not marker.strip() or Marker(marker).evaluate({"python_version": "3.11"})):
+            name, version = requirement.split("==")
+            found[re.sub(r"[-_.]+", "-", name.strip().lower())] = version.strip()
+    return found
+
+
+def test_the_serve_requirements_pin_what_requirements_txt_pins():
+    serve, everything = pins(REPO / "requirements-serve.txt"), pins(REPO / "requirements.txt")
+    assert {"flask", "flask-cors", "waitress", "werkzeug"} <= serve.keys()
+    assert {name: everything.get(name) for name in serve} == serve

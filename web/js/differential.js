@@ -82,7 +82,15 @@ export function photoTally(cells, types) {
   return types.order.filter((name) => counts.has(name)).map((name) => [name, counts.get(name)]);
 }
 
-// The counted cell the network is surest of (the photo card's headline and data-top-class), or null.
+// The counted cell the network is surest of, or null.
 export function surestCell(cells) {
   return cells.filter(isCounted).reduce((best, cell) => (!best || cell.probability > best.probability ? cell : best), null);
+}
+
+// The cell a photo is known by (its card's data-top-class): its main cell, the one a photo of a single
+// cell shows (picked as Python's evaluation picks it, so a neighbour cut by the edge cannot speak for the
+// photo), unless excluded; otherwise the counted cell the network is surest of; or null.
+export function headlineCell(photo) {
+  const main = photo.main === null || photo.main === undefined ? null : photo.cells[photo.main];
+  return main && isCounted(main) ? main : surestCell(photo.cells);
 }

@@ -1,6 +1,6 @@
 // The photo cards: each photo shown large, a numbered box on every cell found (coloured by class),
 // and the keyboard and mouse ways to pick a cell. The selected cell itself is shown by ui-inspector.js.
-import { awaitsReview, finalClass, isChecked, isCorrected, photoTally, surestCell } from './differential.js';
+import { awaitsReview, finalClass, headlineCell, isChecked, isCorrected, photoTally } from './differential.js';
 import {
   cellVerdict, counted, element, label, lower, make, paintClass, probabilityBars,
 } from './ui-parts.js';
@@ -132,7 +132,7 @@ function mainCellBars(photo) {
 }
 
 function renderHeader(card, photo, types) {
-  const top = surestCell(photo.cells);
+  const top = headlineCell(photo);
   if (top) card.dataset.topClass = finalClass(top);
   else delete card.dataset.topClass;
   card.querySelector('.top').textContent = photoHeading(photo, types);
