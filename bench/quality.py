@@ -19,7 +19,8 @@ def keras_probabilities(model, images: np.ndarray) -> np.ndarray:
 def agreement(reference: np.ndarray, other: list, files: list) -> dict:
     """How other's probabilities (None where a photo was not classified) differ from reference's."""
     shown = [i for i, row in enumerate(other) if row is not None]
-    differences = np.abs(reference[shown] - np.array([other[i] for i in shown], dtype=np.float64))
+    differences = np.abs(reference[shown] - np.array([other[i] for i in shown], dtype=np.float64).reshape(
+        len(shown), reference.shape[1]))
     differing = [files[i] for i, row in enumerate(other)
                  if row is None or int(np.argmax(row)) != int(np.argmax(reference[i]))]
     return {"images": len(files), "compared": len(shown),
@@ -27,9 +28,12 @@ def agreement(reference: np.ndarray, other: list, files: list) -> dict:
             "top_class_differs": len(differing), "top_class_differs_files": differing[:20]}
 
 
-def metrics_of(labels: np.ndarray, probabilities: list, classes: list) -> dict:
-    """compute_metrics over the photos that have probabilities (a photo the browser refused has none)."""
+def metrics_of(labels: np.ndarray, probabilities: list, classes: list) -> dict | None:
+    """compute_metrics over the photos that have probabilities (a photo the browser refused, or found no
+    cell in, has none); None when no photo has any."""
     kept = [i for i, row in enumerate(probabilities) if row is not None]
+    if not kept:
+        return None
     return compute_metrics(np.asarray(labels)[kept], np.array([probabilities[i] for i in kept], dtype=np.float64),
                            classes)
 

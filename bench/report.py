@@ -98,14 +98,18 @@ def targets_section(results: dict) -> list:
     return ["## Targets", ""] + table(["target", "goal", "measured", "verdict"], rows) + [""]
 
 
-def metric_cells(m: dict) -> list:
+def metric_cells(m: dict | None) -> list:
+    if m is None:  # the browser classified none of the split's photos (its errors say why)
+        return ["0"] + ["-"] * 6
     return [f"{m['images']:,}", pct(m["accuracy"]), pct(m["balanced_accuracy"]), num(m["macro_f1"]), num(m["mcc"]),
             num(m["min_recall"]), num(m["macro_roc_auc"])]
 
 
 def per_class_table(q: dict) -> list:
     """Precision and recall of each class the split has photos of, Keras / browser."""
-    keras, browser = q["keras"]["per_class"], q["browser"]["per_class"]
+    keras = q["keras"]["per_class"]
+    browser = (q["browser"] or {}).get("per_class") or {name: {"precision": None, "recall": None, "f1": None}
+                                                       for name in keras}
     rows = [[name, f"{k['support']:,}", f"{num(k['precision'])} / {num(browser[name]['precision'])}",
              f"{num(k['recall'])} / {num(browser[name]['recall'])}", f"{num(k['f1'])} / {num(browser[name]['f1'])}"]
             for name, k in keras.items() if k["support"]]

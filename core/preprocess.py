@@ -32,13 +32,14 @@ class ImageReadError(ValueError):
         self.reason = reason
 
 
-def preprocessing_spec(input_size: int = 80, crop: str = "cell_sized") -> dict:
+def preprocessing_spec(input_size: int = 80, crop: str = "cell_sized", padding: str = "border_median") -> dict:
     spec = {
         "input_size": [input_size, input_size],
         "color_mode": "RGB",
         "transparency": DEFAULT_TRANSPARENCY,
         "exif_orientation": "apply",
         "crop": crop,
+        "padding": padding,
         "resize": "area",
         # The model divides by 255 itself (a Rescaling layer), so both sides feed raw 0..255 RGB.
         "value_range": [0, 255],
@@ -49,6 +50,10 @@ def preprocessing_spec(input_size: int = 80, crop: str = "cell_sized") -> dict:
     elif crop == "cell_centred":
         spec["locate"] = default_locate_spec()
     return spec
+
+
+def padding_of(spec: dict) -> str:
+    return spec.get("padding", DEFAULTS["padding"])
 
 
 def check_spec(spec: dict) -> None:
@@ -161,12 +166,23 @@ def crop_square(rgb: np.ndarray, spec: dict) -> tuple:
     return crop_box(rgb, spec["locate"])
 
 
-def cut_square(rgb: np.ndarray, top: int, left: int, side: int) -> np.ndarray:
-    """rgb[top:top+side, left:left+side], where pixels past the frame repeat its edge pixels, so a cell
-    near the edge keeps its size and place in the crop (the browser crops the same way)."""
-    rows = np.clip(np.arange(top, top + side), 0, rgb.shape[0] - 1)
-    cols = np.clip(np.arange(left, left + side), 0, rgb.shape[1] - 1)
-    return rgb[rows[:, None], cols[None, :]]
+def cut_square(rgb: np.ndarray, top: int, left: int, side: int, padding: str = "replicate") -> np.ndarray:
+    """rgb[top:top+side, left:left+side]; a square reaching past the frame keeps its size, so a cell
+    near the edge keeps its size and place in it. Past the frame: the edge pixels repeated ("replicate"),
+    or the median colour of the frame's border ("border_median": plain background, not streaks that a
+    tightly cropped photo would otherwise surround its cell with). The browser crops the same way."""
+    rows, cols = np.arange(top, top + side), np.arange(left, left + side)
+    square = rgb[np.clip(rows, 0, rgb.shape[0] - 1)[:, None], np.clip(cols, 0, rgb.shape[1] - 1)[None, :]]
+    if padding == "border_median":
+        outside = ((rows < 0) | (rows >= rgb.shape[0]))[:, None] | ((cols < 0) | (cols >= rgb.shape[1]))[None, :]
+        square[outside] = border_median(rgb)
+    return square
+
+
+def border_median(rgb: np.ndarray) -> np.ndarray:
+    """Per channel, the lower median of the frame's outermost pixels (integers, as the browser takes it)."""
+    border = np.concatenate([rgb[0], rgb[-1], rgb[1:-1, 0], rgb[1:-1, -1]]) if rgb.shape[0] > 1 else rgb[0]
+    return np.sort(border, axis=0)[(len(border) - 1) // 2]
 
 
 def to_model_input(rgb: np.ndarray, spec: dict) -> np.ndarray:
@@ -180,7 +196,7 @@ def to_model_input(rgb: np.ndarray, spec: dict) -> np.ndarray:
 def square_input(rgb: np.ndarray, square: tuple, spec: dict) -> np.ndarray:
     """The model's input for one square (top, left, side) of a photo: each cell the finder found in a
     smear is classified from its own square."""
-    return area_resize(cut_square(rgb, *square), *spec["input_size"])
+    return area_resize(cut_square(rgb, *square, padding_of(spec)), *spec["input_size"])
 
 
 def training_crop(path: Path, spec: dict, context: float) -> np.ndarray:
@@ -193,7 +209,8 @@ def training_crop(path: Path, spec: dict, context: float) -> np.ndarray:
     top, left, side = crop_square(rgb, spec)
     wide = round(side * context)
     top, left = top - (wide - side) // 2, left - (wide - side) // 2
-    return np.clip(np.rint(area_resize(cut_square(rgb, top, left, wide), size, size)), 0, 255).astype(np.uint8)
+    wide_square = cut_square(rgb, top, left, wide, padding_of(spec))
+    return np.clip(np.rint(area_resize(wide_square, size, size)), 0, 255).astype(np.uint8)
 
 
 def preprocess_file(path: Path, spec: dict) -> np.ndarray:

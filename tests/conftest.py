@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 REAL_DATA = SHARED_DATA / "blood-cells"
 # Stain-like colours (blue well above green, as nuclei are), so the cell finder finds each blob.
-COLOURS = {"BLUE": (60, 70, 200), "GREEN": (30, 110, 190), "RED": (200, 40, 130)}
+COLOURS = {"BLUE": (60, 70, 200), "GREEN": (20, 95, 215), "RED": (190, 30, 160)}
 
 
 def draw_cell(rng, colour, size=(64, 48), background=(230, 190, 200)) -> Image.Image:
@@ -71,7 +71,7 @@ def write_copies(root: Path, sources: int, copies: int, rng) -> dict:
         folder = root / name
         folder.mkdir(parents=True)
         # Each source smear has its own staining and lighting.
-        originals = [draw_cell(rng, colour, background=rng.uniform((200, 160, 170), (250, 220, 230)))
+        originals = [draw_cell(rng, colour, background=rng.uniform((215, 165, 185), (250, 200, 225)))
                      for _ in range(sources)]
         for _ in range(copies):
             for position, source in enumerate(rng.permutation(sources)):
@@ -96,12 +96,12 @@ def synthetic_data(tmp_path_factory) -> Path:
     return root
 
 
-SECOND_SOURCE = {"blue": (60, 70, 200), "YELLOW": (220, 200, 40)}
+SECOND_SOURCE = {"blue": (60, 70, 200), "VIOLET": (170, 70, 210)}
 
 
 @pytest.fixture(scope="session")
 def second_source(tmp_path_factory) -> Path:
-    """Source "lab-b", like pbc: TRAIN/VAL/TEST, another background, a class lab-a lacks (YELLOW), and
+    """Source "lab-b", like pbc: TRAIN/VAL/TEST, another background, a class lab-a lacks (VIOLET), and
     one lab-a has in a folder named in lower case (blue)."""
     root = tmp_path_factory.mktemp("data") / "lab-b"
     rng = np.random.default_rng(8)
@@ -109,7 +109,7 @@ def second_source(tmp_path_factory) -> Path:
         for name, colour in SECOND_SOURCE.items():
             (root / split / name).mkdir(parents=True)
             for index in range(count):
-                draw_cell(rng, colour, background=(200, 200, 230)).save(root / split / name / f"{index}.png")
+                draw_cell(rng, colour, background=(225, 195, 215)).save(root / split / name / f"{index}.png")
     return root
 
 

@@ -72,13 +72,13 @@ def quick_bench(published_site, synthetic_data, second_source, smears, tmp_path_
 
 @pytest.fixture(scope="module")
 def older_model(tmp_path_factory) -> Path:
-    """A converted model unlike the one measured: other classes (PURPLE, YELLOW), whole-frame 24x24 input."""
+    """A converted model unlike the one measured: other classes (PURPLE, VIOLET), whole-frame 24x24 input."""
     folder = tmp_path_factory.mktemp("older") / "model"
     inputs = keras.Input((24, 24, 3))
     pooled = keras.layers.GlobalAveragePooling2D()(keras.layers.Rescaling(1 / 255)(inputs))
     model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(pooled))
     run_converter(save_h5(model, folder.parent / "older.h5"), folder, None)
-    write_json(folder / "metadata.json", {"name": "older", "version": "0123456789ab", "classes": ["PURPLE", "YELLOW"],
+    write_json(folder / "metadata.json", {"name": "older", "version": "0123456789ab", "classes": ["PURPLE", "VIOLET"],
                                           "preprocessing": preprocessing_spec(24, "full_frame"),
                                           "model": {"parameters": model.count_params()}})
     return folder
@@ -130,7 +130,7 @@ def test_a_sample_takes_every_class_alike_and_the_same_photos_each_time(syntheti
 
 def test_a_split_is_read_over_the_models_classes_whatever_the_folder_case(second_source):
     split = next(s for s in held_out_splits([second_source], quick=False)[0] if s.split == "TEST")
-    dataset = read_split(split, ["BLUE", "GREEN", "YELLOW"], preprocessing_spec(24, "full_frame"))
+    dataset = read_split(split, ["BLUE", "GREEN", "VIOLET"], preprocessing_spec(24, "full_frame"))
     assert sorted(dataset.labels.tolist()) == [0] * 4 + [2] * 4 and dataset.images.shape == (8, 24, 24, 3)
     assert read_split(split, ["GREEN", "RED"], preprocessing_spec(24, "full_frame")) is None
 
@@ -148,13 +148,13 @@ def test_previous_model_is_scored_on_its_own_classes_with_its_own_preprocessing(
     splits, _ = held_out_splits([synthetic_data, second_source], quick=True)
     now = now_figures(published_site, splits)
     compared = previous.compare(str(older_model), tmp_path, splits, now, silent)
-    assert compared["not_scored"] == {"lab-a/TEST_SIMPLE": "none of its classes (PURPLE, YELLOW)"}
+    assert compared["not_scored"] == {"lab-a/TEST_SIMPLE": "none of its classes (PURPLE, VIOLET)"}
     scored = compared["quality"]["lab-b/TEST"]
-    # Only lab-b's YELLOW photos are of a class it knows, each prepared as its own metadata says.
-    files = sorted(str(p) for p in (second_source / "TEST" / "YELLOW").iterdir())
+    # Only lab-b's VIOLET photos are of a class it knows, each prepared as its own metadata says.
+    files = sorted(str(p) for p in (second_source / "TEST" / "VIOLET").iterdir())
     inputs = np.stack([preprocess_file(p, preprocessing_spec(24, "full_frame")) for p in files])
     expected = compute_metrics(np.ones(4, int), keras_probabilities(rebuild_keras(older_model), inputs),
-                               ["PURPLE", "YELLOW"])
+                               ["PURPLE", "VIOLET"])
     assert scored["previous"] == expected
     measured_now = now["lab-b/TEST"]
     yellow = [i for i, path in enumerate(measured_now["dataset"].files) if path in files]
@@ -223,9 +223,9 @@ def test_recorded_figures_are_what_compute_metrics_gives(quick_bench):
             computed = compute_metrics(labels, np.array(recorded[side]), recorded["classes"])
             assert computed == results["quality"][key][side], side
     assert results["quality"]["lab-a/TEST_SIMPLE"]["images"] == 12
-    # lab-b's blue/ folder is the model's BLUE class; its YELLOW photos are the other half.
+    # lab-b's blue/ folder is the model's BLUE class; its VIOLET photos are the other half.
     classes = predictions["lab-b/TEST"]["classes"]
-    assert sorted(predictions["lab-b/TEST"]["labels"]) == [classes.index("BLUE")] * 4 + [classes.index("YELLOW")] * 4
+    assert sorted(predictions["lab-b/TEST"]["labels"]) == [classes.index("BLUE")] * 4 + [classes.index("VIOLET")] * 4
 
 
 def test_browser_gives_kerass_probabilities(quick_bench):

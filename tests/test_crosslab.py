@@ -20,7 +20,7 @@ def test_each_source_alone_is_scored_on_the_other_on_the_classes_they_share(cros
     result = read_json(cross_lab_model / "cross_lab.json", "cross-lab results")
     pairs = {(p["trained_on"], p["scored_on"]): p for p in result["pairs"]}
     assert set(pairs) == {("lab-a", "lab-b"), ("lab-b", "lab-a")}
-    # lab-a knows BLUE, GREEN, RED: of lab-b only BLUE is shared (its YELLOW is left out), and the reverse.
+    # lab-a knows BLUE, GREEN, RED: of lab-b only BLUE is shared (its VIOLET is left out), and the reverse.
     assert pairs["lab-a", "lab-b"]["validation"]["images"] == 4 and pairs["lab-a", "lab-b"]["TEST"]["images"] == 4
     assert pairs["lab-b", "lab-a"]["TEST"]["images"] == 8  # lab-a's 8 blue TEST images
     assert set(pairs["lab-b", "lab-a"]) >= {"validation", "TEST", "TEST_SIMPLE"}

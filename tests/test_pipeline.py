@@ -22,12 +22,12 @@ def test_training_writes_model_metrics_and_pictures(trained_model):
 
 def test_the_model_learns_the_union_of_the_sources_classes_matched_whatever_their_case(trained_model):
     info = read_json(trained_model / "training.json", "training facts")
-    assert info["classes"] == ["BLUE", "GREEN", "RED", "YELLOW"]
-    assert info["cell_types"]["white_cells"] == ["BLUE", "GREEN", "RED", "YELLOW"]  # no known names: all counted
+    assert info["classes"] == ["BLUE", "GREEN", "RED", "VIOLET"]
+    assert info["cell_types"]["white_cells"] == ["BLUE", "GREEN", "RED", "VIOLET"]  # no known names: all counted
     lab_a, lab_b = info["sources"]
     assert lab_a["name"] == "lab-a" and lab_b["name"] == "lab-b"
-    assert lab_b["images"]["train"] == {"BLUE": 10, "YELLOW": 10}  # lab-b's folder is "blue"
-    assert lab_b["validation"] == "VAL" and lab_b["images"]["validation"] == {"BLUE": 4, "YELLOW": 4}
+    assert lab_b["images"]["train"] == {"BLUE": 10, "VIOLET": 10}  # lab-b's folder is "blue"
+    assert lab_b["validation"] == "VAL" and lab_b["images"]["validation"] == {"BLUE": 4, "VIOLET": 4}
     # lab-a has no VAL: 6 smears per class clustered into 3 groups, one group per class held out.
     assert lab_a["validation"] == "held-out smears" and len(info["validation_groups"]["lab-a"]) == 3
     assert sum(lab_a["images"]["train"].values()) + sum(lab_a["images"]["validation"].values()) == 72
@@ -36,7 +36,7 @@ def test_the_model_learns_the_union_of_the_sources_classes_matched_whatever_thei
 
 def test_metrics_are_per_source_and_split_and_cover_held_out_parts_only(trained_model):
     metrics = read_json(trained_model / "metrics.json", "metrics")
-    assert set(metrics) == {"validation", "sources", "other_labs"} and metrics["other_labs"] == {}
+    assert set(metrics) == {"validation", "sources", "other_labs", "review"} and metrics["other_labs"] == {}
     assert set(metrics["sources"]["lab-a"]) == {"validation", "TEST", "TEST_SIMPLE"}
     assert set(metrics["sources"]["lab-b"]) == {"validation", "TEST"}
     assert metrics["sources"]["lab-a"]["TEST"]["images"] == 24 and metrics["sources"]["lab-b"]["TEST"]["images"] == 8
@@ -55,7 +55,7 @@ def test_convert_publishes_model_with_metadata_and_hashes(published_site):
     index, folder = published_folder(published_site)
     assert index["default"] == "tiny"
     metadata = json.loads((folder / "metadata.json").read_text())
-    assert metadata["classes"] == ["BLUE", "GREEN", "RED", "YELLOW"]
+    assert metadata["classes"] == ["BLUE", "GREEN", "RED", "VIOLET"]
     assert metadata["cell_types"]["white_cells"] == metadata["classes"]
     assert metadata["preprocessing"]["resize"] == "area"
     assert metadata["version"] == folder.name == content_version(metadata["files"])
@@ -84,7 +84,7 @@ def test_published_metadata_names_no_path_on_the_trainers_machine(published_site
     metadata = json.loads(text)
     assert str(synthetic_data.parent) not in text
     assert [source["name"] for source in metadata["training"]["sources"]] == ["lab-a", "lab-b"]
-    assert metadata["training"]["sources"][1]["images"]["train"] == {"BLUE": 10, "YELLOW": 10}
+    assert metadata["training"]["sources"][1]["images"]["train"] == {"BLUE": 10, "VIOLET": 10}
     assert metadata["metrics"]["sources"]["lab-b"]["TEST"]["images"] == 8
     parity = metadata["conversion"]["parity"]["sources"]
     assert parity[0].startswith("lab-a/TEST_SIMPLE/") and any(name.startswith("lab-b/TEST/") for name in parity)

@@ -12,6 +12,7 @@ from core.preprocess import (
     area_resize,
     area_weights,
     check_spec,
+    cut_square,
     flatten_alpha,
     load_rgb,
     preprocess_file,
@@ -74,17 +75,32 @@ def test_unsupported_spec_is_refused():
         check_spec({**preprocessing_spec(), "resize": "bilinear"})
 
 
-@pytest.mark.parametrize("crop", ["full_frame", "cell_centred"])
-@pytest.mark.parametrize("size", [(240, 320), (37, 53), (50, 50), (500, 375)])
-def test_javascript_preprocessing_equals_python(tmp_path, size, crop):
+CROPS = [("full_frame", "replicate"), ("cell_centred", "replicate"), ("cell_sized", "replicate"),
+         ("cell_sized", "border_median")]
+
+
+@pytest.mark.parametrize("crop, padding", CROPS)
+@pytest.mark.parametrize("size", [(240, 320), (37, 53), (50, 50), (500, 375), (1, 9), (7, 1)])
+def test_javascript_preprocessing_equals_python(tmp_path, size, crop, padding):
     rgb = np.random.default_rng(size[0]).integers(0, 256, (*size, 3), dtype=np.uint8)
-    spec = preprocessing_spec(80, crop)
+    spec = preprocessing_spec(80, crop, padding)
     assert np.abs(js_model_input(rgb, spec, tmp_path) - to_model_input(rgb, spec)).max() < 1e-3
 
 
-@pytest.mark.parametrize("crop", ["full_frame", "cell_centred"])
-def test_javascript_preprocessing_equals_python_on_real_smears(real_data, tmp_path, crop):
-    spec = preprocessing_spec(80, crop)
+def test_a_square_past_the_edge_is_filled_with_the_border_median_or_the_edge_pixels():
+    rgb = np.zeros((4, 5, 3), np.uint8)
+    rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1] = 10, 30, 20, 20  # border: 10 x5, 30 x5, 20 x4 -> median 20
+    rgb[1:3, 1:4] = 200
+    padded = cut_square(rgb, -2, -2, 9, "border_median")
+    assert (padded[:2] == 20).all() and (padded[:, :2] == 20).all()  # past the edge: the border's median
+    np.testing.assert_array_equal(padded[2:6, 2:7], rgb)                # inside: the photo itself
+    replicated = cut_square(rgb, -2, -2, 9, "replicate")
+    assert (replicated[0, 2:7] == rgb[0]).all() and (replicated[3, 0] == rgb[1, 0]).all()
+
+
+@pytest.mark.parametrize("crop, padding", CROPS)
+def test_javascript_preprocessing_equals_python_on_real_smears(real_data, tmp_path, crop, padding):
+    spec = preprocessing_spec(80, crop, padding)
     for path in sorted(real_data.glob("TEST_SIMPLE/*/*.jpeg"))[::12]:
         rgb = load_rgb(path)
         assert np.abs(js_model_input(rgb, spec, tmp_path) - to_model_input(rgb, spec)).max() < 1e-3, path

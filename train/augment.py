@@ -7,14 +7,15 @@ What separates labs most is stain and camera, so the levels differ in colour:
 - "basic": mild brightness, contrast and saturation;
 - "stain": hue, saturation, contrast, brightness and per-channel gain as far as smears of one lab differ;
 - "lab": as other labs differ: the stain's own colours varied in haematoxylin-eosin space, white
-  balance, hue, saturation, gamma, blur (focus), JPEG quality and sensor noise.
+  balance, hue, saturation, gamma, blur (focus), JPEG quality and sensor noise;
+- "strong": the same, further, with lower resolution too (STRENGTH).
 Every random draw comes from a per-batch seed fixed by (seed, epoch, batch), so a resumed run sees
 exactly what the original would have.
 """
 import numpy as np
 import tensorflow as tf
 
-LEVELS = ("basic", "stain", "lab")
+LEVELS = ("basic", "stain", "lab", "strong")
 SCALE_JITTER = 1.25     # the square zooms between 1/1.25 and 1.25 of its size
 SHIFT_JITTER = 0.06     # and moves by up to this share of its side
 SEEDS = 16
@@ -66,24 +67,52 @@ def stain_colour(images, seeds):
     return images * uniform(seeds[6], tf.shape(images)[0], 0.9, 1.1, 3)
 
 
-def stain_space_jitter(images, seeds):
+# How far "lab" and "strong" vary stain and camera. "strong" also lowers the resolution (a softer
+# objective or camera) and blurs more: blood-cells' photos are softer than pbc's by that much.
+STRENGTH = {
+    "lab": {"stain_scale": 0.2, "stain_shift": 0.05, "hue": 0.06, "saturation": (0.6, 1.4), "contrast": (0.7, 1.3),
+            "brightness": 0.1, "blur_power": 2.0, "white_balance": 0.15, "gamma": 0.3, "noise": 0.03,
+            "low_resolution": 1.0, "jpeg": (40, 96)},
+    "strong": {"stain_scale": 0.3, "stain_shift": 0.08, "hue": 0.1, "saturation": (0.5, 1.5), "contrast": (0.6, 1.4),
+               "brightness": 0.15, "blur_power": 1.0, "white_balance": 0.25, "gamma": 0.4, "noise": 0.04,
+               "low_resolution": 2.5, "jpeg": (30, 96)},
+}
+
+
+def stain_space_jitter(images, seeds, strength: dict):
     """Scale and shift each image's haematoxylin, eosin and residual densities (Tellez et al. 2018)."""
     count = tf.shape(images)[0]
     density = -tf.math.log(tf.clip_by_value(images, 1e-3, 1.0))
     stains = tf.einsum("nhwc,cd->nhwd", density, tf.constant(HED_FROM_RGB, tf.float32))
-    stains = stains * uniform(seeds[7], count, 0.8, 1.2, 3) + uniform(seeds[8], count, -0.05, 0.05, 3)
+    scale, shift = strength["stain_scale"], strength["stain_shift"]
+    stains = stains * uniform(seeds[7], count, 1 - scale, 1 + scale, 3) + uniform(seeds[8], count, -shift, shift, 3)
     density = tf.einsum("nhwd,dc->nhwc", stains, tf.constant(RGB_FROM_HED, tf.float32))
     return tf.exp(-tf.maximum(density, 0.0))
 
 
-def camera(images, seeds):
-    """Focus, white balance, gamma, sensor noise: what another microscope's camera changes."""
+def lower_resolution(images, seed, most: float):
+    """Half the batch seen through a camera or objective that resolves up to `most` times less."""
+    if most <= 1.0:
+        return images
+    size = tf.shape(images)[1]
+    factor = tf.random.stateless_uniform([], seed, 1.0, most)
+    small = tf.cast(tf.cast(size, tf.float32) / factor, tf.int32)
+    soft = tf.image.resize(tf.image.resize(images, [small, small], "area"), [size, size], "bilinear")
+    chosen = tf.cast(tf.random.stateless_uniform([tf.shape(images)[0], 1, 1, 1], seed + [0, 1]) < 0.5, tf.float32)
+    return chosen * soft + (1 - chosen) * images
+
+
+def camera(images, seeds, strength: dict):
+    """Focus, resolution, white balance, gamma, sensor noise: what another microscope's camera changes."""
     count = tf.shape(images)[0]
     blurred = tf.nn.depthwise_conv2d(images, GAUSSIAN, [1, 1, 1, 1], "SAME")
-    images = images + uniform(seeds[9], count, 0.0, 1.0) ** 2 * (blurred - images)
-    images = images * uniform(seeds[10], count, 0.85, 1.15, 3)
-    images = tf.clip_by_value(images, 1e-4, 1.0) ** tf.exp(uniform(seeds[11], count, -0.3, 0.3))
-    noise = tf.random.stateless_normal(tf.shape(images), seeds[12]) * uniform(seeds[13], count, 0.0, 0.03)
+    images = images + uniform(seeds[9], count, 0.0, 1.0) ** strength["blur_power"] * (blurred - images)
+    images = lower_resolution(images, seeds[1] + [7, 7], strength["low_resolution"])
+    balance = strength["white_balance"]
+    images = images * uniform(seeds[10], count, 1 - balance, 1 + balance, 3)
+    gamma = strength["gamma"]
+    images = tf.clip_by_value(images, 1e-4, 1.0) ** tf.exp(uniform(seeds[11], count, -gamma, gamma))
+    noise = tf.random.stateless_normal(tf.shape(images), seeds[12]) * uniform(seeds[13], count, 0.0, strength["noise"])
     return images + noise
 
 
@@ -96,10 +125,10 @@ def gaussian_kernel(sigma: float = 1.2, radius: int = 3):
 GAUSSIAN = gaussian_kernel()
 
 
-def jpeg_quality(images, seed):
-    """Half the images saved as JPEG at quality 40-95 and read back: labs keep photos as JPEG."""
+def jpeg_quality(images, seed, qualities_range: tuple):
+    """Half the images saved as JPEG (quality in qualities_range) and read back: labs keep photos as JPEG."""
     count = tf.shape(images)[0]
-    qualities = tf.random.stateless_uniform([count], seed, 40, 96, dtype=tf.int32)
+    qualities = tf.random.stateless_uniform([count], seed, *qualities_range, dtype=tf.int32)
     chosen = tf.random.stateless_uniform([count], seed + [0, 1]) < 0.5
 
     def one(item):
@@ -109,17 +138,19 @@ def jpeg_quality(images, seed):
     return tf.map_fn(one, (tf.clip_by_value(images, 0, 1), qualities, chosen), fn_output_signature=tf.float32)
 
 
-def lab_colour(images, seeds):
-    images = stain_space_jitter(images, seeds)
-    images = tf.image.stateless_random_hue(images, 0.06, seeds[2])
-    images = tf.image.stateless_random_saturation(images, 0.6, 1.4, seeds[3])
-    images = tf.image.stateless_random_contrast(images, 0.7, 1.3, seeds[4])
-    images = tf.image.stateless_random_brightness(tf.clip_by_value(images, 0, 1), 0.1, seeds[5])
-    images = camera(tf.clip_by_value(images, 0, 1), seeds)
-    return jpeg_quality(images, seeds[14])
+def other_lab_colour(images, seeds, level: str):
+    strength = STRENGTH[level]
+    images = stain_space_jitter(images, seeds, strength)
+    images = tf.image.stateless_random_hue(images, strength["hue"], seeds[2])
+    images = tf.image.stateless_random_saturation(images, *strength["saturation"], seeds[3])
+    images = tf.image.stateless_random_contrast(images, *strength["contrast"], seeds[4])
+    images = tf.image.stateless_random_brightness(tf.clip_by_value(images, 0, 1), strength["brightness"], seeds[5])
+    images = camera(tf.clip_by_value(images, 0, 1), seeds, strength)
+    return jpeg_quality(images, seeds[14], strength["jpeg"])
 
 
-COLOUR = {"basic": basic_colour, "stain": stain_colour, "lab": lab_colour}
+COLOUR = {"basic": basic_colour, "stain": stain_colour,
+          **{level: (lambda images, seeds, level=level: other_lab_colour(images, seeds, level)) for level in STRENGTH}}
 
 
 def augment_batch(crops, seed, level: str, size: int, context: float):

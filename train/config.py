@@ -36,6 +36,9 @@ class TrainConfig:
     crop: str = setting("cell_sized", "the square the network sees: sized from the located white cell "
                         "(cell_sized), half the frame's short side around it (cell_centred), or the whole frame",
                         choices=tuple(sorted(SUPPORTED["crop"])))
+    padding: str = setting("border_median", "what fills a square that reaches past the photo's edge: the median "
+                           "colour of the photo's border, or its edge pixels repeated",
+                           choices=tuple(sorted(SUPPORTED["padding"])), recipe=True)
     input_size: int = setting(80, "side of the square model input, in pixels")
     members: int = setting(1, "train this many models (seeds SEED, SEED+1, ...) and ship their average as one model")
     epochs: int = setting(40, "most epochs (the cosine schedule runs them all; plateau may stop sooner)")

@@ -83,7 +83,7 @@ def prepare_data(config, cache_dir: Path) -> TrainingData:
     classes = class_union(listings.values())
     if len(classes) < 2:
         raise DatasetError(f"the sources name only one class ({classes[0]}): a classifier needs at least two")
-    spec = preprocessing_spec(config.input_size, config.crop)
+    spec = preprocessing_spec(config.input_size, config.crop, config.padding)
     context = 1.0 if config.crop == "full_frame" else CONTEXT
     prepared = [prepare_source(source, listings[source.name], classes, spec, context, config, cache_dir)
                 for source in sources]

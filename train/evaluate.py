@@ -41,21 +41,17 @@ def predict(model, images: np.ndarray) -> np.ndarray:
     return model.predict(images, batch_size=256, verbose=0)
 
 
-def score(model, images: np.ndarray, labels: np.ndarray, classes: list) -> dict:
-    return compute_metrics(labels, predict(model, images), classes)
-
-
-def split_metrics(model, split_dir: Path, info: dict, cache_dir: Path) -> dict | None:
-    """Metrics on one folder split, over the classes the model knows (other classes are left out)."""
+def split_answers(model, split_dir: Path, info: dict, cache_dir: Path) -> tuple | None:
+    """(probabilities, labels) on one folder split, over the classes the model knows (others left out)."""
     dataset = load_dataset(split_dir, info["preprocessing"], classes=info["classes"], progress=False, unknown="skip",
                            read=cached_reader(cache_dir, f"{split_dir.parent.name}/{split_dir.name}"))
-    return score(model, dataset.images, dataset.labels, info["classes"]) if len(dataset.labels) else None
+    return (predict(model, dataset.images), dataset.labels) if len(dataset.labels) else None
 
 
-def unseen_validation_part(model, source, info: dict, cache_dir: Path) -> dict | None:
+def unseen_validation_answers(model, source, info: dict, cache_dir: Path) -> tuple | None:
     """Another lab's validation part: its VAL/, or the smears the recipe holds out of its TRAIN/."""
     if source.has(VALIDATION):
-        return split_metrics(model, source.split_dir(VALIDATION), info, cache_dir)
+        return split_answers(model, source.split_dir(VALIDATION), info, cache_dir)
     listing = source.listing("TRAIN", info["classes"], unknown="skip")
     paths = np.array(listing.paths, dtype=object)
     labels = np.array([info["classes"].index(name) for name in listing.labels])
@@ -63,17 +59,36 @@ def unseen_validation_part(model, source, info: dict, cache_dir: Path) -> dict |
     _, val_index, _ = held_out_smears(paths, labels, info["classes"], split, cache_dir)
     inputs, kept, _ = cached_reader(cache_dir, f"{source.name} held-out smears")(list(paths[val_index]),
                                                                                  info["preprocessing"])
-    return score(model, inputs, labels[val_index][kept], info["classes"])
+    return predict(model, inputs), labels[val_index][kept]
+
+
+def shared_classes_only(probabilities: np.ndarray, source_classes: list, classes: list) -> np.ndarray:
+    """The answers limited to the classes the other lab has (the others' probabilities set to zero): how
+    well the features travel, apart from the classes one lab has and the other lacks."""
+    limited = np.zeros_like(probabilities)
+    for name in source_classes:
+        limited[:, classes.index(name)] = probabilities[:, classes.index(name)]
+    return limited
 
 
 def source_metrics(model, source, info: dict, cache_dir: Path, validation: dict | None) -> dict:
-    results = {VALIDATION_PART: validation} if validation else {}
-    if validation is None and source.name not in trained_sources(info):
-        results[VALIDATION_PART] = unseen_validation_part(model, source, info, cache_dir)
+    """Metrics per held-out part; for another lab also "shared_classes", the same parts with the answers
+    limited to the classes it has."""
+    seen = source.name in trained_sources(info)
+    answers = {}
+    if not seen:
+        answers[VALIDATION_PART] = unseen_validation_answers(model, source, info, cache_dir)
     for split in HELD_OUT:
         if source.has(split):
-            results[split] = split_metrics(model, source.split_dir(split), info, cache_dir)
-    return {split: metrics for split, metrics in results.items() if metrics}
+            answers[split] = split_answers(model, source.split_dir(split), info, cache_dir)
+    answers = {part: answer for part, answer in answers.items() if answer is not None}
+    results = {VALIDATION_PART: validation} if validation else {}
+    results.update({part: compute_metrics(labels, p, info["classes"]) for part, (p, labels) in answers.items()})
+    if not seen and answers:
+        present = sorted({info["classes"][k] for _, labels in answers.values() for k in np.unique(labels)})
+        results["shared_classes"] = {part: compute_metrics(labels, shared_classes_only(p, present, info["classes"]),
+                                                           info["classes"]) for part, (p, labels) in answers.items()}
+    return results
 
 
 def trained_sources(info: dict) -> list:
@@ -117,6 +132,8 @@ def evaluate_model_dir(model_dir: Path, data: list, validation: dict = None, cac
     for group in ("sources", "other_labs"):
         for name, splits in results[group].items():
             for split, metrics in splits.items():
+                if split == "shared_classes":
+                    continue
                 print(summary_line(f"{name} {split}" + (" (another lab)" if group == "other_labs" else ""), metrics),
                       file=sys.stderr)
                 plot_confusion_matrix(metrics["confusion_matrix"], info["classes"],

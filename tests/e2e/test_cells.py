@@ -11,19 +11,30 @@ from core.tfjs import tfjs_probabilities
 from headless.chromium import severe_console_messages, shown_probabilities, upload
 from headless.site_server import RunningServer
 from tests.conftest import SHARED_DATA
-from tests.e2e.smear_page import (TWO_CELLS, cell_box, counted_cells, key_for, landscape_file, open_fresh, photo, press,
-                                  read_page, smear_file, variant_site)
+from tests.e2e.smear_page import (
+    TWO_CELLS,
+    cell_box,
+    counted_cells,
+    key_for,
+    landscape_file,
+    open_fresh,
+    photo,
+    press,
+    read_page,
+    smear_file,
+    variant_site,
+)
 
 TOLERANCE = 1e-3
 NOT_A_SMEAR = "This picture does not look like a stained blood smear; no cells were looked for."
 NO_CELL = "No white cell was found in this photo; it adds nothing to the count."
-CLINIC_TYPES = {"white_cells": ["GREEN", "BLUE"], "nucleated_red_cells": ["RED"], "platelets": ["YELLOW"]}
+CLINIC_TYPES = {"white_cells": ["GREEN", "BLUE"], "nucleated_red_cells": ["RED"], "platelets": ["VIOLET"]}
 
 
 @pytest.fixture(scope="module")
 def clinic_site(published_site, tmp_path_factory):
     """Review thresholds no cell can meet (every cell flagged), and clinic cell types: GREEN and BLUE white
-    cells (in that order), RED nucleated red cells, YELLOW platelets."""
+    cells (in that order), RED nucleated red cells, VIOLET platelets."""
     site = variant_site(published_site, tmp_path_factory.mktemp("clinic"), cell_types=CLINIC_TYPES,
                         review={"min_probability": 1.01, "min_margin": 0.0})
     server = RunningServer(site)
@@ -178,7 +189,7 @@ def test_unsure_cells_are_flagged_for_review_and_cell_types_shape_the_count(chro
     one = smear_file(tmp_path, "one.png", seed=2)
     upload(chromium, [two, one])
     shown = read_page(chromium)
-    assert shown["class_buttons"] == [["GREEN", "1"], ["BLUE", "2"], ["RED", "3"], ["YELLOW", "4"]]
+    assert shown["class_buttons"] == [["GREEN", "1"], ["BLUE", "2"], ["RED", "3"], ["VIOLET", "4"]]
     assert shown["white_order"] == ["GREEN", "BLUE"]
     cells = [cell for card in shown["photos"] for cell in card["cells"]]
     assert len(cells) == 3 and all(c["review"] == "true" and c["awaiting"] and c["tag"].endswith("?") for c in cells)
@@ -198,7 +209,7 @@ def test_unsure_cells_are_flagged_for_review_and_cell_types_shape_the_count(chro
     assert shown["awaiting_review"] == 0
     assert shown["white_total"] == 1 and shown["white"]["GREEN"] == {"count": 1, "percent": 100}
     assert shown["nucleated_red"] == {"RED": {"count": 1, "per_100_white": "100"}}
-    assert shown["platelets"] == {"YELLOW": 1}
+    assert shown["platelets"] == {"VIOLET": 1}
     assert shown["review_note"] != "Review flags: not available for this model."
 
 

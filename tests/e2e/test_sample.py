@@ -10,8 +10,18 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from core.model_index import default_model
 from headless.chromium import clear_results, confirm, open_page, severe_console_messages, start_chromium, upload
-from tests.e2e.smear_page import (TWO_CELLS, cell_box, copies, key_for, landscape_file, photo, press, read_page,
-                                  smear_file, wait_until_idle)
+from tests.e2e.smear_page import (
+    TWO_CELLS,
+    cell_box,
+    copies,
+    key_for,
+    landscape_file,
+    photo,
+    press,
+    read_page,
+    smear_file,
+    wait_until_idle,
+)
 
 CAUTION = "A research aid, not a diagnosis"
 

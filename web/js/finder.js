@@ -471,19 +471,3 @@ export function mainCellCrop(image, spec) {
   }
   return main.crop;
 }
-
-// The square crop as a new RGBA image; pixels outside the photo repeat the nearest edge pixel.
-export function cropWithEdgePadding(image, top, left, side) {
-  const data = new Uint8ClampedArray(side * side * 4);
-  const clamp = (v, hi) => Math.min(Math.max(v, 0), hi);
-  for (let y = 0; y < side; y += 1) {
-    const row = clamp(top + y, image.height - 1) * image.width;
-    for (let x = 0; x < side; x += 1) {
-      const from = (row + clamp(left + x, image.width - 1)) * 4;
-      const to = (y * side + x) * 4;
-      data[to] = image.data[from]; data[to + 1] = image.data[from + 1];
-      data[to + 2] = image.data[from + 2]; data[to + 3] = image.data[from + 3];
-    }
-  }
-  return { data, width: side, height: side };
-}

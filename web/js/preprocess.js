@@ -2,7 +2,7 @@
 // Every fact (size, resize method, channel order, value range) comes from metadata.json's
 // "preprocessing" object; nothing is repeated here. Keep both files in step: a test compares them.
 
-import { cropWithEdgePadding, mainCellCrop } from './finder.js';
+import { mainCellCrop } from './finder.js';
 import { cropBox } from './locate.js';
 import { ImageReadError, formatName, inspectImage } from './image-file.js';
 import facts from './facts.json' with { type: 'json' };
@@ -123,6 +123,44 @@ export function cropSquare(image, spec) {
   return spec.crop === 'cell_sized' ? mainCellCrop(image, spec.finder) : cropBox(image, spec.locate);
 }
 
+// The square [top, left, side] as a new RGBA image, the twin of cut_square() in core/preprocess.py: a square
+// reaching past the photo keeps its size; past the edge, the edge pixels repeated ("replicate") or the
+// median colour of the photo's border ("border_median").
+export function cutSquare(image, [top, left, side], padding = 'replicate') {
+  const data = new Uint8ClampedArray(side * side * 4);
+  const fill = padding === 'border_median' ? borderMedian(image) : null;
+  const clamp = (v, hi) => Math.min(Math.max(v, 0), hi);
+  for (let y = 0; y < side; y += 1) {
+    const inRows = top + y >= 0 && top + y < image.height;
+    const row = clamp(top + y, image.height - 1) * image.width;
+    for (let x = 0; x < side; x += 1) {
+      const to = (y * side + x) * 4;
+      if (fill && !(inRows && left + x >= 0 && left + x < image.width)) {
+        data.set(fill, to);
+        continue;
+      }
+      const from = (row + clamp(left + x, image.width - 1)) * 4;
+      data[to] = image.data[from]; data[to + 1] = image.data[from + 1];
+      data[to + 2] = image.data[from + 2]; data[to + 3] = image.data[from + 3];
+    }
+  }
+  return { data, width: side, height: side };
+}
+
+// Per channel, the lower median of the photo's outermost pixels (as border_median() in Python), opaque.
+export function borderMedian({ data, width, height }) {
+  const pixels = [];
+  for (let x = 0; x < width; x += 1) pixels.push(x);
+  if (height > 1) {
+    for (let x = 0; x < width; x += 1) pixels.push((height - 1) * width + x);
+    for (let y = 1; y < height - 1; y += 1) pixels.push(y * width, y * width + width - 1);
+  }
+  return [0, 1, 2].map((c) => {
+    const values = pixels.map((i) => data[i * 4 + c]).sort((a, b) => a - b);
+    return values[(values.length - 1) >> 1];
+  }).concat(255);
+}
+
 // The model's input for a photo of one cell (or, with full_frame, the whole frame).
 export function toModelInput(image, spec) {
   checkSpec(spec);
@@ -133,6 +171,6 @@ export function toModelInput(image, spec) {
 // The model's input for one square [top, left, side] of a photo: each cell found in a smear is
 // classified from its own square, as core/preprocess.py square_input() does.
 export function squareInput(image, square, spec) {
-  const region = cropWithEdgePadding(image, ...square);
+  const region = cutSquare(image, square, setting(spec, 'padding'));
   return areaResize(region.data, region.width, region.height, ...spec.input_size);
 }
