@@ -129,9 +129,10 @@ install-service: $(SERVE_STAMP)
 test: $(STAMP) browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The unit tier: no Chromium, no training (Node runs the page's modules against Python's).
+# The unit tier: no Chromium, no training, no commands or converter in subprocesses (Node runs the page's
+# modules against Python's).
 test-fast: $(STAMP) node
-	$(PY) -m pytest -m "not training and not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not training and not browser and not integration" $(PYTEST_ARGS)
 
 # Quality, browser speed, sizes and costs of web/'s default model; QUICK=1 is a two-minute smoke run.
 bench: $(STAMP) browser

@@ -143,9 +143,10 @@ def published_site(trained_model, synthetic_data, tmp_path_factory) -> Path:
     return site
 
 
-# Tiers: `make test-fast` runs what needs neither a trained model nor Chromium (-m "not training and
-# not browser"); `make test` runs everything. Tests are marked by the fixtures they use, so a new test
-# lands in the right tier by itself; tests that train through the command line say so explicitly.
+# Tiers: `make test-fast` runs what needs neither a trained model nor Chromium nor a stage run as a
+# command (-m "not training and not browser and not integration"); `make test` runs everything. Tests are
+# marked by the fixtures they use, so a new test lands in the right tier by itself; tests that train or
+# run a stage through the command line say so explicitly.
 TRAINING_FIXTURES = {"trained_model", "cross_lab_model", "published_site", "ensemble", "interrupted", "quick_bench"}
 BROWSER_FIXTURES = {"chromium", "site_server", "shipped_server", "browser", "page", "shipped", "stalled_wasm"}
 

@@ -88,6 +88,7 @@ def test_resume_after_the_run_finished_keeps_the_model(interrupted, synthetic_da
     assert model.stat().st_mtime_ns == before
 
 
+@pytest.mark.integration
 def test_resume_with_nothing_to_resume_says_so(synthetic_data, tmp_path):
     result = run_train(synthetic_data, tmp_path, "--resume")
     assert result.returncode == 2

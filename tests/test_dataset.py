@@ -89,6 +89,7 @@ def test_train_cli_stops_on_a_bad_layout_with_the_message(tmp_path, capsys, layo
     assert not (tmp_path / "models").exists()
 
 
+@pytest.mark.integration
 def test_train_cli_as_a_command_exits_non_zero_without_a_traceback(tmp_path):
     data = bad_layout(tmp_path, "missing_train")
     done = subprocess.run([sys.executable, "-m", "train", "--data", str(data), "--out", str(tmp_path / "models")],

@@ -20,11 +20,13 @@ def test_unknown_architecture_names_the_choices():
         build_model("resnet", 32, 4)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_architecture_runs_the_same_in_tensorflow_js(arch, tmp_path):
     convert_and_compare(build_model(arch, 32, 4), tmp_path)
 
 
+@pytest.mark.integration
 def test_stain_normalisation_runs_the_same_in_tensorflow_js(tmp_path):
     convert_and_compare(build_model("compact", 32, 4, normalise="per_image"), tmp_path)
 

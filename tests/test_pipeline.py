@@ -149,6 +149,7 @@ def test_evaluate_cli_explains_what_is_missing(trained_model, synthetic_data, tm
     assert code == 2 and message in err and "Traceback" not in err
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("stage", ["train", "train.evaluate", "convert", "server", "bench"])
 def test_every_stage_has_help(stage):
     import subprocess
