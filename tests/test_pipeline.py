@@ -126,8 +126,14 @@ def test_evaluate_scores_a_source_the_model_never_saw_as_another_lab(trained_mod
     shutil.copy(next((other / "TRAIN" / "RED").iterdir()), other / "TRAIN" / "PURPLE" / "x.jpeg")
     assert main(["--model", str(copy), "--data", str(other)]) == 0
     metrics = read_json(copy / "metrics.json", "metrics")
-    assert set(metrics["other_labs"]["lab-c"]) == {"validation", "TEST", "TEST_SIMPLE"}
-    assert metrics["other_labs"]["lab-c"]["TEST"] == metrics_of_copy_on(trained_model, "lab-a", "TEST")
+    other_lab = metrics["other_labs"]["lab-c"]
+    assert set(other_lab) == {"validation", "TEST", "TEST_SIMPLE", "shared_classes"}
+    assert other_lab["TEST"] == metrics_of_copy_on(trained_model, "lab-a", "TEST")
+    # Answers limited to lab-c's classes (BLUE, GREEN, RED): never VIOLET, so never worse.
+    shared = other_lab["shared_classes"]["TEST"]
+    assert set(other_lab["shared_classes"]) == {"validation", "TEST", "TEST_SIMPLE"}
+    assert shared["accuracy"] >= other_lab["TEST"]["accuracy"]
+    assert sum(row[shared["classes"].index("VIOLET")] for row in shared["confusion_matrix"]) == 0
 
 
 def metrics_of_copy_on(model, source, split):
