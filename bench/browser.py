@@ -2,12 +2,21 @@
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from headless.chromium import PageError, clear_results, pick_files, shown_results, start_chromium, unique_copies
+from headless.chromium import (
+    PageError,
+    clear_results,
+    open_page,
+    pick_files,
+    shown_results,
+    start_chromium,
+    unique_copies,
+)
 
 HARNESS = (Path(__file__).resolve().parent / "harness.js").read_text()
 HARNESS_SECONDS = 1800  # a whole split through a slow backend is minutes, not hours
@@ -149,3 +158,15 @@ def transferred_bytes(resources: list) -> dict:
                       "transfer_bytes": sum(e["transfer_bytes"] for e in resources),
                       "body_bytes": sum(e["body_bytes"] for e in resources)}
     return parts
+
+
+def many_smears(driver, url: str, photos: list) -> dict:
+    """Whole smear photos picked at once: how long until the page has found and classified every cell
+    of every photo (from the pick to the last result, as a person waits), and how many cells it found."""
+    open_page(driver, url)
+    started = time.monotonic()
+    pick_files(driver, photos, seconds=1800)
+    seconds = time.monotonic() - started
+    cells = driver.execute_script("return document.querySelectorAll('.result .cell').length")
+    clear_results(driver)
+    return {"photos": len(photos), "cells": cells, "seconds": seconds, "per_photo_ms": 1000 * seconds / len(photos)}

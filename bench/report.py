@@ -248,6 +248,13 @@ def speed_section(results: dict) -> list:
     if "webgl" in results["speed"]:
         lines += ["", f"WebGL ran on {results.get('browser', {}).get('webgl_renderer')}: with no GPU in this machine "
                   "that is a software renderer, so its figures say nothing about a laptop's GPU."]
+    many = results.get("many_smears") or {"not_measured": "not run"}
+    if "not_measured" in many:
+        lines += ["", f"**Many photos at once**: not measured ({many['not_measured']})."]
+    else:
+        lines += ["", f"**Many photos at once**: {many['photos']} whole smear photos picked together took "
+                      f"{many['seconds']:.1f} s from the pick to the last result ({many['per_photo_ms']:.0f} ms a "
+                      f"photo, finding and classifying {many['cells']} cells)."]
     cold = results["cold_start"]
     lines += ["", f"**Cold start** (fresh browser profile, navigate, pick one photo at once; median of {cold['runs']}): "
               f"first result {ms(cold['first_result_median_ms'])} after navigation start "

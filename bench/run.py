@@ -185,6 +185,18 @@ def published_accuracy_check(metadata: dict, measured: dict) -> dict:
                   "rebuilt": q["keras"]["accuracy"]} for key, q in measured.items() if not q["sample"]}
 
 
+MANY_SMEARS = {"full": 50, "quick": 5}
+
+
+def many_smears(run: Run, driver) -> dict:
+    """The time the page takes for 50 whole smear photos (640x480) picked at once."""
+    photos = sorted((Path(run.options.smears) / "JPEGImages").glob("*.jpg"))[:MANY_SMEARS[run.mode]]
+    if not photos:
+        return {"not_measured": f"no smear photos in {run.options.smears} (--smears)"}
+    run.say(f"{len(photos)} whole smear photos picked at once")
+    return browser.many_smears(driver, run.server.url, photos)
+
+
 def in_the_browser(run: Run, converted: dict, inputs: dict, baseline: dict) -> dict:
     """Quality through the page, TensorFlow.js timings, quantized variants and the baseline's latency,
     in one headless Chromium; returns the page's probabilities."""
@@ -193,6 +205,7 @@ def in_the_browser(run: Run, converted: dict, inputs: dict, baseline: dict) -> d
         open_page(driver, run.server.url)
         run.results["browser"] = browser.browser_facts(driver)
         shown = page_quality(run, driver)
+        run.results["many_smears"] = many_smears(run, driver)
         open_page(driver, run.server.url)  # a fresh page for the timings
         ours = run.model_url(run.site / run.results["model"]["folder"])
         run.results["speed"] = backend_speed(run, driver, ours, BACKENDS[run.mode],

@@ -323,6 +323,12 @@ def test_cell_finding_is_measured_against_the_annotated_boxes(quick_bench):
     assert "![](find_cells_errors.png)" in (out / "results.md").read_text()
 
 
+def test_many_smears_picked_at_once_are_timed_and_their_cells_counted(quick_bench):
+    _, results, _ = quick_bench
+    many = results["many_smears"]
+    assert many["photos"] == 2 and many["cells"] == 3 and many["seconds"] > 0  # the drawn smears: 1 + 2 cells
+
+
 def test_a_found_centre_matches_one_box_at_most():
     from bench.find_cells import match
 
