@@ -41,6 +41,7 @@ const SHELL = [
   'js/sample-store.js',
   'js/sample.js',
   'js/sha256.js',
+  'js/stained-pieces.js',
   'js/tfjs-globals.js',
   'js/ui-differential.js',
   'js/ui-inspector.js',
