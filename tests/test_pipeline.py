@@ -100,20 +100,9 @@ def test_evaluate_cli_re_evaluates_a_saved_model_on_the_sources_it_was_trained_o
     (copy / "metrics.json").unlink()
     assert main(["--model", str(copy)]) == 0
     after = read_json(copy / "metrics.json", "metrics")
-    assert after["sources"]["lab-a"]["TEST"] == before["sources"]["lab-a"]["TEST"]
-    # Validation needs the held-out smears of a training run; without it there is none to report.
-    assert "validation" not in after["sources"]["lab-a"] and after["validation"] is None
-
-
-def test_evaluate_keeps_the_validation_figures_training_measured(trained_model, tmp_path):
-    from train.evaluate import main
-
-    copy = tmp_path / "copy"
-    shutil.copytree(trained_model, copy)
-    before = read_json(copy / "metrics.json", "metrics")
-    assert main(["--model", str(copy)]) == 0
-    after = read_json(copy / "metrics.json", "metrics")
-    assert after["validation"] == before["validation"] and after["sources"] == before["sources"]
+    # The same held-out parts read again (the validation smears too): the same figures and review thresholds.
+    assert after["sources"] == before["sources"] and after["review"] == before["review"]
+    assert after["validation"] == pytest.approx(before["validation"])
 
 
 def test_evaluate_scores_a_source_the_model_never_saw_as_another_lab(trained_model, synthetic_data, tmp_path):

@@ -48,8 +48,9 @@ def split_answers(model, split_dir: Path, info: dict, cache_dir: Path) -> tuple 
     return (predict(model, dataset.images), dataset.labels) if len(dataset.labels) else None
 
 
-def unseen_validation_answers(model, source, info: dict, cache_dir: Path) -> tuple | None:
-    """Another lab's validation part: its VAL/, or the smears the recipe holds out of its TRAIN/."""
+def validation_answers(model, source, info: dict, cache_dir: Path) -> tuple | None:
+    """A source's validation part: its VAL/, or the smears the recipe holds out of its TRAIN/ (the same
+    smears training held out, for a source it trained on)."""
     if source.has(VALIDATION):
         return split_answers(model, source.split_dir(VALIDATION), info, cache_dir)
     listing = source.listing("TRAIN", info["classes"], unknown="skip")
@@ -71,23 +72,23 @@ def shared_classes_only(probabilities: np.ndarray, source_classes: list, classes
     return limited
 
 
-def source_metrics(model, source, info: dict, cache_dir: Path, validation: dict | None) -> dict:
-    """Metrics per held-out part; for another lab also "shared_classes", the same parts with the answers
-    limited to the classes it has."""
-    seen = source.name in trained_sources(info)
-    answers = {}
-    if not seen:
-        answers[VALIDATION_PART] = unseen_validation_answers(model, source, info, cache_dir)
+def source_answers(model, source, info: dict, cache_dir: Path, validation: tuple | None) -> dict:
+    """{part: (probabilities, labels)} for the source's validation part and held-out splits."""
+    answers = {VALIDATION_PART: validation or validation_answers(model, source, info, cache_dir)}
     for split in HELD_OUT:
         if source.has(split):
             answers[split] = split_answers(model, source.split_dir(split), info, cache_dir)
-    answers = {part: answer for part, answer in answers.items() if answer is not None}
-    results = {VALIDATION_PART: validation} if validation else {}
-    results.update({part: compute_metrics(labels, p, info["classes"]) for part, (p, labels) in answers.items()})
+    return {part: answer for part, answer in answers.items() if answer is not None}
+
+
+def source_metrics(answers: dict, classes: list, seen: bool) -> dict:
+    """Metrics per part; for another lab also "shared_classes": the same parts with the answers limited
+    to the classes it has."""
+    results = {part: compute_metrics(labels, p, classes) for part, (p, labels) in answers.items()}
     if not seen and answers:
-        present = sorted({info["classes"][k] for _, labels in answers.values() for k in np.unique(labels)})
-        results["shared_classes"] = {part: compute_metrics(labels, shared_classes_only(p, present, info["classes"]),
-                                                           info["classes"]) for part, (p, labels) in answers.items()}
+        present = sorted({classes[k] for _, labels in answers.values() for k in np.unique(labels)})
+        results["shared_classes"] = {part: compute_metrics(labels, shared_classes_only(p, present, classes), classes)
+                                     for part, (p, labels) in answers.items()}
     return results
 
 
@@ -106,29 +107,26 @@ def summary(per_source: dict) -> dict | None:
 
 
 def evaluate_model_dir(model_dir: Path, data: list, validation: dict = None, cache_dir: Path = None) -> dict:
-    """Write metrics.json ({"validation": summary, "sources": {...}, "other_labs": {...}}) and a
-    confusion-matrix picture per source and split. `validation` maps a source's name to the validation
-    arrays training held out ({"images", "labels"}); without it, the figures training measured are kept."""
+    """Write metrics.json ({"validation": summary, "sources": {...}, "other_labs": {...}, "review": ...}) and
+    a confusion-matrix picture per source and split. `validation` maps a source's name to the validation
+    arrays training held out ({"images", "labels"}); without them, the same parts are read again."""
     model_dir = Path(model_dir)
     info = read_json(model_dir / "training.json", "training facts")
     if not (model_dir / "model.h5").is_file():
         raise FileNotFoundError(f"no model.h5 in {model_dir}: train it first (make train)")
     cache_dir = Path(cache_dir or CACHE)
     model = keras.models.load_model(model_dir / "model.h5", compile=False)
-    earlier = earlier_metrics(model_dir)
-    results, answers = {"sources": {}, "other_labs": {}}, []
+    results, seen_validation = {"sources": {}, "other_labs": {}}, []
     for source in open_sources(data):
         seen = source.name in trained_sources(info)
         given = (validation or {}).get(source.name)
-        part = None
-        if given:
-            answers.append((predict(model, given["images"]), given["labels"]))
-            part = compute_metrics(given["labels"], answers[-1][0], info["classes"])
-        elif seen:
-            part = earlier.get("sources", {}).get(source.name, {}).get(VALIDATION_PART)
-        results["sources" if seen else "other_labs"][source.name] = source_metrics(model, source, info, cache_dir, part)
+        answers = source_answers(model, source, info, cache_dir,
+                                 (predict(model, given["images"]), given["labels"]) if given else None)
+        if seen and VALIDATION_PART in answers:
+            seen_validation.append(answers[VALIDATION_PART])
+        results["sources" if seen else "other_labs"][source.name] = source_metrics(answers, info["classes"], seen)
     results["validation"] = summary(results["sources"])
-    results["review"] = review_thresholds(answers) if answers else earlier.get("review")
+    results["review"] = review_thresholds(seen_validation) if seen_validation else None
     for group in ("sources", "other_labs"):
         for name, splits in results[group].items():
             for split, metrics in splits.items():
@@ -149,15 +147,6 @@ def review_thresholds(answers: list) -> dict:
     labels = np.concatenate([np.asarray(labels) for _, labels in answers])
     sources = np.concatenate([np.full(len(labels), i) for i, (_, labels) in enumerate(answers)])
     return choose_review_thresholds(probabilities, labels, balanced_weights(sources, labels, equal="sources"))
-
-
-def earlier_metrics(model_dir: Path) -> dict:
-    """Validation is measured while training (it needs the held-out TRAIN smears); a later
-    re-evaluation keeps those figures, which model selection relies on, instead of dropping them."""
-    try:
-        return read_json(model_dir / "metrics.json", "metrics")
-    except (FileNotFoundError, ValueError):
-        return {}
 
 
 def summary_line(split: str, metrics: dict) -> str:
