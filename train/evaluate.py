@@ -2,8 +2,8 @@
 
 python -m train.evaluate --model models/leukolens-cnn --data ../shared/data/blood-cells --data ../shared/data/pbc
 
-A source the model was trained on is scored on its validation part (as training measured it) and
-its TEST and TEST_SIMPLE splits. A source it never saw is another lab: it is scored on the classes
+A source the model was trained on is scored on its validation part (its VAL/, or the smears training
+held out of its TRAIN/, found again the same way) and its TEST and TEST_SIMPLE splits. A source it never saw is another lab: it is scored on the classes
 the two share, on its validation part (what recipes may be chosen by) and its TEST splits.
 """
 import argparse
