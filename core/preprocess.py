@@ -32,7 +32,7 @@ class ImageReadError(ValueError):
         self.reason = reason
 
 
-def preprocessing_spec(input_size: int = 80, crop: str = "cell_sized", padding: str = "border_median") -> dict:
+def preprocessing_spec(input_size: int = 80, crop: str = "cell_sized", padding: str = "replicate") -> dict:
     spec = {
         "input_size": [input_size, input_size],
         "color_mode": "RGB",

@@ -32,11 +32,11 @@ class TrainConfig:
                           default_factory=lambda: (default_dataset("blood-cells"), default_dataset("pbc")))
     name: str = setting(DEFAULT_MODEL_NAME, "model name; output goes to OUT/NAME/")
     out: str = setting(str(MODELS), "folder for trained models")
-    arch: str = setting("compact", "network architecture", choices=tuple(ARCHITECTURES))
+    arch: str = setting("vgg_s2", "network architecture", choices=tuple(ARCHITECTURES))
     crop: str = setting("cell_sized", "the square the network sees: sized from the located white cell "
                         "(cell_sized), half the frame's short side around it (cell_centred), or the whole frame",
                         choices=tuple(sorted(SUPPORTED["crop"])))
-    padding: str = setting("border_median", "what fills a square that reaches past the photo's edge: the median "
+    padding: str = setting("replicate", "what fills a square that reaches past the photo's edge: the median "
                            "colour of the photo's border, or its edge pixels repeated",
                            choices=tuple(sorted(SUPPORTED["padding"])), recipe=True)
     input_size: int = setting(80, "side of the square model input, in pixels")
@@ -47,7 +47,7 @@ class TrainConfig:
     schedule: str = setting("cosine", "learning rate: warm-up then cosine decay over all epochs, or halve on "
                             "plateaus with early stopping", choices=SCHEDULES, recipe=True)
     patience: int = setting(8, "epochs without validation improvement before stopping (--schedule plateau)")
-    augment: str = setting("lab", "training-time colour changes: mild (basic), as strong as smears of one lab "
+    augment: str = setting("stain", "training-time colour changes: mild (basic), as strong as smears of one lab "
                            "differ (stain), or as labs, stains and cameras differ (lab)", choices=AUGMENTATIONS,
                            recipe=True)
     normalise: str = setting("none", "per_image: standardise each colour channel over the crop inside the network",
