@@ -73,8 +73,13 @@ def cross_lab_figures(metadata: dict) -> dict | None:
     cross_lab = metadata.get("cross_lab")
     if not cross_lab:
         return None
-    pairs = [{"trained_on": pair["trained_on"], "scored_on": pair["scored_on"],
-              **{part: {"classes": shared_classes(pair[part]), **{key: pair[part][key] for key in CROSS_LAB_FIGURES}}
-                 for part in CROSS_LAB_PARTS if pair.get(part)}}
+    def figures(parts: dict) -> dict:
+        return {part: {"classes": shared_classes(parts[part]), **{key: parts[part][key] for key in CROSS_LAB_FIGURES}}
+                for part in CROSS_LAB_PARTS if parts.get(part)}
+
+    # Each pair as the twin answers (with any of its classes, as the page would) and with its answers
+    # limited to the classes the other lab has ("shared_classes").
+    pairs = [{"trained_on": pair["trained_on"], "scored_on": pair["scored_on"], **figures(pair),
+              "shared_classes": figures(pair.get("shared_classes") or {})}
              for pair in cross_lab.get("pairs", [])]
     return {"recipe": cross_lab.get("recipe"), "summary": cross_lab.get("summary"), "pairs": pairs}
