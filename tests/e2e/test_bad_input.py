@@ -13,8 +13,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 import tests.image_samples as samples
+from core.finder import find_candidates, pick_main
 from core.model_index import default_model
-from core.preprocess import preprocess_file
+from core.preprocess import load_rgb, preprocess_file
 from core.tfjs import tfjs_probabilities
 from headless.chromium import clear_results, open_page, severe_console_messages, shown_probabilities, upload
 from tests.conftest import REAL_DATA, REPO
@@ -108,9 +109,25 @@ def test_odd_image_modes_are_classified_as_tfjs_classifies_python_input(page, sh
     paths = [write(tmp_path) for write in samples.VALID_ODD_MODES]
     expected = tfjs_probabilities(folder, np.stack([preprocess_file(p, metadata["preprocessing"]) for p in paths]))
     results = upload(page, paths)
+    classified = 0
     for path, want in zip(paths, expected):
+        if not has_cell_to_classify(path, metadata["preprocessing"]):
+            # A grey picture has no stain, so no white cell: the page says so rather than guess.
+            assert not results[path.name].find_elements(By.CSS_SELECTOR, ".bar[data-class]"), path.name
+            continue
         shown = shown_probabilities(results[path.name], metadata["classes"])
         assert np.abs(np.array(shown) - want).max() <= TOLERANCE, path.name
+        classified += 1
+    assert classified >= len(paths) // 2
+
+
+def has_cell_to_classify(path, preprocessing: dict) -> bool:
+    """Whether the page finds a white cell to classify as the photo's main one (as Python finds it)."""
+    if preprocessing["crop"] != "cell_sized":
+        return True
+    candidates, info = find_candidates(load_rgb(path, "white_background"), preprocessing["finder"])
+    main = pick_main(candidates)
+    return info["smear"]["is_smear"] and main is not None and main["white"]
 
 
 def test_exif_rotated_photo_is_classified_upright(page, shipped, tmp_path):
