@@ -14,7 +14,7 @@ from PIL import Image
 from core.facts import MAX_PIXELS
 from core.facts import PREPROCESSING_DEFAULTS as DEFAULTS
 from core.facts import SUPPORTED_PREPROCESSING as SUPPORTED
-from core.finder import default_finder_spec, main_cell_crop
+from core.finder import default_finder_spec, find_cells, main_cell_crop
 from core.locate import crop_box, default_locate_spec
 
 EXIF_ORIENTATION = 0x0112
@@ -191,6 +191,16 @@ def to_model_input(rgb: np.ndarray, spec: dict) -> np.ndarray:
     if spec["crop"] == "full_frame":
         return area_resize(rgb, *spec["input_size"])
     return square_input(rgb, crop_square(rgb, spec), spec)
+
+
+def cell_inputs(rgb: np.ndarray, spec: dict) -> list:
+    """The model's input for every white cell the finder sees in a photo, as the page classifies a
+    smear; a photo in which it sees none gives its one square, as a photo of one cell does."""
+    if spec["crop"] == "cell_sized":
+        cells = find_cells(rgb, spec["finder"])
+        if cells:
+            return [square_input(rgb, cell["crop"], spec) for cell in cells]
+    return [to_model_input(rgb, spec)]
 
 
 def square_input(rgb: np.ndarray, square: tuple, spec: dict) -> np.ndarray:

@@ -14,8 +14,11 @@ from core.preprocess import SUPPORTED
 from train.augment import LEVELS as AUGMENTATIONS
 
 SCHEDULES = ("cosine", "plateau")
+TRAINABLE = ("head", "all")
 # The tutorial network's 10-million-weight dense layer stays at chance at 1e-3 with our recipe.
 DEFAULT_LEARNING_RATES = {name: 3e-4 if name == "tutorial" else 1e-3 for name in ARCHITECTURES}
+# Fine-tuning moves trained weights a little, not from scratch.
+FINE_TUNING_RATE = 3e-4
 
 
 def setting(default, help: str, choices=None, recipe=False, metavar=None, default_factory=None):
@@ -56,6 +59,12 @@ class TrainConfig:
                            "0 is off", recipe=True, metavar="ALPHA")
     label_smoothing: float = setting(0.1, "share of each target spread evenly over the classes", recipe=True)
     weight_decay: float = setting(1e-4, "AdamW's decoupled weight decay", recipe=True)
+    init_from: str = setting(None, "fine-tune: start from this model's weights, preprocessing and classes "
+                             "instead of random weights (models/NAME/, a published web/models/NAME/<version>/, or "
+                             "web/models: the page's model); classes the data adds get new output rows",
+                             recipe=True, metavar="FOLDER")
+    trainable: str = setting("all", "with --init-from: which layers learn (head: the output layer only; all: "
+                             "every layer but the BatchNorm statistics)", choices=TRAINABLE, recipe=True)
     teacher: str = setting(None, "a trained model folder whose answers this network also learns from; it must "
                            "share this run's preprocessing and validation smears", recipe=True, metavar="FOLDER")
     teacher_weight: float = setting(0.5, "share of each target taken from the teacher's probabilities rather than "
@@ -70,8 +79,11 @@ class TrainConfig:
         object.__setattr__(self, "data", tuple(str(path) for path in self.data))
         if not 0.0 <= self.teacher_weight <= 1.0:
             raise ValueError(f"--teacher-weight must be between 0 and 1, not {self.teacher_weight}")
+        if self.init_from and self.members > 1:
+            raise ValueError("--init-from fine-tunes one model; leave --members at 1")
         if self.learning_rate is None:
-            object.__setattr__(self, "learning_rate", DEFAULT_LEARNING_RATES[self.arch])
+            rate = FINE_TUNING_RATE if self.init_from else DEFAULT_LEARNING_RATES[self.arch]
+            object.__setattr__(self, "learning_rate", rate)
 
     def saved(self) -> dict:
         """The settings a resumed run must share with the run it continues."""
@@ -84,7 +96,19 @@ class TrainConfig:
             del facts["teacher"], facts["teacher_weight"]
         else:
             facts["teacher"] = facts["teacher"].rstrip("/").rsplit("/", 1)[-1]
+        if not facts["init_from"]:
+            del facts["init_from"], facts["trainable"]
+        else:
+            facts["init_from"] = "/".join(facts["init_from"].rstrip("/").split("/")[-2:])
         return facts
+
+    def starting_from(self, start) -> "TrainConfig":
+        """A fine-tuning run sees its inputs exactly as the model it starts from was trained to, and names
+        the very folder it started from (web/models' default may change before a resume)."""
+        spec = start.preprocessing
+        return dataclasses.replace(self, init_from=str(start.folder), arch=start.arch, crop=spec["crop"],
+                                   input_size=spec["input_size"][0], padding=spec.get("padding", self.padding),
+                                   normalise=start.normalise)
 
     @classmethod
     def from_saved(cls, saved: dict, **changes) -> "TrainConfig":

@@ -77,13 +77,14 @@ def balanced_weights(source_ids: np.ndarray, labels: np.ndarray, equal: str) -> 
     return weights * len(labels) / weights.sum()
 
 
-def prepare_data(config, cache_dir: Path) -> TrainingData:
+def prepare_data(config, cache_dir: Path, start=None) -> TrainingData:
+    """With a start (fine-tuning), its preprocessing and classes: the data may add classes, not drop them."""
     sources = open_sources(config.data)
     listings = {source.name: source.listing("TRAIN") for source in sources}
-    classes = class_union(listings.values())
+    classes = class_union(listings.values(), start.classes if start else ())
     if len(classes) < 2:
         raise DatasetError(f"the sources name only one class ({classes[0]}): a classifier needs at least two")
-    spec = preprocessing_spec(config.input_size, config.crop, config.padding)
+    spec = start.preprocessing if start else preprocessing_spec(config.input_size, config.crop, config.padding)
     context = 1.0 if config.crop == "full_frame" else CONTEXT
     prepared = [prepare_source(source, listings[source.name], classes, spec, context, config, cache_dir)
                 for source in sources]

@@ -20,6 +20,7 @@ from train.augment import steps_per_epoch, training_batches
 from train.config import TrainConfig
 from train.data import TrainingData, prepare_data
 from train.distill import load_teacher, with_teacher
+from train.start import load_start, starting_model
 
 
 class EpochReport(keras.callbacks.Callback):
@@ -129,9 +130,14 @@ def train_one(config, data: TrainingData | None = None) -> Path:
     else:
         state = checkpoint.refuse_to_overwrite(out_dir)
     keras.utils.set_random_seed(config.seed + (state or {}).get("epochs_done", 0))
-    data = data or prepare_data(config, CACHE)
+    start = config.init_from and load_start(Path(config.init_from))
+    if start:
+        config = config.starting_from(start)
+        print(f"fine-tuning {start.name} ({config.trainable} layers learn), with its preprocessing and classes",
+              file=sys.stderr, flush=True)
+    data = data or prepare_data(config, CACHE, start or None)
     teacher = config.teacher and load_teacher(Path(config.teacher), data.spec, validation_groups(data), data.classes)
-    model = build_model(config.arch, config.input_size, len(data.classes), config.normalise)
+    model = initial_model(config, data.classes, start or None)
     out_dir.mkdir(parents=True, exist_ok=True)
     final = fit_model(model, data, config, out_dir, state, teacher or None)
     checkpoint.finish(out_dir)
@@ -145,6 +151,12 @@ def train_one(config, data: TrainingData | None = None) -> Path:
     plot_learning_curves({"": history}, out_dir / "learning_curves.png")
     evaluate.evaluate_model_dir(out_dir, config.data, validation_arrays(data), CACHE)
     return out_dir
+
+
+def initial_model(config, classes: list, start=None):
+    if start is None:
+        return build_model(config.arch, config.input_size, len(classes), config.normalise)
+    return starting_model(start, classes, config.trainable)
 
 
 def common_facts(config, data: TrainingData) -> dict:

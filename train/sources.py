@@ -42,6 +42,6 @@ def open_sources(paths) -> list:
     return sources
 
 
-def class_union(listings: list) -> list:
-    """Every class any source's TRAIN has, sorted: the model's classes."""
-    return sorted({name for listing in listings for name in listing.found})
+def class_union(listings: list, known=()) -> list:
+    """Every class any source's TRAIN has (and those a fine-tuned model already knows), sorted: the model's classes."""
+    return sorted({name for listing in listings for name in listing.found} | set(known))

@@ -1,0 +1,151 @@
+"""Adapt a model to a microscope without labels: re-measure its BatchNorm statistics on that
+microscope's own photos.
+
+python -m train.recalibrate --model models/leukolens-cnn --photos my-photos/ --name leukolens-cnn-my-lab
+
+Each BatchNorm layer normalises its input by the mean and spread it saw on the training labs. Another
+lab's stain, camera and light shift those statistics; measuring them again on a batch of its own
+unlabelled photos (AdaBN, Li et al. 2016) often recovers much of what the shift cost, and may cost
+accuracy on the training labs. So it is opt-in and reversible: the result is a new model folder
+(the original is untouched) that `make convert` publishes and `make use` switches to and back from.
+It records how far the photos' statistics were from the training labs' (the "shift").
+"""
+import argparse
+import datetime
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from core.cli import run_stage
+from core.dataset import DatasetError, list_folder
+from core.facts import IMAGE_SUFFIXES
+from core.files import read_json, write_json
+from core.preprocess import DEFAULT_TRANSPARENCY, ImageReadError, cell_inputs, load_rgb
+
+# Fewer cells than this give statistics noisier than the shift they should measure.
+MIN_CELLS = 32
+MOST_CELLS = 2000
+BATCH = 128
+
+
+class RecalibrationError(ValueError):
+    """The model or the photos cannot be used for recalibration; the message says what to give instead."""
+
+
+def photo_paths(folder: Path) -> list:
+    """Every image file under folder, in any sub-folders (class folders, days, slides)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RecalibrationError(f"--photos {folder} is not a folder: give a folder of this microscope's photos")
+    found = []
+    for path in list_folder(folder):
+        if path.is_dir():
+            found += photo_paths(path)
+        elif path.suffix.lower() in IMAGE_SUFFIXES:
+            found.append(path)
+    return found
+
+
+def read_cells(paths: list, spec: dict, seed: int = 0) -> np.ndarray:
+    """The model's inputs for every white cell in the photos (at most MOST_CELLS, drawn at random)."""
+    inputs, unreadable = [], []
+    for done, path in enumerate(paths, 1):
+        try:
+            inputs += cell_inputs(load_rgb(path, spec.get("transparency", DEFAULT_TRANSPARENCY)), spec)
+        except ImageReadError as error:
+            unreadable.append(f"{path}: {error.reason}")
+        if done % 200 == 0 or done == len(paths):
+            print(f"  read {done}/{len(paths)} photos, {len(inputs)} cells", file=sys.stderr, flush=True)
+    for line in unreadable:
+        print(f"  skipped {line}", file=sys.stderr)
+    if len(inputs) < MIN_CELLS:
+        raise RecalibrationError(f"found {len(inputs)} cells in {len(paths)} readable photo(s); recalibrating needs "
+                                 f"at least {MIN_CELLS} cells from this microscope (a few smear photos, or cell crops)")
+    chosen = np.random.default_rng(seed).permutation(len(inputs))[:MOST_CELLS]
+    return np.stack([inputs[i] for i in sorted(chosen)]).astype(np.float32)
+
+
+def batch_norm_layers(model) -> list:
+    from tf_keras import layers
+
+    return [layer for layer in model.layers if isinstance(layer, layers.BatchNormalization)]
+
+
+def channel_statistics(model, layer, inputs: np.ndarray) -> tuple:
+    """Per channel mean and variance of what `layer` receives, over every cell and position."""
+    import tf_keras as keras
+
+    probe = keras.Model(model.inputs, layer.input)
+    total = squares = 0.0
+    count = 0
+    for first in range(0, len(inputs), BATCH):
+        values = probe(inputs[first:first + BATCH], training=False).numpy().astype(np.float64)
+        values = values.reshape(-1, values.shape[-1])
+        total, squares, count = total + values.sum(0), squares + (values ** 2).sum(0), count + len(values)
+    mean = total / count
+    return mean, np.maximum(squares / count - mean ** 2, 0.0)
+
+
+def recalibrate_model(model, inputs: np.ndarray) -> list:
+    """Re-measure every BatchNorm layer's statistics in order (each after the ones before it changed);
+    returns each layer's shift: the mean distance of the new channel means from the old, in old spreads."""
+    shifts = []
+    for layer in batch_norm_layers(model):
+        gamma, beta, old_mean, old_variance = layer.get_weights()
+        mean, variance = channel_statistics(model, layer, inputs)
+        shifts.append(float(np.mean(np.abs(mean - old_mean) / np.sqrt(old_variance + layer.epsilon))))
+        layer.set_weights([gamma, beta, mean.astype(np.float32), variance.astype(np.float32)])
+    return shifts
+
+
+def recalibrate(model_dir: Path, photos: Path, name: str, out: Path = None, evaluate: bool = True) -> Path:
+    import tf_keras as keras
+
+    from core.tfjs import save_h5
+
+    model_dir, out_dir = Path(model_dir), Path(out or Path(model_dir).parent) / name
+    if out_dir.resolve() == model_dir.resolve():
+        raise RecalibrationError("--name must differ from the model's: the original stays as it is, to go back to")
+    info = read_json(model_dir / "training.json", "training facts")
+    model = keras.models.load_model(model_dir / "model.h5", compile=False)
+    if not batch_norm_layers(model):
+        raise RecalibrationError(f"{model_dir} has no BatchNorm layers to recalibrate (published models have them "
+                                 "folded into their convolutions): give the training folder, models/NAME/")
+    paths = photo_paths(photos)
+    print(f"reading the white cells of {len(paths)} photo(s) in {photos}", file=sys.stderr, flush=True)
+    inputs = read_cells(paths, info["preprocessing"])
+    shifts = recalibrate_model(model, inputs)
+    print(f"statistics re-measured on {len(inputs)} cells: shift from the training labs {np.mean(shifts):.2f} "
+          f"(first layer {shifts[0]:.2f}, last {shifts[-1]:.2f}; 0 means alike)", file=sys.stderr)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_h5(model, out_dir / "model.h5")
+    write_json(out_dir / "training.json", {**info, "name": name, "recalibration": {
+        "from": model_dir.name, "photos": Path(photos).resolve().name, "photo_count": len(paths),
+        "cells": len(inputs), "shift": float(np.mean(shifts)), "layer_shifts": shifts,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}})
+    if evaluate:
+        from train.evaluate import default_sources, evaluate_model_dir
+
+        evaluate_model_dir(out_dir, default_sources(out_dir))
+    return out_dir
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m train.recalibrate", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, help="a training folder (models/NAME/, with model.h5)")
+    parser.add_argument("--photos", required=True, type=Path, help="a folder of this microscope's photos, no labels "
+                        "needed (whole smears or cell crops, in any sub-folders)")
+    parser.add_argument("--name", help="the new model's name (default: MODEL-recalibrated)")
+    parser.add_argument("--no-evaluate", action="store_true", help="skip scoring the new model on the training labs")
+    options = parser.parse_args(argv)
+    name = options.name or f"{Path(options.model).name}-recalibrated"
+    return run_stage(lambda: recalibrate(Path(options.model), options.photos, name,
+                                         evaluate=not options.no_evaluate),
+                     (RecalibrationError, FileNotFoundError, DatasetError, OSError),
+                     lambda out_dir: f"wrote {out_dir}/; publish it with: make convert NAME={out_dir.name} "
+                                     "(make use NAME=... switches back)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

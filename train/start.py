@@ -1,0 +1,108 @@
+"""Fine-tuning: a training run that starts from a trained model's weights instead of random ones.
+
+The start is a training folder (models/NAME/: model.h5 and training.json) or a published version
+(web/models/NAME/<version>/: model.json and metadata.json, as the page loads it; its BatchNorm layers
+were folded into the convolutions when it was converted). The run keeps the start's preprocessing and
+classes; classes the new data adds get new rows in the output layer, the others keep theirs.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+import tf_keras as keras
+from tf_keras import layers
+
+from core.files import read_json
+from core.model_index import INDEX, METADATA, NoModel, default_model
+from train.config import TRAINABLE
+
+HEAD = "probabilities"
+
+
+class StartError(ValueError):
+    """--init-from names something training cannot start from; the message says what to give instead."""
+
+
+@dataclass
+class StartingModel:
+    folder: Path
+    model: keras.Model
+    classes: list
+    preprocessing: dict
+    arch: str
+    normalise: str
+
+    @property
+    def name(self) -> str:
+        """How training.json records the start: the model's name (and version, when published)."""
+        parts = self.folder.resolve().parts
+        return "/".join(parts[-2:]) if (self.folder / "model.json").exists() else parts[-1]
+
+
+def load_start(folder: Path) -> StartingModel:
+    """The model in a training folder, a published version folder, or (a site's models/ folder) the
+    model the page loads by default."""
+    folder = Path(folder)
+    if (folder / INDEX).is_file():
+        try:
+            folder = default_model(folder)[1]
+        except NoModel as error:
+            raise StartError(f"--init-from {folder}: {error}") from error
+    if (folder / "model.h5").is_file():
+        if not (folder / "training.json").is_file():
+            raise StartError(f"--init-from {folder}: model.h5 has no training.json beside it, so its preprocessing "
+                             "and classes are unknown; give the whole folder python -m train wrote")
+        info = read_json(folder / "training.json", "training facts")
+        model = keras.models.load_model(folder / "model.h5", compile=False)
+        return StartingModel(folder, model, info["classes"], info["preprocessing"], info["arch"],
+                             info["recipe"].get("normalise", "none"))
+    if (folder / "model.json").is_file() and (folder / METADATA).is_file():
+        from tensorflowjs.converters.keras_tfjs_loader import load_keras_model
+
+        info = read_json(folder / METADATA, "model metadata")
+        model = load_keras_model(str(folder / "model.json"))
+        return StartingModel(folder, model, info["classes"], info["preprocessing"], info["model"]["arch"],
+                             info["training"]["recipe"].get("normalise", "none"))
+    raise StartError(f"--init-from {folder}: no model there; give a trained model folder (models/NAME/, with "
+                     "model.h5) or a published version (web/models/NAME/<version>/, with model.json)")
+
+
+def with_classes(model: keras.Model, known: list, classes: list) -> keras.Model:
+    """The model answering `classes`: rows of classes it knows are kept, new classes get new rows
+    (fresh weights, the known rows' mean bias, so a new class starts neither certain nor impossible)."""
+    if list(known) == list(classes):
+        return model
+    missing = sorted(set(known) - set(classes))
+    if missing:
+        raise StartError(f"the model knows {', '.join(missing)}, which the run would drop; a fine-tuned model "
+                         "keeps every class it started with")
+    old = model.get_layer(HEAD)
+    features = old.input
+    new = layers.Dense(len(classes), activation="softmax", name=HEAD)
+    outputs = new(features)
+    kernel, bias = old.get_weights()
+    new_kernel, new_bias = new.get_weights()
+    new_bias[:] = bias.mean()
+    for row, name in enumerate(known):
+        new_kernel[:, classes.index(name)], new_bias[classes.index(name)] = kernel[:, row], bias[row]
+    new.set_weights([new_kernel, new_bias])
+    return keras.Model(model.inputs, outputs, name=model.name)
+
+
+def set_trainable(model: keras.Model, trainable: str) -> None:
+    """head: only the output layer learns. all: every layer learns, but BatchNorm layers keep the
+    statistics of the labs the model was trained on (a few dozen new cells would replace them with
+    noise; python -m train.recalibrate re-estimates them deliberately, from many unlabelled photos)."""
+    if trainable not in TRAINABLE:
+        raise StartError(f"--trainable must be one of {', '.join(TRAINABLE)}, not {trainable!r}")
+    for layer in model.layers:
+        if trainable == "head":
+            layer.trainable = layer.name == HEAD
+        else:
+            layer.trainable = not isinstance(layer, layers.BatchNormalization)
+
+
+def starting_model(start: StartingModel, classes: list, trainable: str) -> keras.Model:
+    model = with_classes(start.model, start.classes, classes)
+    set_trainable(model, trainable)
+    return model
+
