@@ -293,20 +293,24 @@ def test_targets_judge_whole_splits_and_each_cross_lab_pair():
     pair = {"images": 10, "accuracy": 0.7, "balanced_accuracy": 0.65, "classes": ["BLUE"]}
     results = {"model": {"input_size": [80, 80], "weight_bytes": 900_000},
                "quality": {"pbc/TEST": split_figures([0, 1, 2, 2], [0, 1, 2, 1], classes, sample=False)},
-               "cross_lab": {"pairs": [{"trained_on": "a", "scored_on": "b", "validation": pair, "TEST": pair},
+               "cross_lab": {"pairs": [{"trained_on": "a", "scored_on": "b", "validation": pair, "TEST": pair,
+                                        "shared_classes": {"validation": pair, "TEST": {**pair, "accuracy": 0.8}}},
                                        {"trained_on": "b", "scored_on": "a", "validation": pair,
                                         "TEST": {**pair, "accuracy": 0.5}}]}}
     verdicts = {row["target"]: row for row in target_rows(results)}
     accuracy = verdicts["pbc TEST accuracy (Keras, 3 classes)"]
     assert (accuracy["measured"], accuracy["met"]) == (0.75, False)
     assert verdicts["pbc TEST lowest per-class recall (Keras, 3 classes)"]["measured"] == 0.5
-    assert verdicts["cross-lab: trained on a alone, b TEST accuracy"]["met"] is True
-    assert verdicts["cross-lab: trained on b alone, a TEST accuracy"]["met"] is False
+    # Judged over the shared classes where the pair has them, else over the answers as given.
+    a_to_b = verdicts["cross-lab: trained on a alone, b TEST accuracy (shared classes)"]
+    assert (a_to_b["measured"], a_to_b["met"]) == (0.8, True)
+    assert verdicts["cross-lab: trained on b alone, a TEST accuracy (shared classes)"]["met"] is False
     assert verdicts["weights"]["met"] is True and verdicts["WASM median per 80x80 input"]["met"] is None
     assert verdicts["browser vs Keras: max abs probability difference"]["met"] is False
     table = "\n".join(cross_lab_section(results))
-    assert "| a | b | BLUE | 10 | 65.0% | 70.0% | 10 | 65.0% | 70.0% | met |" in table
-    assert "| b | a | BLUE | 10 | 65.0% | 70.0% | 10 | 65.0% | 50.0% | **not met** |" in table
+    assert "| a | b | BLUE | any of its classes | 10 | 65.0% | 70.0% | 10 | 65.0% | 70.0% |" in table
+    assert "| a | b | BLUE | the shared classes | 10 | 65.0% | 70.0% | 10 | 65.0% | 80.0% |" in table
+    assert "| b | a | BLUE | any of its classes | 10 | 65.0% | 70.0% | 10 | 65.0% | 50.0% |" in table
     results["quality"]["pbc/TEST"]["sample"] = True  # a quick run's sample shows its figure, unjudged
     sampled = {row["target"]: row for row in target_rows(results)}["pbc TEST accuracy (Keras, 3 classes)"]
     assert sampled["met"] is None and sampled["verdict"] == "not judged"

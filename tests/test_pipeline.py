@@ -174,7 +174,8 @@ def test_compare_chooses_by_validation_only(trained_model, tmp_path, capsys):
     assert main([str(worse), str(trained_model)]) == 0
     out = capsys.readouterr().out
     assert out.strip().endswith(f"best by validation (in-lab and cross-lab): {trained_model}")
-    assert "| worse | compact |" in out
+    arch = json.loads((worse / "training.json").read_text())["arch"]
+    assert f"| worse | {arch} |" in out
 
 
 def test_compare_reports_a_folder_without_metrics(tmp_path, capsys):
