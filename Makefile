@@ -15,6 +15,9 @@ CROP     ?=
 EPOCHS   ?=
 MEMBERS  ?=
 QUANTIZE ?=
+FROM     ?=
+PHOTOS   ?=
+TRAINABLE ?=
 RESUME   ?=
 QUICK    ?=
 TUTORIAL_EPOCHS ?=
@@ -41,7 +44,7 @@ SERVE_PY    := $(SERVE_VENV)/bin/python
 SERVE_STAMP  = $(SERVE_VENV)/.installed-with-$(notdir $(PYTHON))
 SERVE_FLAGS  = --host $(HOST) --port $(PORT) $(call flag,CERT,cert) $(call flag,KEY,key)
 
-.PHONY: setup browser node train evaluate convert use serve-setup serve install-service test test-fast bench clean help
+.PHONY: setup browser node train adapt recalibrate evaluate convert use serve-setup serve install-service test test-fast bench bench-adaptation clean help
 
 help:
 	@echo "make serve                 serve the page with the shipped model on http://$(HOST):$(PORT)/"
@@ -52,9 +55,12 @@ help:
 	@echo "make train [DATA=dir]      train models/leukolens-cnn/ (NAME=...) with the shipped recipe; python -m train --help lists every setting"
 	@echo "make train MEMBERS=3       average three networks (seeds 42, 43, 44) into one model"
 	@echo "make train RESUME=1        continue an interrupted training run from its last epoch"
+	@echo "make adapt DATA=my-lab     fine-tune the page's model on your lab's labelled cells (FROM=, NAME=, TRAINABLE=head|all)"
+	@echo "make recalibrate PHOTOS=dir  re-measure a trained model's statistics on your microscope's unlabelled photos"
 	@echo "make convert               convert models/leukolens-cnn/ (NAME=...) into web/models/ and make it the default"
 	@echo "make use NAME=...          make another published model the page's default (e.g. back to leukolens-cnn)"
 	@echo "make evaluate              re-evaluate models/leukolens-cnn/ (NAME=...) on the held-out splits"
+	@echo "make bench-adaptation      fine-tuning and recalibration measured on the cross-lab twins: bench/adaptation.md"
 	@echo "make bench [QUICK=1]       measure the page's default model: bench/results.md (quick: bench/quick/)"
 
 setup: $(STAMP)
@@ -81,6 +87,25 @@ node:
 train: $(STAMP)
 	$(PY) -m train $(TRAIN_FLAGS)
 	$(if $(filter 1,$(words $(DATA))),,$(PY) -m train.crosslab $(MODEL_FLAG))
+
+# A lab's own cells (DATA: a folder with TRAIN/<CLASS>/) fine-tune the page's model (or FROM=models/NAME);
+# the result is published beside the shipped model, and the page switches to it with make use NAME=...
+ADAPTED = $(or $(NAME),leukolens-cnn-adapted)
+adapt: $(STAMP) node
+	$(if $(DATA),,$(error make adapt needs DATA=<folder with TRAIN/<CLASS>/ of your lab's labelled cells>))
+	$(PY) -m train --init-from $(or $(FROM),web/models) $(foreach d,$(DATA),--data $(d)) --name $(ADAPTED) \
+		$(call flag,EPOCHS,epochs) $(call flag,TRAINABLE,trainable) $(if $(RESUME),--resume,)
+	$(PY) -m convert --model models/$(ADAPTED)
+	@echo "Published $(ADAPTED) beside the shipped model. Make it the page's model: make use NAME=$(ADAPTED)"
+
+# Without labels: a trained model (FROM, default models/leukolens-cnn) re-measures its BatchNorm statistics
+# on PHOTOS, a folder of this microscope's photos; published beside it, switched to with make use.
+RECALIBRATED = $(or $(NAME),$(notdir $(or $(FROM),models/leukolens-cnn))-recalibrated)
+recalibrate: $(STAMP) node
+	$(if $(PHOTOS),,$(error make recalibrate needs PHOTOS=<folder of your microscope's photos>))
+	$(PY) -m train.recalibrate --model $(or $(FROM),models/leukolens-cnn) --photos $(PHOTOS) --name $(RECALIBRATED)
+	$(PY) -m convert --model models/$(RECALIBRATED)
+	@echo "Published $(RECALIBRATED). Make it the page's model: make use NAME=$(RECALIBRATED)"
 
 evaluate: $(STAMP)
 	$(PY) -m train.evaluate $(MODEL_FLAG) $(foreach d,$(DATA),--data $(d))
@@ -135,6 +160,10 @@ test-fast: $(STAMP) node
 	$(PY) -m pytest -m "not training and not browser and not integration" $(PYTEST_ARGS)
 
 # Quality, browser speed, sizes and costs of web/'s default model; QUICK=1 is a two-minute smoke run.
+# Fine-tuning on 10/20/50 labelled cells per class and recalibration, on the cross-lab twins of make train.
+bench-adaptation: $(STAMP)
+	$(PY) -m bench.adaptation $(MODEL_FLAG)
+
 bench: $(STAMP) browser
 	$(PY) -m bench $(foreach d,$(DATA),--data $(d)) $(if $(QUICK),--quick,) $(call flag,TUTORIAL_EPOCHS,tutorial-epochs) $(call flag,PREVIOUS,previous)
 
