@@ -98,6 +98,13 @@ class H5Dataset:
                             list(self.ignored) if split == "TRAIN" else [])
 
 
+def is_h5_source(path: Path) -> bool:
+    """--data names an HDF5 file: a file (told apart from other files when opened), or a name with an
+    HDF5 suffix that is not a folder (a missing file is then said to be missing)."""
+    path = Path(path)
+    return path.is_file() or (path.suffix.lower() in SUFFIXES and not path.is_dir())
+
+
 def split_rule(layout: str) -> str:
     where = "a split dataset beside images and labels" if layout == "flat" else "a split attribute on each cell group"
     return f"mark rows with {where}, each {', '.join(SPLITS)}; without one every row is TRAIN"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.dataset import DatasetError, SplitListing, list_split
-from core.h5data import SUFFIXES, H5Dataset, read_h5
+from core.h5data import H5Dataset, is_h5_source, read_h5
 from train.cache import cached_value
 from train.grouping import recover_groups
 
@@ -62,20 +62,15 @@ class H5Source:
         return [f"{classes[label]}/{row.key}" for row, label in zip(paths, labels)]
 
 
-def is_h5(path: Path) -> bool:
-    """An HDF5 source: a file (told apart from other files when opened), or a name with an HDF5 suffix."""
-    return path.is_file() or (path.suffix.lower() in SUFFIXES and not path.is_dir())
-
-
 def source_name(path) -> str:
     """How metrics and metadata name a source: its folder's name, or its file's name without the suffix."""
     path = Path(path)
-    return path.resolve().stem if is_h5(path) else path.resolve().name
+    return path.resolve().stem if is_h5_source(path) else path.resolve().name
 
 
 def open_source(path) -> FolderSource | H5Source:
     path = Path(path)
-    if is_h5(path):
+    if is_h5_source(path):
         return H5Source(source_name(path), path, read_h5(path))
     return FolderSource(source_name(path), path)
 
