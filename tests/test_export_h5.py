@@ -81,8 +81,8 @@ def test_the_command_reports_progress_the_counts_and_what_it_skipped(second_sour
 
 
 @pytest.mark.parametrize(("folder", "message"), [
-    ("nowhere", "nowhere/TRAIN does not exist: expected nowhere/TRAIN/<CLASS>/ with one folder of images per class; "
-                "nowhere does not exist either: check the --data path"),
+    ("nowhere", ("nowhere/TRAIN does not exist: expected nowhere/TRAIN/<CLASS>/ with one folder of images per "
+                 "class; nowhere does not exist either: check the --data path")),
     ("lab/TRAIN", "lab/TRAIN/TRAIN does not exist"),
 ])
 def test_a_folder_that_is_not_a_dataset_says_what_to_fix(tmp_path, capsys, folder, message):
