@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from core.dataset import DatasetError, list_split
+from core.h5data import is_h5_source, read_h5
 from core.node import NodeError
 from core.preprocess import ImageReadError, preprocess_file
 from core.tfjs import tfjs_probabilities
@@ -18,10 +19,15 @@ class ParityError(RuntimeError):
 
 
 def sample_images(source: Path, classes: list, per_class: int = 2) -> list:
-    """A few real images per class of one source, from its held-out splits when it has them."""
+    """A few real images per class of one source (photos of a folder, rows of an HDF5 file), from its
+    held-out splits when it has them."""
+    try:
+        h5 = read_h5(source) if is_h5_source(source) else None
+    except DatasetError:  # no such file here: like a missing folder, it gives no sample
+        return []
     for split in ("TEST_SIMPLE", "TEST", "VAL", "TRAIN"):
         try:
-            listing = list_split(source / split, classes, unknown="skip")
+            listing = h5.listing(split, classes, "skip") if h5 else list_split(source / split, classes, "skip")
         except DatasetError:
             continue
         return [path for name in listing.found
@@ -37,14 +43,22 @@ def check_inputs(sources: list, info: dict) -> tuple:
                 inputs.append(preprocess_file(path, info["preprocessing"]))
             except ImageReadError:
                 continue
-            # Named by source and relative path: published metadata must not reveal the trainer's file system.
-            names.append(f"{source.resolve().name}/{path.relative_to(source).as_posix()}")
+            names.append(sample_name(source, path))
     if not inputs:
         # No dataset on this machine: random pixels still exercise every layer and weight.
         height, width = info["preprocessing"]["input_size"]
         inputs = list(np.random.default_rng(0).uniform(0, 255, (4, height, width, 3)).astype(np.float32))
         names = ["random pixels (dataset not found)"] * len(inputs)
     return np.stack(inputs), names
+
+
+def sample_name(source: Path, image) -> str:
+    """By source and relative path (or row of an HDF5 file): published metadata must not reveal the
+    trainer's file system."""
+    name = source.resolve().name
+    if is_h5_source(source):
+        return f"{name}[{image.key}]" if isinstance(image.key, int) else f"{name}/{image.key}"
+    return f"{name}/{image.relative_to(source).as_posix()}"
 
 
 def check_parity(keras_model, model_dir: Path, data: list, info: dict, quantization=None) -> dict:

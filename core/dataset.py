@@ -1,4 +1,5 @@
-"""Folder-per-class image datasets: DATA/<SPLIT>/<CLASS>/*.jpeg, class names from the folders."""
+"""Folder-per-class image datasets: DATA/<SPLIT>/<CLASS>/*.jpeg, class names from the folders.
+(HDF5 files list their splits as the same SplitListing: core/h5data.py.)"""
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,11 +83,11 @@ def class_name(folder_name: str) -> str:
 
 @dataclass
 class SplitListing:
-    """The image files of one split and their class names (upper case), before any is decoded."""
-    split_dir: Path
-    paths: list
+    """The images of one split and their class names (upper case), before any is decoded."""
+    where: Path | str             # the split's folder, or which rows of which HDF5 file: what messages name
+    paths: list                   # image files, or rows of an HDF5 file (core/h5data.H5Row)
     labels: list                  # class name per path
-    found: list                   # class names with a folder in this split
+    found: list                   # class names with a folder (or a row) in this split
     skipped: list = field(default_factory=list)  # (path, reason) for what is not an image file
 
 
@@ -122,13 +123,17 @@ def load_dataset(split_dir: Path, spec: dict, classes: list = None, progress=Tru
     """Read and preprocess every image; unreadable files are skipped and listed, not fatal.
     `read(paths, spec)` may stand in for preprocessing each file (e.g. a cache); it returns
     (inputs of the readable files, their indices, [(path, reason)] for the others)."""
-    listing = list_split(split_dir, classes, unknown)
+    return load_listing(list_split(split_dir, classes, unknown), spec, classes, progress, read)
+
+
+def load_listing(listing: SplitListing, spec: dict, classes: list | None = None, progress=True, read=None) -> Dataset:
+    """load_dataset() for a split already listed (from a folder or an HDF5 file)."""
     classes = classes or listing.found
     inputs, kept, unreadable = (read or preprocess_files)(listing.paths, spec, progress=progress)
     skipped = listing.skipped + unreadable
     report_skipped(skipped)
     labels = [classes.index(listing.labels[i]) for i in kept]
-    check_every_class_read(listing.split_dir, classes, listing.found, labels, len(listing.paths))
+    check_every_class_read(listing.where, classes, listing.found, labels, len(listing.paths))
     return Dataset(inputs, np.array(labels), classes, [str(listing.paths[i]) for i in kept], skipped)
 
 
@@ -147,13 +152,13 @@ def preprocess_files(paths: list, spec: dict, progress=True) -> tuple:
     return (np.stack(inputs) if inputs else np.zeros((0, height, width, 3), np.float32)), kept, skipped
 
 
-def check_every_class_read(split_dir: Path, classes: list, found: list, labels: list, tried: int) -> None:
+def check_every_class_read(where, classes: list, found: list, labels: list, tried: int) -> None:
     if not labels:
-        raise DatasetError(f"{split_dir}: none of the {tried} image files could be read "
+        raise DatasetError(f"{where}: none of the {tried} image files could be read "
                            "(the skipped list above says why)")
     unread = [name for index, name in enumerate(classes) if name in found and index not in set(labels)]
     if unread:
-        raise DatasetError(f"{split_dir}: no image of class(es) {', '.join(unread)} could be read (the skipped "
+        raise DatasetError(f"{where}: no image of class(es) {', '.join(unread)} could be read (the skipped "
                            "list above says why); replace those files with readable photos")
 
 

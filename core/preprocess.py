@@ -209,10 +209,22 @@ def square_input(rgb: np.ndarray, square: tuple, spec: dict) -> np.ndarray:
     return area_resize(cut_square(rgb, *square, padding_of(spec)), *spec["input_size"])
 
 
-def training_crop(path: Path, spec: dict, context: float) -> np.ndarray:
+def decoded_rgb(image, spec: dict) -> np.ndarray:
+    """HxWx3 uint8 RGB of an image file, or of an image stored decoded (anything with an rgb() method,
+    such as a row of an HDF5 dataset, core/h5data.py): the one way into the functions below, so a
+    photo is prepared the same whether it came as a file or as an array."""
+    if hasattr(image, "rgb"):
+        return image.rgb()
+    return load_rgb(image, spec.get("transparency", DEFAULT_TRANSPARENCY))
+
+
+def training_crop(image, spec: dict, context: float) -> np.ndarray:
     """The model's square widened `context` times around the same centre, at the model's scale
     (input_size x context pixels), as uint8: room for training to zoom in and out and shift."""
-    rgb = load_rgb(path, spec.get("transparency", DEFAULT_TRANSPARENCY))
+    return wide_crop(decoded_rgb(image, spec), spec, context)
+
+
+def wide_crop(rgb: np.ndarray, spec: dict, context: float) -> np.ndarray:
     size = round(spec["input_size"][0] * context)
     if spec["crop"] == "full_frame":  # the whole frame is the input: nothing around it to widen into
         return np.clip(np.rint(area_resize(rgb, size, size)), 0, 255).astype(np.uint8)
@@ -223,5 +235,6 @@ def training_crop(path: Path, spec: dict, context: float) -> np.ndarray:
     return np.clip(np.rint(area_resize(wide_square, size, size)), 0, 255).astype(np.uint8)
 
 
-def preprocess_file(path: Path, spec: dict) -> np.ndarray:
-    return to_model_input(load_rgb(path, spec.get("transparency", DEFAULT_TRANSPARENCY)), spec)
+def preprocess_file(image, spec: dict) -> np.ndarray:
+    """The model's input for an image file (or a decoded image: see decoded_rgb)."""
+    return to_model_input(decoded_rgb(image, spec), spec)

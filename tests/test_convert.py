@@ -6,6 +6,9 @@ import pytest
 
 from convert.convert import convert_model
 from convert.publish import content_version, read_index
+from convert.tfjs_check import check_inputs
+from core.preprocess import preprocess_file, preprocessing_spec
+from train.export_h5 import export_folder
 
 
 def snapshot(folder):
@@ -67,3 +70,17 @@ def test_the_default_model_can_be_switched_and_switched_back(trained_model, tmp_
     assert main(["tiny", "--out", str(out)]) == 0 and read_index(out)["default"] == "tiny"
     assert main(["nowhere", "--out", str(out)]) == 2
     assert "no model named nowhere is published" in capsys.readouterr().err and read_index(out)["default"] == "tiny"
+
+
+@pytest.mark.parametrize("layout", ["flat", "groups"])
+def test_parity_is_checked_on_rows_of_an_hdf5_source(second_source, tmp_path, layout):
+    h5 = export_folder(second_source, tmp_path / "lab-b.h5", layout)["out"]
+    info = {"classes": ["BLUE", "VIOLET"], "preprocessing": preprocessing_spec(16)}
+    inputs, names = check_inputs([str(h5)], info)
+    # Its TEST rows (28 on: after 20 TRAIN and 8 VAL), two per class, named without the trainer's folders.
+    expected = ["lab-b.h5[28]", "lab-b.h5[29]", "lab-b.h5[32]", "lab-b.h5[33]"] if layout == "flat" else \
+        ["lab-b.h5/cell_000028", "lab-b.h5/cell_000029", "lab-b.h5/cell_000032", "lab-b.h5/cell_000033"]
+    assert names == expected
+    test = second_source / "TEST"
+    photos = [photo for folder in ("blue", "VIOLET") for photo in sorted((test / folder).iterdir())[:2]]
+    assert all((inputs[i] == preprocess_file(photo, info["preprocessing"])).all() for i, photo in enumerate(photos))

@@ -3,7 +3,8 @@
 Decoding, finding the cell and resizing tens of thousands of photos takes minutes; a recipe search
 repeats it for every candidate. The arrays are stored under CACHE_DIR by a key that hashes what
 they depend on: the kind of array, the preprocessing spec, and every file's path, size and
-modification time, so a changed photo or setting is read afresh and a stale array is never used.
+modification time (for a row of an HDF5 file, also which row), so a changed photo, file or setting
+is read afresh and a stale array is never used.
 Work is spread over the machine's cores.
 """
 import hashlib
@@ -25,9 +26,17 @@ CHUNK = 32
 def cache_key(kind: str, paths: list, spec: dict) -> str:
     digest = hashlib.sha256(json.dumps([kind, spec], sort_keys=True).encode())
     for path in paths:
-        stat = os.stat(path)
-        digest.update(f"{Path(path).resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        digest.update(f"{fingerprint(path)}\n".encode())
     return digest.hexdigest()[:24]
+
+
+def fingerprint(image) -> str:
+    """What an image's pixels depend on: an image file's resolved path, size and modification time;
+    an image that names its own (an HDF5 row: core/h5data.H5Row) adds which row of its file it is."""
+    if hasattr(image, "fingerprint"):
+        return image.fingerprint()
+    stat = os.stat(image)
+    return f"{Path(image).resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}"
 
 
 def read_one(path, spec: dict, reader):

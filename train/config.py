@@ -30,8 +30,8 @@ def setting(default, help: str, choices=None, recipe=False, metavar=None, defaul
 
 @dataclass(frozen=True)
 class TrainConfig:
-    data: tuple = setting(None, "a source: a dataset folder with TRAIN/<CLASS>/ (and VAL/, TEST/, TEST_SIMPLE/); "
-                          "repeat --data to train on several labs at once",
+    data: tuple = setting(None, "a source: a dataset folder with TRAIN/<CLASS>/ (and VAL/, TEST/, TEST_SIMPLE/), "
+                          "or an HDF5 file (README: HDF5 datasets); repeat --data to train on several labs at once",
                           default_factory=lambda: (default_dataset("blood-cells"), default_dataset("pbc")))
     name: str = setting(DEFAULT_MODEL_NAME, "model name; output goes to OUT/NAME/")
     out: str = setting(str(MODELS), "folder for trained models")
@@ -69,7 +69,8 @@ class TrainConfig:
                            "share this run's preprocessing and validation smears", recipe=True, metavar="FOLDER")
     teacher_weight: float = setting(0.5, "share of each target taken from the teacher's probabilities rather than "
                                     "the label", recipe=True)
-    val_fraction: float = setting(0.15, "share of source smears held out for validation")
+    val_fraction: float = setting(0.15, "share of source smears (of an HDF5 file's rows) held out for validation, "
+                                  "for a source without a VAL split")
     seed: int = setting(42, "seed for weights, batch order and augmentation")
     split_seed: int = setting(42, "seed for choosing the validation smears (the same for every member of an ensemble)")
     resume: bool = setting(False, "continue the unfinished run in OUT/NAME/checkpoint/ with the settings it started "

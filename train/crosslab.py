@@ -21,14 +21,14 @@ from core.files import read_json, write_json
 from core.paths import CROSS_LAB, DEFAULT_MODEL_NAME, MODELS
 from train.checkpoint import ResumeError, read_state
 from train.config import TrainConfig
+from train.sources import source_name
 
 FOLDER = "cross-lab"
 RESULT = CROSS_LAB
 
 
 def twin_config(config: TrainConfig, model_dir: Path, source: str) -> TrainConfig:
-    name = Path(source).resolve().name
-    return dataclasses.replace(config, data=(source,), out=str(model_dir / FOLDER), name=f"only-{name}",
+    return dataclasses.replace(config, data=(source,), out=str(model_dir / FOLDER), name=f"only-{source_name(source)}",
                                members=1, teacher=None, resume=False)
 
 
@@ -55,7 +55,7 @@ def cross_lab(model_dir: Path) -> dict:
 
         metrics = evaluate_model_dir(folder, config.data)
         for lab, splits in metrics["other_labs"].items():
-            pairs.append({"trained_on": Path(source).resolve().name, "scored_on": lab, **splits})
+            pairs.append({"trained_on": source_name(source), "scored_on": lab, **splits})
     result = {"recipe": config.recipe(), "pairs": pairs, "summary": summary(pairs)}
     write_json(model_dir / RESULT, result)
     return result

@@ -14,9 +14,9 @@ import numpy as np
 
 from core.dataset import DatasetError, check_every_class_read, report_skipped
 from core.preprocess import preprocess_file, preprocessing_spec, training_crop
-from train.cache import cached, cached_value
-from train.grouping import group_split, recover_groups
-from train.sources import VALIDATION, Source, class_union, open_sources
+from train.cache import cached
+from train.grouping import group_split
+from train.sources import VALIDATION, FolderSource, H5Source, class_union, open_sources
 
 # Training crops cover this many times the model's square: room to zoom out 1.25x and shift.
 CONTEXT = 1.4
@@ -24,14 +24,14 @@ CONTEXT = 1.4
 
 @dataclass
 class SourceData:
-    source: Source
-    validation_kind: str             # "VAL" or "held-out smears"
+    source: FolderSource | H5Source
+    validation_kind: str             # "VAL", "held-out smears" (a folder) or "held-out rows" (an HDF5 file)
     train_images: np.ndarray         # N x C x C x 3 uint8 (C = input size x CONTEXT)
     train_labels: np.ndarray         # indices into the model's classes
     val_images: np.ndarray           # M x H x W x 3 float32, exactly the page's inputs
     val_labels: np.ndarray
     val_files: list
-    validation_groups: list = field(default_factory=list)  # held-out smears, when split from TRAIN
+    validation_groups: list = field(default_factory=list)  # held-out smears (or rows), when split from TRAIN
     skipped: list = field(default_factory=list)
 
     def counts(self, classes: list) -> dict:
@@ -95,7 +95,7 @@ def prepare_data(config, cache_dir: Path, start=None) -> TrainingData:
     return TrainingData(classes, spec, prepared, context)
 
 
-def prepare_source(source: Source, listing, classes: list, spec: dict, context: float, config,
+def prepare_source(source: FolderSource | H5Source, listing, classes: list, spec: dict, context: float, config,
                    cache_dir: Path) -> SourceData:
     print(f"reading {source.name} ({source.path})", file=sys.stderr, flush=True)
     paths, labels = np.array(listing.paths, dtype=object), np.array([classes.index(n) for n in listing.labels])
@@ -105,9 +105,9 @@ def prepare_source(source: Source, listing, classes: list, spec: dict, context: 
         val_paths, val_labels = list(val_listing.paths), [classes.index(n) for n in val_listing.labels]
         train_paths, train_labels, kind = list(paths), labels, VALIDATION
     else:
-        train_index, val_index, groups = held_out_smears(paths, labels, classes, config, cache_dir)
+        train_index, val_index, groups = held_out(source, paths, labels, classes, config, cache_dir)
         val_paths, val_labels = list(paths[val_index]), list(labels[val_index])
-        train_paths, train_labels, kind = list(paths[train_index]), labels[train_index], "held-out smears"
+        train_paths, train_labels, kind = list(paths[train_index]), labels[train_index], source.held_out_kind
     crop = partial(training_crop, context=context)
     train_images, kept, skipped = cached(cache_dir, "train-crops", train_paths, {**spec, "context": context}, crop,
                                          f"{source.name} training crops")
@@ -116,7 +116,7 @@ def prepare_source(source: Source, listing, classes: list, spec: dict, context: 
     report_skipped(listing.skipped + skipped + val_skipped)
     read_labels = [int(label) for label in np.asarray(train_labels)[kept]] + \
         [int(label) for label in np.asarray(val_labels)[val_kept]]
-    check_every_class_read(source.split_dir("TRAIN"), classes, listing.found, read_labels, len(listing.paths))
+    check_every_class_read(listing.where, classes, listing.found, read_labels, len(listing.paths))
     if train_images is None or val_images is None:
         raise DatasetError(f"{source.name}: no readable image in its training or validation part")
     return SourceData(source, kind, train_images, np.asarray(train_labels)[kept], val_images,
@@ -124,10 +124,9 @@ def prepare_source(source: Source, listing, classes: list, spec: dict, context: 
                       listing.skipped + skipped + val_skipped)
 
 
-def held_out_smears(paths, labels, classes: list, config, cache_dir: Path) -> tuple:
-    """(train indices, validation indices, validation group names): whole source smears held out."""
-    print("grouping copies of the same source image, for an honest validation split", file=sys.stderr, flush=True)
-    groups = cached_value(cache_dir, "groups", list(paths), {"classes": classes},
-                          lambda: recover_groups(list(paths), labels, classes))
+def held_out(source, paths, labels, classes: list, config, cache_dir: Path) -> tuple:
+    """(train indices, validation indices, validation group names): whole groups of each class held
+    out, a folder's source smears or an HDF5 file's single rows (the source's validation_groups)."""
+    groups = source.validation_groups(list(paths), labels, classes, cache_dir)
     train_index, val_index = group_split(groups, labels, config.val_fraction, config.split_seed)
     return train_index, val_index, sorted(set(np.array(groups)[val_index]))

@@ -2,9 +2,10 @@
 
 python -m train.evaluate --model models/leukolens-cnn --data ../shared/data/blood-cells --data ../shared/data/pbc
 
-A source the model was trained on is scored on its validation part (its VAL/, or the smears training
-held out of its TRAIN/, found again the same way) and its TEST and TEST_SIMPLE splits. A source it never saw is another lab: it is scored on the classes
-the two share, on its validation part (what recipes may be chosen by) and its TEST splits.
+A source the model was trained on is scored on its validation part (its VAL split, or the smears or
+HDF5 rows training held out of its TRAIN, found again the same way) and its TEST and TEST_SIMPLE
+splits. A source it never saw is another lab: it is scored on the classes the two share, on its
+validation part (what recipes may be chosen by) and its TEST splits.
 """
 import argparse
 import sys
@@ -14,14 +15,14 @@ import numpy as np
 import tf_keras as keras
 
 from core.cli import run_stage
-from core.dataset import DatasetError, load_dataset
+from core.dataset import DatasetError, load_listing
 from core.files import read_json, write_json
 from core.metrics import compute_metrics
 from core.paths import CACHE, DEFAULT_MODEL_NAME, MODELS, default_dataset
 from core.plots import plot_confusion_matrix
 from core.preprocess import preprocess_file
 from train.cache import cached
-from train.data import balanced_weights, held_out_smears
+from train.data import balanced_weights, held_out
 from train.review import choose_review_thresholds
 from train.sources import HELD_OUT, VALIDATION, open_sources
 
@@ -41,24 +42,25 @@ def predict(model, images: np.ndarray) -> np.ndarray:
     return model.predict(images, batch_size=256, verbose=0)
 
 
-def split_answers(model, split_dir: Path, info: dict, cache_dir: Path) -> tuple | None:
-    """(probabilities, labels) on one folder split, over the classes the model knows (others left out)."""
-    dataset = load_dataset(split_dir, info["preprocessing"], classes=info["classes"], progress=False, unknown="skip",
-                           read=cached_reader(cache_dir, f"{split_dir.parent.name}/{split_dir.name}"))
+def split_answers(model, source, split: str, info: dict, cache_dir: Path) -> tuple | None:
+    """(probabilities, labels) on one split of a source, over the classes the model knows (others left out)."""
+    listing = source.listing(split, info["classes"], unknown="skip")
+    dataset = load_listing(listing, info["preprocessing"], info["classes"], progress=False,
+                           read=cached_reader(cache_dir, f"{source.name}/{split}"))
     return (predict(model, dataset.images), dataset.labels) if len(dataset.labels) else None
 
 
 def validation_answers(model, source, info: dict, cache_dir: Path) -> tuple | None:
-    """A source's validation part: its VAL/, or the smears the recipe holds out of its TRAIN/ (the same
-    smears training held out, for a source it trained on)."""
+    """A source's validation part: its VAL split, or what the recipe holds out of its TRAIN (the same
+    smears or rows training held out, for a source it trained on)."""
     if source.has(VALIDATION):
-        return split_answers(model, source.split_dir(VALIDATION), info, cache_dir)
+        return split_answers(model, source, VALIDATION, info, cache_dir)
     listing = source.listing("TRAIN", info["classes"], unknown="skip")
     paths = np.array(listing.paths, dtype=object)
     labels = np.array([info["classes"].index(name) for name in listing.labels])
     split = argparse.Namespace(val_fraction=info["val_fraction"], split_seed=info["split_seed"])
-    _, val_index, _ = held_out_smears(paths, labels, info["classes"], split, cache_dir)
-    inputs, kept, _ = cached_reader(cache_dir, f"{source.name} held-out smears")(list(paths[val_index]),
+    _, val_index, _ = held_out(source, paths, labels, info["classes"], split, cache_dir)
+    inputs, kept, _ = cached_reader(cache_dir, f"{source.name} {source.held_out_kind}")(list(paths[val_index]),
                                                                                  info["preprocessing"])
     return predict(model, inputs), labels[val_index][kept]
 
@@ -77,7 +79,7 @@ def source_answers(model, source, info: dict, cache_dir: Path, validation: tuple
     answers = {VALIDATION_PART: validation or validation_answers(model, source, info, cache_dir)}
     for split in HELD_OUT:
         if source.has(split):
-            answers[split] = split_answers(model, source.split_dir(split), info, cache_dir)
+            answers[split] = split_answers(model, source, split, info, cache_dir)
     return {part: answer for part, answer in answers.items() if answer is not None}
 
 
@@ -158,8 +160,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m train.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(MODELS / DEFAULT_MODEL_NAME), help="model folder written by "
                         "`python -m train` (default: %(default)s)")
-    parser.add_argument("--data", action="append", help="a source folder (repeatable); sources the model was not "
-                        "trained on are scored as other labs (default: the sources it was trained on)")
+    parser.add_argument("--data", action="append", help="a source folder or HDF5 file (repeatable); sources the "
+                        "model was not trained on are scored as other labs (default: the sources it was trained on)")
     options = parser.parse_args(argv)
 
     def evaluate():

@@ -170,8 +170,9 @@ def common_facts(config, data: TrainingData) -> dict:
         "split_seed": config.split_seed, "val_fraction": config.val_fraction,
         "train_images": sum(len(part.train_labels) for part in data.sources),
         "validation_images": sum(len(part.val_labels) for part in data.sources),
-        "validation_grouping": "VAL/ where a source has one, else colour-signature clusters of augmented copies "
-                               "held out of TRAIN/ (train/grouping.py)",
+        "validation_grouping": "VAL where a source has one, else colour-signature clusters of augmented copies "
+                               "held out of a folder's TRAIN/ (train/grouping.py), or a stratified random share "
+                               "of an HDF5 file's TRAIN rows",
         "validation_groups": validation_groups(data),
         "epochs_max": config.epochs, "batch_size": config.batch_size, "learning_rate": config.learning_rate,
         "skipped_files": [item for part in data.sources for item in part.skipped], "versions": library_versions(),
