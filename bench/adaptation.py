@@ -17,7 +17,7 @@ from core.cli import run_stage
 from core.dataset import DatasetError
 from core.files import atomic_path, read_json, write_json
 from core.paths import CACHE, DEFAULT_MODEL_NAME, MODELS
-from train.config import FINE_TUNING_RATE
+from train.config import FINE_TUNING_EPOCHS, FINE_TUNING_RATE
 
 CELLS = (10, 20, 50)
 
@@ -27,9 +27,10 @@ def parse_args(argv=None):
     parser.add_argument("--model", type=Path, default=MODELS / DEFAULT_MODEL_NAME,
                         help="a model trained on several labs, with its cross-lab twins (default: %(default)s)")
     parser.add_argument("--cells", type=int, nargs="+", default=list(CELLS), help="labelled cells per class")
-    parser.add_argument("--epochs", type=int, default=30, help="fine-tuning epochs (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=FINE_TUNING_EPOCHS,
+                        help="fine-tuning epochs (default: %(default)s, as make adapt)")
     parser.add_argument("--learning-rate", type=float, default=FINE_TUNING_RATE,
-                        help="fine-tuning's peak learning rate (default: %(default)s)")
+                        help="fine-tuning's peak learning rate (default: %(default)s, as make adapt)")
     parser.add_argument("--seed", type=int, default=0, help="which cells are drawn")
     parser.add_argument("--out", type=Path, default=Path("bench"), help="folder for adaptation.md/.json/.png")
     parser.add_argument("--work", type=Path, default=CACHE / "adaptation",

@@ -21,11 +21,12 @@ def figures(scores: dict) -> str:
 
 def pair_table(pair: dict) -> list:
     chosen = chosen_modes(pair)
-    lines = [f"### Trained on {pair['trained_on']} only, adapted to {pair['scored_on']}", "",
-             f"{pair['scored_on']} has {', '.join(pair['classes'])}; the twin knew {', '.join(pair['shared_classes'])} "
+    lab, home = pair["scored_on"], pair["trained_on"]
+    lines = [f"### Trained on {home} only, adapted to {lab}", "",
+             f"{lab} has {', '.join(pair['classes'])}; the twin knew {', '.join(pair['shared_classes'])} "
              "of them (a class it never learnt counts as missed until fine-tuning adds it).", "",
-             f"| model | {pair['scored_on']} validation | {pair['scored_on']} TEST | TEST, answers limited to its classes | "
-             f"{pair['trained_on']} TEST (its own lab) |", "| --- | ---: | ---: | ---: | ---: |",
+             f"| model | {lab} validation | {lab} TEST | TEST, answers limited to its classes | "
+             f"{home} TEST (its own lab) |", "| --- | ---: | ---: | ---: | ---: |",
              f"| as trained (never saw {pair['scored_on']}) | {figures(pair['before'])} |",
              f"| recalibrated on {pair['scored_on']}'s unlabelled photos (shift {pair['recalibrated']['shift']:.2f}) | "
              f"{figures(pair['recalibrated'])} |"]

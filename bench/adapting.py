@@ -9,7 +9,7 @@ import numpy as np
 from core.paths import CACHE
 from train.config import TrainConfig
 from train.evaluate import cached_reader
-from train.sources import VALIDATION, Source
+from train.sources import VALIDATION, open_source
 
 MODES = ("head", "all")
 # Enough cells for steady statistics; a clinic's first afternoon of photos.
@@ -20,18 +20,16 @@ RECALIBRATION_PHOTOS = 300
 class Lab:
     """A lab's labelled photos, split as training splits it: a pool to draw labelled cells from (its
     training part), its validation part (modes are chosen on it) and its TEST (reported)."""
-    source: Source
+    source: object       # train.sources' FolderSource or H5Source
     classes: list
     pool: tuple          # (paths, class indices, groups: copies of one source photo share a group)
     parts: dict          # part -> (paths, class indices)
 
 
 def open_lab(path: Path, cache_dir: Path = CACHE) -> Lab:
-    from train.cache import cached_value
-    from train.data import held_out_smears
-    from train.grouping import recover_groups
+    from train.data import held_out
 
-    source = Source(path.resolve().name, path)
+    source = open_source(path)
     listing = source.listing("TRAIN")
     classes = listing.found
     paths = np.array(listing.paths, dtype=object)
@@ -42,10 +40,8 @@ def open_lab(path: Path, cache_dir: Path = CACHE) -> Lab:
         val = source.listing(VALIDATION, classes, unknown="skip")
         parts["validation"] = (list(val.paths), [classes.index(name) for name in val.labels])
         return Lab(source, classes, (paths, labels, np.arange(len(paths))), parts)
-    defaults = TrainConfig()
-    train_index, val_index, _ = held_out_smears(paths, labels, classes, defaults, cache_dir)
-    groups = np.array(cached_value(cache_dir, "groups", list(paths), {"classes": classes},
-                                   lambda: recover_groups(list(paths), labels, classes)))
+    train_index, val_index, _ = held_out(source, paths, labels, classes, TrainConfig(), cache_dir)
+    groups = np.array(source.validation_groups(list(paths), labels, classes, cache_dir))
     parts["validation"] = (list(paths[val_index]), list(labels[val_index]))
     return Lab(source, classes, (paths[train_index], labels[train_index], groups[train_index]), parts)
 

@@ -17,8 +17,11 @@ SCHEDULES = ("cosine", "plateau")
 TRAINABLE = ("head", "all")
 # The tutorial network's 10-million-weight dense layer stays at chance at 1e-3 with our recipe.
 DEFAULT_LEARNING_RATES = {name: 3e-4 if name == "tutorial" else 1e-3 for name in ARCHITECTURES}
-# Fine-tuning moves trained weights a little, not from scratch.
-FINE_TUNING_RATE = 3e-4
+DEFAULT_EPOCHS = 40
+# Fine-tuning: chosen on the new lab's validation part (bench/adaptation.md): a few dozen cells per
+# class make an epoch one to five steps.
+FINE_TUNING_RATE = 1e-3
+FINE_TUNING_EPOCHS = 100
 
 
 def setting(default, help: str, choices=None, recipe=False, metavar=None, default_factory=None):
@@ -44,9 +47,12 @@ class TrainConfig:
                            choices=tuple(sorted(SUPPORTED["padding"])), recipe=True)
     input_size: int = setting(80, "side of the square model input, in pixels")
     members: int = setting(1, "train this many models (seeds SEED, SEED+1, ...) and ship their average as one model")
-    epochs: int = setting(40, "most epochs (the cosine schedule runs them all; plateau may stop sooner)")
+    epochs: int = setting(None, "most epochs (the cosine schedule runs them all; plateau may stop sooner) "
+                          f"(default: {DEFAULT_EPOCHS}; {FINE_TUNING_EPOCHS} with --init-from, whose few cells make "
+                          "short epochs)")
     batch_size: int = setting(64, "images per training step")
-    learning_rate: float = setting(None, "peak learning rate (default: 0.001; 0.0003 for --arch tutorial)")
+    learning_rate: float = setting(None, "peak learning rate (default: 0.001; 0.0003 for --arch tutorial; "
+                                   f"{FINE_TUNING_RATE} with --init-from)")
     schedule: str = setting("cosine", "learning rate: warm-up then cosine decay over all epochs, or halve on "
                             "plateaus with early stopping", choices=SCHEDULES, recipe=True)
     patience: int = setting(8, "epochs without validation improvement before stopping (--schedule plateau)")
@@ -85,6 +91,8 @@ class TrainConfig:
         if self.learning_rate is None:
             rate = FINE_TUNING_RATE if self.init_from else DEFAULT_LEARNING_RATES[self.arch]
             object.__setattr__(self, "learning_rate", rate)
+        if self.epochs is None:
+            object.__setattr__(self, "epochs", FINE_TUNING_EPOCHS if self.init_from else DEFAULT_EPOCHS)
 
     def saved(self) -> dict:
         """The settings a resumed run must share with the run it continues."""
