@@ -56,7 +56,7 @@ help:
 	@echo "make train MEMBERS=3       average three networks (seeds 42, 43, 44) into one model"
 	@echo "make train RESUME=1        continue an interrupted training run from its last epoch"
 	@echo "make adapt DATA=my-lab     fine-tune the page's model on your lab's labelled cells (FROM=, NAME=, TRAINABLE=head|all)"
-	@echo "make recalibrate PHOTOS=dir  re-measure a trained model's statistics on your microscope's unlabelled photos"
+	@echo "make recalibrate PHOTOS=dir  re-measure the page's model's statistics on your microscope's unlabelled photos"
 	@echo "make convert               convert models/leukolens-cnn/ (NAME=...) into web/models/ and make it the default"
 	@echo "make use NAME=...          make another published model the page's default (e.g. back to leukolens-cnn)"
 	@echo "make evaluate              re-evaluate models/leukolens-cnn/ (NAME=...) on the held-out splits"
@@ -98,12 +98,12 @@ adapt: $(STAMP) node
 	$(PY) -m convert --model models/$(ADAPTED)
 	@echo "Published $(ADAPTED) beside the shipped model. Make it the page's model: make use NAME=$(ADAPTED)"
 
-# Without labels: a trained model (FROM, default models/leukolens-cnn) re-measures its BatchNorm statistics
-# on PHOTOS, a folder of this microscope's photos; published beside it, switched to with make use.
-RECALIBRATED = $(or $(NAME),$(notdir $(or $(FROM),models/leukolens-cnn))-recalibrated)
+# Without labels: the page's model (or FROM=models/NAME, FROM=web/models/NAME/<version>) re-measures its
+# BatchNorm statistics on PHOTOS, a folder of this microscope's photos; published beside it, switched to with make use.
+RECALIBRATED = $(or $(NAME),leukolens-cnn-recalibrated)
 recalibrate: $(STAMP) node
 	$(if $(PHOTOS),,$(error make recalibrate needs PHOTOS=<folder of your microscope's photos>))
-	$(PY) -m train.recalibrate --model $(or $(FROM),models/leukolens-cnn) --photos $(PHOTOS) --name $(RECALIBRATED)
+	$(PY) -m train.recalibrate --model $(or $(FROM),web/models) --photos $(PHOTOS) --name $(RECALIBRATED)
 	$(PY) -m convert --model models/$(RECALIBRATED)
 	@echo "Published $(RECALIBRATED). Make it the page's model: make use NAME=$(RECALIBRATED)"
 

@@ -31,6 +31,12 @@ def plain_relu(layer) -> bool:
     return isinstance(layer, layers.Activation) and layer.get_config()["activation"] == "relu"
 
 
+def norm_values(norm) -> dict:
+    """gamma, beta, moving_mean, moving_variance by name (a BatchNormalization may lack gamma or beta)."""
+    return {variable.name.split("/")[-1].split(":")[0]: value
+            for variable, value in zip(norm.weights, norm.get_weights())}
+
+
 def folded_weights(conv, norm) -> list:
     """The kernel and bias of conv followed by norm (inference mode), as one convolution."""
     weights = conv.get_weights()
@@ -39,7 +45,7 @@ def folded_weights(conv, norm) -> list:
     axis = config["axis"][0] if isinstance(config["axis"], (list, tuple)) else config["axis"]
     if axis not in (-1, 3):
         raise ValueError(f"{norm.name}: only channel-last BatchNormalization can be folded")
-    values = {variable.name.split("/")[-1].split(":")[0]: value for variable, value in zip(norm.weights, norm.get_weights())}
+    values = norm_values(norm)
     scale = values.get("gamma", 1.0) / np.sqrt(values["moving_variance"] + config["epsilon"])
     shift = values.get("beta", 0.0) - values["moving_mean"] * scale
     if isinstance(conv, layers.DepthwiseConv2D):
@@ -86,3 +92,19 @@ def fold_batch_norm(model: keras.Model) -> keras.Model:
     outputs = [made[layer.name] for layer in model._output_layers]
     return keras.Model(inputs[0] if len(inputs) == 1 else inputs, outputs[0] if len(outputs) == 1 else outputs,
                        name=model.name)
+
+
+def folded_statistics(model: keras.Model) -> dict:
+    """{convolution name: the BatchNormalization folded into it}: what the folded model no longer holds
+    and python -m train.recalibrate needs to re-measure a published model's statistics exactly."""
+    taken_by, found = consumers(model), {}
+    for layer in model.layers:
+        pair = foldable_pair(layer, taken_by)
+        if pair:
+            values = norm_values(pair[0])
+            channels = values["moving_variance"].shape[0]
+            found[layer.name] = {"gamma": values.get("gamma", np.ones(channels)).tolist(),
+                                 "beta": values.get("beta", np.zeros(channels)).tolist(),
+                                 "moving_variance": values["moving_variance"].tolist(),
+                                 "epsilon": float(pair[0].get_config()["epsilon"])}
+    return found

@@ -9,6 +9,8 @@ WEB_MODELS = Path("web/models")
 DEFAULT_MODEL_NAME = "leukolens-cnn"
 # What python -m train.crosslab writes into a model folder, and convert publishes.
 CROSS_LAB = "cross_lab.json"
+# Beside a published model: the BatchNorm statistics convert folded into its convolutions.
+FOLDED_STATISTICS = "batch-norm.json"
 # Preprocessed training images (train/cache.py); the tests point it at a temporary folder.
 CACHE = Path(os.environ.get("LEUKOLENS_CACHE", REPO / ".cache"))
 
@@ -17,6 +19,17 @@ def default_dataset(name: str) -> str:
     """The shared copy of a public dataset when it is beside the repository, else data/NAME."""
     shared = SHARED_DATA / name
     return str(shared) if shared.is_dir() else f"data/{name}"
+
+
+def training_source_folders(info: dict) -> list:
+    """The folders of the sources a model was trained on that exist here: as training recorded them,
+    or (a published model names no paths) the shared copy of a source of that name."""
+    found = []
+    for source in info.get("sources", []):
+        path = Path(source.get("path") or default_dataset(source["name"]))
+        if path.exists():
+            found.append(str(path))
+    return found
 
 
 def checkpoint_state(model_dir: Path) -> Path:

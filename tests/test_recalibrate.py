@@ -34,7 +34,8 @@ def test_recalibrating_writes_a_new_model_and_leaves_the_original_as_it_was(trai
     before = hashlib.sha256((trained_model / "model.h5").read_bytes()).hexdigest()
     out = trained_model.parent
     # Every photo of lab-b, in its split and class folders, labels unused: 36 cells.
-    assert main(["--model", str(trained_model), "--photos", str(second_source), "--name", "tiny-lab-b"]) == 0
+    assert main(["--model", str(trained_model), "--photos", str(second_source), "--name", "tiny-lab-b",
+                 "--out", str(out)]) == 0
     assert hashlib.sha256((trained_model / "model.h5").read_bytes()).hexdigest() == before
     facts = read_json(out / "tiny-lab-b" / "training.json", "facts")
     assert facts["name"] == "tiny-lab-b" and facts["classes"] == read_json(trained_model / "training.json", "f")["classes"]
@@ -54,5 +55,61 @@ def test_recalibrate_explains_what_it_needs(trained_model, second_source, tmp_pa
 
     photos = {"no folder": tmp_path / "missing", "too few": second_source / "TEST", "same name": second_source}[problem]
     name = trained_model.name if problem == "same name" else "other"
-    assert main(["--model", str(trained_model), "--photos", str(photos), "--name", name, "--no-evaluate"]) == 2
+    assert main(["--model", str(trained_model), "--photos", str(photos), "--name", name, "--no-evaluate",
+                 "--out", str(trained_model.parent)]) == 2
     assert message in capsys.readouterr().err
+
+
+def with_trained_statistics(model, seed: int = 1):
+    """Every BatchNorm given statistics and a scale and shift as if trained (some scales negative)."""
+    from train.recalibrate import batch_norm_layers
+
+    rng = np.random.default_rng(seed)
+    for layer in batch_norm_layers(model):
+        channels = layer.get_weights()[0].shape[0]
+        layer.set_weights([rng.uniform(-1.5, 1.5, channels), rng.normal(0, 0.5, channels),
+                           rng.normal(0, 0.3, channels), rng.uniform(0.2, 2.0, channels)])
+    return model
+
+
+@pytest.mark.parametrize("arch", ["compact", "s2_sepdeep"])
+def test_recalibrating_a_folded_model_equals_recalibrating_before_folding(arch):
+    import tf_keras as keras
+
+    from convert.fold import fold_batch_norm, folded_statistics
+    from core.networks import build_model
+    from train.recalibrate import recalibrate_folded, recalibrate_model
+
+    trained = with_trained_statistics(build_model(arch, 32, 3))
+    published, statistics = fold_batch_norm(trained), folded_statistics(trained)
+    assert statistics and not any(isinstance(layer, keras.layers.BatchNormalization) for layer in published.layers)
+    rng = np.random.default_rng(2)
+    clinic = rng.uniform(80, 255, (48, 32, 32, 3)).astype(np.float32) * [1.0, 0.8, 1.1]
+    shifts, updated = recalibrate_folded(published, statistics, clinic)
+    recalibrate_model(trained, clinic)
+    photos = rng.uniform(60, 255, (8, 32, 32, 3)).astype(np.float32)
+    np.testing.assert_allclose(published.predict(photos, verbose=0), trained.predict(photos, verbose=0), atol=2e-5)
+    assert min(shifts) > 0
+    # What the published copy now carries is what folding the recalibrated model would write.
+    for name, folded in folded_statistics(trained).items():
+        np.testing.assert_allclose(updated[name]["moving_variance"], folded["moving_variance"], rtol=1e-3, atol=1e-9)
+
+
+def test_a_published_model_is_recalibrated_and_published_again(published_site, second_source, tmp_path):
+    from convert.convert import convert_model
+    from core.model_index import default_model
+    from train.recalibrate import main
+
+    metadata, folder = default_model(published_site / "models")
+    assert (folder / "batch-norm.json").is_file()
+    assert main(["--model", str(published_site / "models"), "--photos", str(second_source), "--name", "tiny-here",
+                 "--out", str(tmp_path), "--no-evaluate"]) == 0
+    facts = read_json(tmp_path / "tiny-here" / "training.json", "facts")
+    assert facts["recalibration"]["from"] == f"{metadata['name']}/{metadata['version']}"
+    assert facts["classes"] == metadata["classes"] and facts["preprocessing"] == metadata["preprocessing"]
+    site = tmp_path / "site"
+    published = convert_model(tmp_path / "tiny-here", site, None, None, make_default=False)
+    again = read_json(published / "metadata.json", "metadata")
+    assert again["name"] == "tiny-here" and again["version"] != metadata["version"]
+    assert again["conversion"]["parity"]["max_abs_difference"] < 1e-4
+    assert read_json(published / "batch-norm.json", "s").keys() == read_json(folder / "batch-norm.json", "s").keys()

@@ -21,7 +21,7 @@ DEFAULT_EPOCHS = 40
 # Fine-tuning: chosen on the new lab's validation part (bench/adaptation.md): a few dozen cells per
 # class make an epoch one to five steps.
 FINE_TUNING_RATE = 1e-3
-FINE_TUNING_EPOCHS = 100
+FINE_TUNING_EPOCHS = 300
 
 
 def setting(default, help: str, choices=None, recipe=False, metavar=None, default_factory=None):

@@ -1,14 +1,15 @@
 """Adapt a model to a microscope without labels: re-measure its BatchNorm statistics on that
 microscope's own photos.
 
-python -m train.recalibrate --model models/leukolens-cnn --photos my-photos/ --name leukolens-cnn-my-lab
+python -m train.recalibrate --photos my-photos/ --name leukolens-cnn-my-microscope
 
 Each BatchNorm layer normalises its input by the mean and spread it saw on the training labs. Another
 lab's stain, camera and light shift those statistics; measuring them again on a batch of its own
 unlabelled photos (AdaBN, Li et al. 2016) often recovers much of what the shift cost, and may cost
 accuracy on the training labs. So it is opt-in and reversible: the result is a new model folder
 (the original is untouched) that `make convert` publishes and `make use` switches to and back from.
-It records how far the photos' statistics were from the training labs' (the "shift").
+It records how far the photos' statistics were from the training labs' (the "shift"). It starts from
+a training folder or from a published model (whose folded statistics convert kept in batch-norm.json).
 """
 import argparse
 import datetime
@@ -21,6 +22,7 @@ from core.cli import run_stage
 from core.dataset import DatasetError, list_folder
 from core.facts import IMAGE_SUFFIXES
 from core.files import read_json, write_json
+from core.paths import FOLDED_STATISTICS, MODELS, training_source_folders
 from core.preprocess import DEFAULT_TRANSPARENCY, ImageReadError, cell_inputs, load_rgb
 
 # Fewer cells than this give statistics noisier than the shift they should measure.
@@ -72,11 +74,11 @@ def batch_norm_layers(model) -> list:
     return [layer for layer in model.layers if isinstance(layer, layers.BatchNormalization)]
 
 
-def channel_statistics(model, layer, inputs: np.ndarray) -> tuple:
-    """Per channel mean and variance of what `layer` receives, over every cell and position."""
+def channel_statistics(model, tensor, inputs: np.ndarray) -> tuple:
+    """Per channel mean and variance of `tensor` (a layer's input or output), over every cell and position."""
     import tf_keras as keras
 
-    probe = keras.Model(model.inputs, layer.input)
+    probe = keras.Model(model.inputs, tensor)
     total = squares = 0.0
     count = 0
     for first in range(0, len(inputs), BATCH):
@@ -93,56 +95,112 @@ def recalibrate_model(model, inputs: np.ndarray) -> list:
     shifts = []
     for layer in batch_norm_layers(model):
         gamma, beta, old_mean, old_variance = layer.get_weights()
-        mean, variance = channel_statistics(model, layer, inputs)
+        mean, variance = channel_statistics(model, layer.input, inputs)
         shifts.append(float(np.mean(np.abs(mean - old_mean) / np.sqrt(old_variance + layer.epsilon))))
         layer.set_weights([gamma, beta, mean.astype(np.float32), variance.astype(np.float32)])
     return shifts
 
 
-def recalibrate(model_dir: Path, photos: Path, name: str, out: Path = None, evaluate: bool = True) -> Path:
+def pre_activation_statistics(model, layer, inputs: np.ndarray) -> tuple:
+    """channel_statistics of a convolution's output before its ReLU (folded in by convert)."""
     import tf_keras as keras
 
-    from core.tfjs import save_h5
+    activation, layer.activation = layer.activation, keras.activations.linear
+    try:
+        return channel_statistics(model, layer.output, inputs)
+    finally:
+        layer.activation = activation
 
-    model_dir, out_dir = Path(model_dir), Path(out or Path(model_dir).parent) / name
-    if out_dir.resolve() == model_dir.resolve():
+
+def recalibrate_folded(model, statistics: dict, inputs: np.ndarray) -> tuple:
+    """recalibrate_model for a published model, whose BatchNorm convert folded into the convolutions
+    (statistics: its batch-norm.json). A folded output y = gamma (x - m) / s + beta; re-measuring m and
+    s on new cells gives y' = (y - mean(y)) s / s' + beta, with s'^2 = var(y) s^2 / gamma^2 + epsilon:
+    exactly what recalibrating before folding gives. Returns (shifts, the new statistics)."""
+    shifts, updated = [], {}
+    for layer in [layer for layer in model.layers if layer.name in statistics]:
+        folded = statistics[layer.name]
+        gamma, beta = np.abs(folded["gamma"]), np.asarray(folded["beta"])
+        spread = np.sqrt(np.asarray(folded["moving_variance"]) + folded["epsilon"])
+        mean, variance = pre_activation_statistics(model, layer, inputs)
+        new_variance = np.where(gamma > 0, variance * spread ** 2 / np.maximum(gamma, 1e-12) ** 2,
+                                folded["moving_variance"])
+        factor = spread / np.sqrt(new_variance + folded["epsilon"])
+        kernel, bias = layer.get_weights()
+        depthwise = type(layer).__name__ == "DepthwiseConv2D"  # its output channels span its last two axes
+        per_channel = factor.reshape(1, 1, *kernel.shape[2:]) if depthwise else factor
+        layer.set_weights([(kernel * per_channel).astype(np.float32),
+                           ((bias - mean) * factor + beta).astype(np.float32)])
+        shifts.append(float(np.mean(np.abs(mean - beta) / np.maximum(gamma, 1e-12))))
+        updated[layer.name] = {**folded, "moving_variance": new_variance.tolist()}
+    return shifts, updated
+
+
+def recalibrate_start(start, inputs: np.ndarray) -> tuple:
+    """(shifts, the new folded statistics or None) for a trained or a published model."""
+    if batch_norm_layers(start.model):
+        return recalibrate_model(start.model, inputs), None
+    if start.folded_statistics:
+        return recalibrate_folded(start.model, start.folded_statistics, inputs)
+    raise RecalibrationError(f"{start.folder} has no BatchNorm statistics to re-measure: neither BatchNorm "
+                             f"layers nor a {FOLDED_STATISTICS} beside it (models converted before it existed)")
+
+
+def recalibrate(model_from: Path, photos: Path, name: str | None, out: Path = MODELS, evaluate: bool = True) -> Path:
+    from core.tfjs import save_h5
+    from train.start import load_start
+
+    start = load_start(Path(model_from), flag="--model")
+    name = name or f"{start.facts['name']}-recalibrated"
+    out_dir = Path(out) / name
+    if out_dir.resolve() == start.folder.resolve():
         raise RecalibrationError("--name must differ from the model's: the original stays as it is, to go back to")
-    info = read_json(model_dir / "training.json", "training facts")
-    model = keras.models.load_model(model_dir / "model.h5", compile=False)
-    if not batch_norm_layers(model):
-        raise RecalibrationError(f"{model_dir} has no BatchNorm layers to recalibrate (published models have them "
-                                 "folded into their convolutions): give the training folder, models/NAME/")
     paths = photo_paths(photos)
     print(f"reading the white cells of {len(paths)} photo(s) in {photos}", file=sys.stderr, flush=True)
-    inputs = read_cells(paths, info["preprocessing"])
-    shifts = recalibrate_model(model, inputs)
+    inputs = read_cells(paths, start.preprocessing)
+    shifts, folded = recalibrate_start(start, inputs)
     print(f"statistics re-measured on {len(inputs)} cells: shift from the training labs {np.mean(shifts):.2f} "
           f"(first layer {shifts[0]:.2f}, last {shifts[-1]:.2f}; 0 means alike)", file=sys.stderr)
     out_dir.mkdir(parents=True, exist_ok=True)
-    save_h5(model, out_dir / "model.h5")
-    write_json(out_dir / "training.json", {**info, "name": name, "recalibration": {
-        "from": model_dir.name, "photos": Path(photos).resolve().name, "photo_count": len(paths),
+    save_h5(start.model, out_dir / "model.h5")
+    if folded:
+        write_json(out_dir / FOLDED_STATISTICS, folded)
+    write_json(out_dir / "training.json", {**start.facts, "name": name, "recalibration": {
+        "from": start.name, "photos": Path(photos).resolve().name, "photo_count": len(paths),
         "cells": len(inputs), "shift": float(np.mean(shifts)), "layer_shifts": shifts,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}})
     if evaluate:
-        from train.evaluate import default_sources, evaluate_model_dir
-
-        evaluate_model_dir(out_dir, default_sources(out_dir))
+        score_on_training_labs(out_dir)
     return out_dir
+
+
+def score_on_training_labs(model_dir: Path) -> None:
+    """What recalibrating cost on the labs the model learnt from, where their data is on this machine."""
+    from train.evaluate import evaluate_model_dir
+
+    sources = training_source_folders(read_json(model_dir / "training.json", "training facts"))
+    if not sources:
+        print("the training labs' photos are not on this machine: not scored on them", file=sys.stderr)
+        return
+    evaluate_model_dir(model_dir, sources)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m train.recalibrate", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", required=True, help="a training folder (models/NAME/, with model.h5)")
+    parser.add_argument("--model", default="web/models", help="the model to start from: a training folder "
+                        "(models/NAME/), a published web/models/NAME/<version>/, or web/models, the page's model "
+                        "(default: %(default)s)")
     parser.add_argument("--photos", required=True, type=Path, help="a folder of this microscope's photos, no labels "
                         "needed (whole smears or cell crops, in any sub-folders)")
-    parser.add_argument("--name", help="the new model's name (default: MODEL-recalibrated)")
+    parser.add_argument("--name", help="the new model's name (default: the model's name, then -recalibrated)")
+    parser.add_argument("--out", type=Path, default=MODELS, help="folder for the new model (default: %(default)s)")
     parser.add_argument("--no-evaluate", action="store_true", help="skip scoring the new model on the training labs")
     options = parser.parse_args(argv)
-    name = options.name or f"{Path(options.model).name}-recalibrated"
-    return run_stage(lambda: recalibrate(Path(options.model), options.photos, name,
+    from train.start import StartError
+
+    return run_stage(lambda: recalibrate(Path(options.model), options.photos, options.name, options.out,
                                          evaluate=not options.no_evaluate),
-                     (RecalibrationError, FileNotFoundError, DatasetError, OSError),
+                     (RecalibrationError, StartError, FileNotFoundError, DatasetError, OSError),
                      lambda out_dir: f"wrote {out_dir}/; publish it with: make convert NAME={out_dir.name} "
                                      "(make use NAME=... switches back)")
 

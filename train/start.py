@@ -13,6 +13,7 @@ from tf_keras import layers
 
 from core.files import read_json
 from core.model_index import INDEX, METADATA, NoModel, default_model
+from core.paths import FOLDED_STATISTICS
 from train.config import TRAINABLE
 
 HEAD = "probabilities"
@@ -26,19 +27,37 @@ class StartError(ValueError):
 class StartingModel:
     folder: Path
     model: keras.Model
-    classes: list
-    preprocessing: dict
-    arch: str
-    normalise: str
+    facts: dict                    # training.json's, or for a published model the same facts from metadata.json
+    folded_statistics: dict | None = None  # a published model's batch-norm.json
 
     @property
     def name(self) -> str:
         """How training.json records the start: the model's name (and version, when published)."""
         parts = self.folder.resolve().parts
-        return "/".join(parts[-2:]) if (self.folder / "model.json").exists() else parts[-1]
+        return "/".join(parts[-2:]) if self.published else parts[-1]
+
+    @property
+    def published(self) -> bool:
+        return (self.folder / "model.json").is_file()
+
+    @property
+    def classes(self) -> list:
+        return self.facts["classes"]
+
+    @property
+    def preprocessing(self) -> dict:
+        return self.facts["preprocessing"]
+
+    @property
+    def arch(self) -> str:
+        return self.facts["arch"]
+
+    @property
+    def normalise(self) -> str:
+        return self.facts["recipe"].get("normalise", "none")
 
 
-def load_start(folder: Path) -> StartingModel:
+def load_start(folder: Path, flag: str = "--init-from") -> StartingModel:
     """The model in a training folder, a published version folder, or (a site's models/ folder) the
     model the page loads by default."""
     folder = Path(folder)
@@ -46,24 +65,34 @@ def load_start(folder: Path) -> StartingModel:
         try:
             folder = default_model(folder)[1]
         except NoModel as error:
-            raise StartError(f"--init-from {folder}: {error}") from error
+            raise StartError(f"{flag} {folder}: {error}") from error
     if (folder / "model.h5").is_file():
         if not (folder / "training.json").is_file():
-            raise StartError(f"--init-from {folder}: model.h5 has no training.json beside it, so its preprocessing "
+            raise StartError(f"{flag} {folder}: model.h5 has no training.json beside it, so its preprocessing "
                              "and classes are unknown; give the whole folder python -m train wrote")
-        info = read_json(folder / "training.json", "training facts")
         model = keras.models.load_model(folder / "model.h5", compile=False)
-        return StartingModel(folder, model, info["classes"], info["preprocessing"], info["arch"],
-                             info["recipe"].get("normalise", "none"))
+        return StartingModel(folder, model, read_json(folder / "training.json", "training facts"),
+                             read_folded_statistics(folder))
     if (folder / "model.json").is_file() and (folder / METADATA).is_file():
         from tensorflowjs.converters.keras_tfjs_loader import load_keras_model
 
-        info = read_json(folder / METADATA, "model metadata")
         model = load_keras_model(str(folder / "model.json"))
-        return StartingModel(folder, model, info["classes"], info["preprocessing"], info["model"]["arch"],
-                             info["training"]["recipe"].get("normalise", "none"))
-    raise StartError(f"--init-from {folder}: no model there; give a trained model folder (models/NAME/, with "
+        return StartingModel(folder, model, published_facts(read_json(folder / METADATA, "model metadata")),
+                             read_folded_statistics(folder))
+    raise StartError(f"{flag} {folder}: no model there; give a trained model folder (models/NAME/, with "
                      "model.h5) or a published version (web/models/NAME/<version>/, with model.json)")
+
+
+def published_facts(metadata: dict) -> dict:
+    """A published model's metadata.json, in training.json's terms (sources by name: no paths are published)."""
+    return {**metadata["training"], "name": metadata["name"], "classes": metadata["classes"],
+            "cell_types": metadata.get("cell_types"), "preprocessing": metadata["preprocessing"],
+            "arch": metadata["model"]["arch"], "parameters": metadata["model"]["parameters"]}
+
+
+def read_folded_statistics(folder: Path) -> dict | None:
+    path = folder / FOLDED_STATISTICS
+    return read_json(path, "folded BatchNorm statistics") if path.is_file() else None
 
 
 def with_classes(model: keras.Model, known: list, classes: list) -> keras.Model:
