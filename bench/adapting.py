@@ -8,7 +8,7 @@ import numpy as np
 
 from core.paths import CACHE
 from train.config import TrainConfig
-from train.evaluate import cached_reader
+from train.evaluate import cached_reader, predict
 from train.sources import VALIDATION, open_source
 
 MODES = ("head", "all")
@@ -101,7 +101,7 @@ class Scorer:
         """Balanced accuracy over the lab's classes as the page answers (any class the model knows), and
         with the answers limited to the lab's classes (as train.evaluate's "shared classes" figures)."""
         inputs, labels = self.part_inputs(lab, part)
-        probabilities = model.predict(inputs, batch_size=256, verbose=0)
+        probabilities = predict(model, inputs)
         truth = np.array(lab.classes)[labels]
         answered = recalls(np.array(model_classes)[probabilities.argmax(1)], truth, lab.classes)
         limited = probabilities * np.isin(model_classes, lab.classes)

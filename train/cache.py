@@ -12,15 +12,19 @@ import json
 import multiprocessing
 import os
 import sys
+import tempfile
 from functools import partial
 from pathlib import Path
 
 import numpy as np
+from numpy.lib.format import open_memmap
 
 from core.files import atomic_path, read_json, write_json
 from core.preprocess import ImageReadError
 
 CHUNK = 32
+# Rows copied at a time when a cache file is shrunk to its readable files.
+CHUNK_ROWS = 1024
 
 
 def cache_key(kind: str, paths: list, spec: dict) -> str:
@@ -46,20 +50,47 @@ def read_one(path, spec: dict, reader):
         return None, error.reason
 
 
-def read_all(paths: list, spec: dict, reader, label: str) -> tuple:
-    """(array of what reader made of each readable file, indices kept, [(path, reason)] skipped)."""
-    results, workers = [], max(1, min(os.cpu_count() or 1, len(paths) // CHUNK))
+def read_all(paths: list, spec: dict, reader, label: str, target: Path) -> tuple:
+    """Write what reader makes of each readable file into the .npy file `target`, row by row (so a
+    dataset larger than memory is never held whole); returns (indices kept, [(path, reason)] skipped)."""
+    rows, kept, skipped = None, [], []
+    workers = max(1, min(os.cpu_count() or 1, len(paths) // CHUNK))
     work = partial(read_one, spec=spec, reader=reader)
-    # spawn: the workers must not inherit TensorFlow's threads from this process.
-    with multiprocessing.get_context("spawn").Pool(workers) if workers > 1 else _Serial() as pool:
-        for done, result in enumerate(pool.imap(work, paths, chunksize=CHUNK), 1):
-            results.append(result)
-            if done % 2000 == 0 or done == len(paths):
-                print(f"  {label}: {done}/{len(paths)} images", file=sys.stderr, flush=True)
-    kept = [i for i, (array, _) in enumerate(results) if array is not None]
-    skipped = [(str(paths[i]), reason) for i, (_, reason) in enumerate(results) if reason is not None]
-    arrays = np.stack([results[i][0] for i in kept]) if kept else None
-    return arrays, kept, skipped
+    with atomic_path(target) as temporary:
+        # spawn: the workers must not inherit TensorFlow's threads from this process.
+        with multiprocessing.get_context("spawn").Pool(workers) if workers > 1 else _Serial() as pool:
+            for index, (array, reason) in enumerate(pool.imap(work, paths, chunksize=CHUNK)):
+                if array is None:
+                    skipped.append((str(paths[index]), reason))
+                else:
+                    if rows is None:
+                        rows = open_memmap(temporary, "w+", array.dtype, (len(paths), *array.shape))
+                    rows[len(kept)] = array
+                    kept.append(index)
+                if index + 1 == len(paths) or (index + 1) % 2000 == 0:
+                    print(f"  {label}: {index + 1}/{len(paths)} images", file=sys.stderr, flush=True)
+        if rows is None:
+            raise NothingRead(skipped)
+        rows.flush()
+        if len(kept) < len(paths):
+            shrink(rows, len(kept), temporary)
+        del rows
+    return kept, skipped
+
+
+class NothingRead(Exception):
+    """No file could be read: there is no array to cache. args[0]: [(path, reason)] for every file."""
+
+
+def shrink(rows, count: int, path: Path) -> None:
+    """Keep the first `count` rows of the memory-mapped .npy at path (its readable files)."""
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as handle:
+        smaller = open_memmap(handle.name, "w+", rows.dtype, (count, *rows.shape[1:]))
+        for first in range(0, count, CHUNK_ROWS):
+            smaller[first:first + CHUNK_ROWS] = rows[first:min(count, first + CHUNK_ROWS)]
+        smaller.flush()
+        del smaller
+    os.replace(handle.name, path)
 
 
 class _Serial:
@@ -77,21 +108,22 @@ class _Serial:
 
 
 def cached(cache_dir: Path, kind: str, paths: list, spec: dict, reader, label: str) -> tuple:
-    """read_all(), from CACHE_DIR when the same files were read with the same spec before."""
+    """(memory-mapped array of what reader made of each readable file, indices kept, [(path, reason)]
+    skipped), read from CACHE_DIR when the same files were read with the same spec before."""
     if not paths:
         return None, [], []
     folder = Path(cache_dir)
+    folder.mkdir(parents=True, exist_ok=True)
     key = cache_key(kind, paths, spec)
     arrays_file, facts_file = folder / f"{kind}-{key}.npy", folder / f"{kind}-{key}.json"
-    if arrays_file.exists() and facts_file.exists():
-        facts = read_json(facts_file, "cache facts")
-        return np.load(arrays_file), facts["kept"], [tuple(item) for item in facts["skipped"]]
-    arrays, kept, skipped = read_all(paths, spec, reader, label)
-    if arrays is not None:
-        with atomic_path(arrays_file) as temporary, open(temporary, "wb") as handle:
-            np.save(handle, arrays)
+    if not (arrays_file.exists() and facts_file.exists()):
+        try:
+            kept, skipped = read_all(paths, spec, reader, label, arrays_file)
+        except NothingRead as nothing:
+            return None, [], nothing.args[0]
         write_json(facts_file, {"kept": kept, "skipped": skipped, "files": len(paths)})
-    return arrays, kept, skipped
+    facts = read_json(facts_file, "cache facts")
+    return np.load(arrays_file, mmap_mode="r"), facts["kept"], [tuple(item) for item in facts["skipped"]]
 
 
 def cached_value(cache_dir: Path, kind: str, paths: list, spec: dict, compute):

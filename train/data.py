@@ -16,6 +16,7 @@ from core.dataset import DatasetError, check_every_class_read, report_skipped
 from core.preprocess import preprocess_file, preprocessing_spec, training_crop
 from train.cache import cached
 from train.grouping import group_split
+from train.rows import Rows
 from train.sources import VALIDATION, FolderSource, H5Source, class_union, open_sources
 
 # Training crops cover this many times the model's square: room to zoom out 1.25x and shift.
@@ -26,9 +27,9 @@ CONTEXT = 1.4
 class SourceData:
     source: FolderSource | H5Source
     validation_kind: str             # "VAL", "held-out smears" (a folder) or "held-out rows" (an HDF5 file)
-    train_images: np.ndarray         # N x C x C x 3 uint8 (C = input size x CONTEXT)
+    train_images: np.ndarray         # N x C x C x 3 uint8 (C = input size x CONTEXT), memory-mapped
     train_labels: np.ndarray         # indices into the model's classes
-    val_images: np.ndarray           # M x H x W x 3 float32, exactly the page's inputs
+    val_images: np.ndarray           # M x H x W x 3 float32, exactly the page's inputs, memory-mapped
     val_labels: np.ndarray
     val_files: list
     validation_groups: list = field(default_factory=list)  # held-out smears (or rows), when split from TRAIN
@@ -49,12 +50,12 @@ class TrainingData:
     context: float   # how much wider than the model's square the training crops are
 
     def train_set(self) -> tuple:
-        images = np.concatenate([s.train_images for s in self.sources])
+        images = Rows([s.train_images for s in self.sources])
         labels = np.concatenate([s.train_labels for s in self.sources])
         return images, labels, balanced_weights(self.source_ids("train"), labels, equal="classes")
 
     def validation_set(self) -> tuple:
-        images = np.concatenate([s.val_images for s in self.sources])
+        images = Rows([s.val_images for s in self.sources])
         labels = np.concatenate([s.val_labels for s in self.sources])
         return images, labels, balanced_weights(self.source_ids("val"), labels, equal="sources")
 

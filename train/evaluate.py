@@ -24,6 +24,7 @@ from core.preprocess import preprocess_file
 from train.cache import cached
 from train.data import balanced_weights, held_out
 from train.review import choose_review_thresholds
+from train.rows import chunks
 from train.sources import HELD_OUT, VALIDATION, open_sources
 
 VALIDATION_PART = "validation"
@@ -38,8 +39,11 @@ def cached_reader(cache_dir: Path, label: str):
     return read
 
 
-def predict(model, images: np.ndarray) -> np.ndarray:
-    return model.predict(images, batch_size=256, verbose=0)
+def predict(model, images) -> np.ndarray:
+    """Probabilities, a chunk at a time: images may be a memory-mapped cache larger than memory."""
+    if not len(images):
+        return np.zeros((0, model.outputs[0].shape[-1]), np.float32)
+    return np.concatenate([model.predict(chunk, batch_size=256, verbose=0) for chunk in chunks(images)])
 
 
 def split_answers(model, source, split: str, info: dict, cache_dir: Path) -> tuple | None:

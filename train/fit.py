@@ -97,13 +97,25 @@ def fit_model(model, data: TrainingData, config, out_dir: Path, state: dict | No
         batches,
         steps_per_epoch=steps,
         # Weighted so that every source, and every class within it, counts the same in val_loss.
-        validation_data=(val_images, tf.one_hot(val_labels, num_classes), val_weights),
+        validation_data=validation_batches(val_images, val_labels, val_weights, num_classes),
         initial_epoch=first_epoch,
         epochs=config.epochs,
         callbacks=[EpochReport(config.epochs), keeper] + schedule_callbacks(config, keeper.state),
         verbose=0,
     )
     return keeper.state
+
+
+def validation_batches(images, labels, weights, num_classes: int, batch_size: int = 32) -> tf.data.Dataset:
+    """The validation inputs, read from disk a batch at a time (as Keras would batch arrays: 32 in order)."""
+    def batches():
+        for first in range(0, len(labels), batch_size):
+            last = first + batch_size
+            yield images[first:last], np.eye(num_classes, dtype=np.float32)[labels[first:last]], weights[first:last]
+
+    return tf.data.Dataset.from_generator(batches, output_signature=(
+        tf.TensorSpec([None, *images.shape[1:]], tf.float32), tf.TensorSpec([None, num_classes], tf.float32),
+        tf.TensorSpec([None], tf.float64))).prefetch(2)
 
 
 def library_versions() -> dict:
