@@ -116,12 +116,14 @@ def camera(images, seeds, strength: dict):
     return images + noise
 
 
-def gaussian_kernel(sigma: float = 1.2, radius: int = 3):
+def gaussian_kernel(sigma: float = 1.2, radius: int = 3) -> np.ndarray:
     taps = np.exp(-np.arange(-radius, radius + 1) ** 2 / (2 * sigma**2))
     kernel = np.outer(taps, taps) / np.outer(taps, taps).sum()
-    return tf.constant(np.repeat(kernel[:, :, None, None], 3, axis=2), tf.float32)
+    return np.repeat(kernel[:, :, None, None], 3, axis=2).astype(np.float32)
 
 
+# A numpy array, not a tensor: importing this module must run no TensorFlow operation, since a
+# multi-worker strategy (train/distribute.py) can only configure a runtime that has run none.
 GAUSSIAN = gaussian_kernel()
 
 
