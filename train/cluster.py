@@ -82,8 +82,9 @@ def task_of(spec: dict, cluster: dict) -> Task:
         raise ClusterError(f'TF_CONFIG\'s task type is {kind!r}, which its cluster does not list '
                            f"(it lists {', '.join(sorted(cluster))})")
     if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(cluster[kind]):
-        raise ClusterError(f"TF_CONFIG's task index is {index!r}: the cluster has {len(cluster[kind])} "
-                           f'"{kind}" addresses, so give 0 to {len(cluster[kind]) - 1}')
+        count = len(cluster[kind])
+        raise ClusterError(f"TF_CONFIG's task index is {index!r}: the cluster has {count} \"{kind}\" "
+                           f"address{'es' if count > 1 else ''}, so give 0 to {count - 1}")
     is_chief = kind == "chief" or (kind == "worker" and index == 0 and "chief" not in cluster)
     return Task(kind, index, sum(len(addresses) for addresses in cluster.values()), is_chief)
 
