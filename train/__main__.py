@@ -4,8 +4,10 @@ import sys
 from core.cli import run_stage
 from core.dataset import DatasetError
 from train.checkpoint import ResumeError
+from train.cluster import ClusterError
 from train.config import parse_config
 from train.distill import TeacherError
+from train.distribute import DistributeError
 from train.start import StartError
 
 
@@ -13,8 +15,14 @@ def main(argv=None) -> int:
     config = parse_config(argv)
     from train.run import train  # only after the command line has been accepted
 
-    return run_stage(lambda: train(config), (DatasetError, ResumeError, TeacherError, StartError),
-                     lambda out_dir: f"wrote {out_dir}/ (model.h5, metrics.json, training.json, pictures)")
+    expected = (DatasetError, ResumeError, TeacherError, StartError, ClusterError, DistributeError)
+    return run_stage(lambda: train(config), expected, done_message)
+
+
+def done_message(out_dir) -> str:
+    if (out_dir / "training.json").exists():
+        return f"wrote {out_dir}/ (model.h5, metrics.json, training.json, pictures)"
+    return f"wrote {out_dir}/model.h5: this worker's copy of the weights (the chief writes the model and its figures)"
 
 
 if __name__ == "__main__":

@@ -116,12 +116,14 @@ def camera(images, seeds, strength: dict):
     return images + noise
 
 
-def gaussian_kernel(sigma: float = 1.2, radius: int = 3):
+def gaussian_kernel(sigma: float = 1.2, radius: int = 3) -> np.ndarray:
     taps = np.exp(-np.arange(-radius, radius + 1) ** 2 / (2 * sigma**2))
     kernel = np.outer(taps, taps) / np.outer(taps, taps).sum()
-    return tf.constant(np.repeat(kernel[:, :, None, None], 3, axis=2), tf.float32)
+    return np.repeat(kernel[:, :, None, None], 3, axis=2).astype(np.float32)
 
 
+# A numpy array, not a tensor: importing this module must run no TensorFlow operation, since a
+# multi-worker strategy (train/distribute.py) can only configure a runtime that has run none.
 GAUSSIAN = gaussian_kernel()
 
 
@@ -195,12 +197,49 @@ def steps_per_epoch(count: int, batch_size: int) -> int:
 def training_batches(images, labels, weights, config, first_epoch: int, num_classes: int,
                      context: float) -> tf.data.Dataset:
     """Augmented (and with config.mixup, mixed) batches of one-hot targets for config's remaining epochs."""
-    if config.augment not in LEVELS:
-        raise ValueError(f"unknown augmentation {config.augment!r}; choose from {', '.join(LEVELS)}")
     batches = tf.data.Dataset.from_generator(
         lambda: epoch_batches(images, labels, weights, config.batch_size, config.seed, first_epoch, config.epochs),
-        output_signature=(tf.TensorSpec([None, *images.shape[1:]], images.dtype),
-                          tf.TensorSpec([None], tf.int64), tf.TensorSpec([2], tf.int64)))
+        output_signature=batch_signature(images))
+    return batches.map(augmenter(config, num_classes, context), num_parallel_calls=tf.data.AUTOTUNE).prefetch(
+        tf.data.AUTOTUNE)
+
+
+def replica_batches(images, labels, weights, config, first_epoch: int, num_classes: int, context: float,
+                    replicas: range, count: int) -> tf.data.Dataset:
+    """training_batches' batches as the replicas `replicas` (of `count` in all) share them: per batch, one share
+    for each of these replicas in turn (the order a worker's replicas take their inputs in). Shares of one batch
+    are drawn together, so together they are the very images training_batches would give; each replica
+    augments its own with the batch's seed folded with its number (with one replica, the batch's seed as it is)."""
+    batches = tf.data.Dataset.from_generator(
+        lambda: batch_shares(epoch_batches(images, labels, weights, config.batch_size, config.seed, first_epoch,
+                                           config.epochs), replicas, count),
+        output_signature=(*batch_signature(images), tf.TensorSpec([], tf.int64)))
+    augment = augmenter(config, num_classes, context)
+
+    def augment_share(share, share_labels, pair, replica):
+        return augment(share, share_labels, tf.random.experimental.stateless_fold_in(pair, replica)
+                       if count > 1 else pair)
+
+    return batches.map(augment_share, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def batch_shares(batches, replicas: range, count: int):
+    """Every count-th image of each batch from the replica's number on: shares as even as the batch allows."""
+    for batch, batch_labels, pair in batches:
+        for replica in replicas:
+            yield batch[replica::count], batch_labels[replica::count], pair, np.int64(replica)
+
+
+def batch_signature(images) -> tuple:
+    """What epoch_batches yields: crops, labels, and the batch's seed pair."""
+    return (tf.TensorSpec([None, *images.shape[1:]], images.dtype), tf.TensorSpec([None], tf.int64),
+            tf.TensorSpec([2], tf.int64))
+
+
+def augmenter(config, num_classes: int, context: float):
+    """The function that turns a batch (crops, labels, seed pair) into model inputs and targets."""
+    if config.augment not in LEVELS:
+        raise ValueError(f"unknown augmentation {config.augment!r}; choose from {', '.join(LEVELS)}")
 
     def augment(batch, batch_labels, pair):
         batch = augment_batch(batch, pair, config.augment, config.input_size, context)
@@ -208,4 +247,4 @@ def training_batches(images, labels, weights, config, first_epoch: int, num_clas
         # Its own seed pair: mixing must not repeat the colour changes' random draws.
         return mix_batch(batch, targets, pair + [0, 500_000], config.mixup) if config.mixup > 0 else (batch, targets)
 
-    return batches.map(augment, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    return augment

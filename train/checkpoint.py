@@ -3,6 +3,13 @@
 OUT/NAME/checkpoint/ holds state.json (settings, finished epochs, history, best so far), the
 latest weights and optimizer state (a folder renamed into place whole) and best.h5, the best
 epoch by validation loss. A run killed at any moment leaves the previous epoch's state intact.
+
+Multi-worker runs (train/distribute.py) keep this scheme on every worker: each writes the same
+checkpoint, the chief into OUT/NAME/checkpoint/, every other worker into OUT/NAME/worker-<i>/checkpoint/,
+and a restarted worker resumes from its own. Why not Keras's BackupAndRestore: every worker has to save
+anyway (saving reads BatchNorm statistics, which all-reduces them across workers), and BackupAndRestore
+restores every worker from the chief's folder, which needs a file system the machines share; it also
+keeps no history or best epoch, which state.json has to carry for --resume to continue the same run.
 """
 import json
 import os
@@ -37,6 +44,12 @@ def read_state(out_dir: Path) -> dict | None:
         return json.loads(path.read_text())
     except json.JSONDecodeError as error:
         raise ResumeError(f"{path} is damaged ({error}); delete {path.parent} to start over") from error
+
+
+def epochs_done(out_dir: Path) -> int | None:
+    """How many epochs the unfinished run in out_dir finished, or None when there is none."""
+    state = read_state(out_dir)
+    return None if state is None else state["epochs_done"]
 
 
 def refuse_to_overwrite(out_dir: Path) -> None:

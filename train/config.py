@@ -12,6 +12,7 @@ from core.networks import ARCHITECTURES, NORMALISATIONS
 from core.paths import DEFAULT_MODEL_NAME, MODELS, default_dataset
 from core.preprocess import SUPPORTED
 from train.augment import LEVELS as AUGMENTATIONS
+from train.distribute import STRATEGIES
 
 SCHEDULES = ("cosine", "plateau")
 TRAINABLE = ("head", "all")
@@ -79,6 +80,9 @@ class TrainConfig:
                                   "for a source without a VAL split")
     seed: int = setting(42, "seed for weights, batch order and augmentation")
     split_seed: int = setting(42, "seed for choosing the validation smears (the same for every member of an ensemble)")
+    strategy: str = setting("none", "how training is spread: one device as always (none), every local device "
+                            "(mirrored), or several machines, each running the same command with its place in "
+                            "TF_CONFIG (multi-worker; README: Training on several machines)", choices=STRATEGIES)
     resume: bool = setting(False, "continue the unfinished run in OUT/NAME/checkpoint/ with the settings it started "
                            "with")
 
@@ -88,6 +92,8 @@ class TrainConfig:
             raise ValueError(f"--teacher-weight must be between 0 and 1, not {self.teacher_weight}")
         if self.init_from and self.members > 1:
             raise ValueError("--init-from fine-tunes one model; leave --members at 1")
+        if self.strategy == "multi-worker" and self.members > 1:
+            raise ValueError("--strategy multi-worker trains one network at a time; leave --members at 1")
         if self.learning_rate is None:
             rate = FINE_TUNING_RATE if self.init_from else DEFAULT_LEARNING_RATES[self.arch]
             object.__setattr__(self, "learning_rate", rate)

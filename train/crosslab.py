@@ -28,8 +28,10 @@ RESULT = CROSS_LAB
 
 
 def twin_config(config: TrainConfig, model_dir: Path, source: str) -> TrainConfig:
+    """The recipe on one source alone, trained on this machine as usual (--strategy none) however the model
+    itself was spread: cross-lab runs where the model's folder is, on the chief."""
     return dataclasses.replace(config, data=(source,), out=str(model_dir / FOLDER), name=f"only-{source_name(source)}",
-                               members=1, teacher=None, resume=False)
+                               members=1, teacher=None, resume=False, strategy="none")
 
 
 def train_twin(twin: TrainConfig) -> Path:

@@ -16,10 +16,12 @@ from core.networks import build_model
 from core.paths import CACHE
 from core.plots import plot_learning_curves
 from train import checkpoint, evaluate
-from train.augment import steps_per_epoch, training_batches
+from train.augment import replica_batches, steps_per_epoch, training_batches
+from train.cluster import output_folder
 from train.config import TrainConfig
 from train.data import TrainingData, prepare_data
 from train.distill import load_teacher, with_teacher
+from train.distribute import Distribution, make_distribution
 from train.start import load_start, starting_model
 
 
@@ -80,29 +82,44 @@ class RestoreCounters(keras.callbacks.Callback):
             callback.wait = self.state["epochs_done"] - (self.state.get("best_epoch") or self.state["epochs_done"])
 
 
-def fit_model(model, data: TrainingData, config, out_dir: Path, state: dict | None, teacher=None):
+def fit_model(model, data: TrainingData, config, out_dir: Path, state: dict | None, teacher=None,
+              distribution: Distribution | None = None):
+    """Compile (in the distribution's scope: the optimizer's variables are mirrored too), restore a resumed
+    run's weights and optimizer, and fit; returns the final TrainingState state."""
+    distribution = distribution or Distribution()
     images, labels, weights = data.train_set()
     val_images, val_labels, val_weights = data.validation_set()
     steps = steps_per_epoch(len(labels), config.batch_size)
-    compile_model(model, config, steps)
-    if state is not None:
-        state = checkpoint.restore(model, out_dir)
+    with distribution.scope():
+        compile_model(model, config, steps)
+        if state is not None:
+            state = checkpoint.restore(model, out_dir)
     keeper = checkpoint.TrainingState(out_dir, config.saved(), state)
     first_epoch = keeper.state["epochs_done"]
     num_classes = model.outputs[0].shape[-1]
-    batches = training_batches(images, labels, weights, config, first_epoch, num_classes, data.context)
-    if teacher is not None:
-        batches = with_teacher(batches, teacher, config.teacher_weight)
-    model.fit(
-        batches,
-        steps_per_epoch=steps,
-        # Weighted so that every source, and every class within it, counts the same in val_loss.
-        validation_data=validation_batches(val_images, val_labels, val_weights, num_classes),
-        initial_epoch=first_epoch,
-        epochs=config.epochs,
-        callbacks=[EpochReport(config.epochs), keeper] + schedule_callbacks(config, keeper.state),
-        verbose=0,
-    )
+
+    def batches_for(replicas: range | None, count: int):
+        batches = (training_batches(images, labels, weights, config, first_epoch, num_classes, data.context)
+                   if replicas is None else
+                   replica_batches(images, labels, weights, config, first_epoch, num_classes, data.context,
+                                   replicas, count))
+        return batches if teacher is None else with_teacher(batches, teacher, config.teacher_weight)
+
+    distribution.check_batch(config.batch_size)
+    with distribution.explaining_lost_workers():
+        model.fit(
+            distribution.training_input(batches_for),
+            steps_per_epoch=steps,
+            # Weighted so that every source, and every class within it, counts the same in val_loss.
+            validation_data=distribution.validation_input(
+                lambda: validation_batches(val_images, val_labels, val_weights, num_classes),
+                lambda: (val_images[:], tf.one_hot(val_labels, num_classes), val_weights)),
+            initial_epoch=first_epoch,
+            epochs=config.epochs,
+            callbacks=[EpochReport(config.epochs), keeper] + schedule_callbacks(config, keeper.state)
+            + distribution.callbacks(),
+            verbose=0,
+        )
     return keeper.state
 
 
@@ -123,42 +140,55 @@ def library_versions() -> dict:
             "numpy": np.__version__}
 
 
-def resumed_run(config: TrainConfig) -> tuple:
+def resumed_run(config: TrainConfig, out_dir: Path) -> tuple:
     """With --resume, the saved settings win: a continued run must be the run it continues.
     Returns (the saved config, the saved state)."""
-    state = checkpoint.read_state(Path(config.out) / config.name)
+    state = checkpoint.read_state(out_dir)
     if state is None:
         raise checkpoint.ResumeError(f"nothing to resume: no checkpoint in "
-                                     f"{checkpoint.checkpoint_dir(Path(config.out) / config.name)}; train without --resume")
+                                     f"{checkpoint.checkpoint_dir(out_dir)}; train without --resume")
     saved = TrainConfig.from_saved(state["options"], resume=True)
+    if saved.strategy != config.strategy:
+        # Multi-worker runs share each batch out by replica; another engine would continue another run.
+        raise checkpoint.ResumeError(f"{saved.name} started with --strategy {saved.strategy}: resume it with "
+                                     f"--strategy {saved.strategy} --resume")
     print(f"resuming {saved.name} after epoch {state['epochs_done']} of {saved.epochs}", file=sys.stderr)
     return saved, state
 
 
 def train_one(config, data: TrainingData | None = None) -> Path:
-    out_dir = Path(config.out) / config.name
+    """Fit one network into OUT/NAME/; returns that folder (a worker other than a multi-worker run's chief:
+    its own folder inside it, which holds only its copy of the weights)."""
+    distribution = make_distribution(config.strategy)  # first: it configures a fresh TensorFlow runtime
+    model_dir = Path(config.out) / config.name
+    out_dir = output_folder(model_dir, distribution.task)
+    distribution.check_checkpoints_agree(checkpoint.epochs_done(out_dir), model_dir)
     if config.resume:
-        config, state = resumed_run(config)
+        config, state = resumed_run(config, out_dir)
     else:
         state = checkpoint.refuse_to_overwrite(out_dir)
     keras.utils.set_random_seed(config.seed + (state or {}).get("epochs_done", 0))
-    start = config.init_from and load_start(Path(config.init_from))
+    with distribution.scope():  # a start's weights become the run's variables
+        start = config.init_from and load_start(Path(config.init_from))
     if start:
         config = config.starting_from(start)
         print(f"fine-tuning {start.name} ({config.trainable} layers learn), with its preprocessing and classes",
               file=sys.stderr, flush=True)
     data = data or prepare_data(config, CACHE, start or None)
     teacher = config.teacher and load_teacher(Path(config.teacher), data.spec, validation_groups(data), data.classes)
-    model = initial_model(config, data.classes, start or None)
+    with distribution.scope():
+        model = initial_model(config, data.classes, start or None)
     out_dir.mkdir(parents=True, exist_ok=True)
-    final = fit_model(model, data, config, out_dir, state, teacher or None)
+    final = fit_model(model, data, config, out_dir, state, teacher or None, distribution)
     checkpoint.finish(out_dir)
+    if not distribution.is_chief:
+        return out_dir
     history = final["history"]
     write_json(out_dir / "training.json", {
         **common_facts(config, data), "arch": config.arch, "parameters": int(model.count_params()),
         "seed": config.seed, "epochs_run": len(history["loss"]), "best_epoch": final["best_epoch"],
         "training_seconds": round(final["training_seconds"], 1), "resumed": bool(state),
-        "peak_memory_mb": peak_memory_mb(), "history": history,
+        "distribution": distribution.facts(), "peak_memory_mb": peak_memory_mb(), "history": history,
     })
     plot_learning_curves({"": history}, out_dir / "learning_curves.png")
     evaluate.evaluate_model_dir(out_dir, config.data, validation_arrays(data), CACHE)
