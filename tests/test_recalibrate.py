@@ -111,5 +111,6 @@ def test_a_published_model_is_recalibrated_and_published_again(published_site, s
     published = convert_model(tmp_path / "tiny-here", site, None, None, make_default=False)
     again = read_json(published / "metadata.json", "metadata")
     assert again["name"] == "tiny-here" and again["version"] != metadata["version"]
+    assert again["training"]["recalibration"]["shift"] == facts["recalibration"]["shift"]
     assert again["conversion"]["parity"]["max_abs_difference"] < 1e-4
     assert read_json(published / "batch-norm.json", "s").keys() == read_json(folder / "batch-norm.json", "s").keys()
