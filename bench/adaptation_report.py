@@ -34,7 +34,18 @@ def pair_table(pair: dict) -> list:
         mark = " (chosen on validation)" if chosen[run["cells_per_class"]] == run["mode"] else ""
         lines.append(f"| fine-tuned on {run['cells_per_class']} cells per class, {run['mode']} layers{mark} | "
                      f"{figures(run)} |")
+    short = sorted({fewer_drawn(run) for run in pair["fine_tuned"]} - {None})
+    if short:
+        lines += ["", f"{lab}'s training part has fewer distinct source cells of some classes than asked for, so "
+                  f"fewer were drawn (asked: drawn): {'; '.join(short)}."]
     return lines + [""]
+
+
+def fewer_drawn(run: dict) -> str | None:
+    """"50: MONOCYTE 7, ..." when a class had fewer distinct source cells than the run asked for."""
+    asked = run["cells_per_class"]
+    fewer = [f"{name} {count}" for name, count in run["drawn_per_class"].items() if count < asked]
+    return f"{asked}: {', '.join(fewer)}" if fewer else None
 
 
 def render(result: dict) -> str:

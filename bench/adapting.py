@@ -170,7 +170,9 @@ def adapt_pair(twin: Path, lab_path: Path, options) -> dict:
             print(f"  {tag}: fine-tuning ({mode}) on {per_class} cells per class", file=sys.stderr, flush=True)
             name = f"{tag}-{per_class}-{mode}-e{options.epochs}-lr{options.learning_rate}-s{options.seed}"
             tuned = fine_tune(twin, cells, name, mode, options)
+            drawn_per_class = {name: sum(1 for _, label in drawn if label == name) for name in lab.classes}
             pair["fine_tuned"].append({"cells_per_class": per_class, "cells": len(drawn), "mode": mode,
+                                       "drawn_per_class": drawn_per_class,
                                        **scores(scorer, tuned, lab, home)})
     return pair
 
