@@ -7,10 +7,10 @@ from pathlib import Path
 
 import tf_keras as keras
 
-from convert.fold import fold_batch_norm, folded_statistics
 from convert.publish import build_metadata, file_facts, publish
 from convert.tfjs_check import check_parity
 from core.files import read_json, write_json
+from core.fold import fold_batch_norm, folded_statistics
 from core.paths import CROSS_LAB, FOLDED_STATISTICS, training_source_folders
 from core.tfjs import run_converter, save_h5
 
@@ -40,14 +40,12 @@ def cross_lab_results(model_dir: Path) -> dict | None:
     return read_json(path, "cross-lab results") if path.exists() else None
 
 
-def write_folded_statistics(trained, model_dir: Path, staging: Path) -> None:
-    """batch-norm.json: the statistics folded away, so a published model can be recalibrated; a model
-    recalibrated from a published one has no BatchNorm left and carries its file on."""
+def write_folded_statistics(trained, staging: Path) -> None:
+    """batch-norm.json: the statistics folded away, so that fine-tuning and recalibration can restore a
+    published model's BatchNorm layers (train/start.py)."""
     statistics = folded_statistics(trained)
     if statistics:
         write_json(staging / FOLDED_STATISTICS, statistics)
-    elif (model_dir / FOLDED_STATISTICS).is_file():
-        shutil.copy2(model_dir / FOLDED_STATISTICS, staging / FOLDED_STATISTICS)
 
 
 def convert_model(model_dir: Path, out: Path, quantization, data, make_default: bool) -> Path:
@@ -64,7 +62,7 @@ def convert_model(model_dir: Path, out: Path, quantization, data, make_default: 
         with tempfile.TemporaryDirectory() as scratch:
             save_h5(folded, Path(scratch) / "folded.h5")
             run_converter(Path(scratch) / "folded.h5", staging, quantization)
-        write_folded_statistics(trained, model_dir, staging)
+        write_folded_statistics(trained, staging)
         shards = sorted(p.name for p in staging.glob("*.bin"))
         print(f"  wrote model.json and {len(shards)} weight shard(s)", file=sys.stderr)
         sources = data or training_source_folders(info)

@@ -40,9 +40,10 @@ def content_version(facts: dict) -> str:
 
 
 # The cost of training travels too (time, peak memory; a resumed run's peak is its last process's only).
-TRAINING_FACTS = ("arch", "parameters", "recipe", "sources", "seed", "split_seed", "members", "epochs_run", "best_epoch",
-                  "epochs_max", "batch_size", "learning_rate", "train_images", "validation_images", "training_seconds", "peak_memory_mb",
-                  "resumed", "versions", "date", "recalibration")
+TRAINING_FACTS = ("arch", "parameters", "recipe", "sources", "seed", "split_seed", "val_fraction", "members",
+                  "epochs_run", "best_epoch", "epochs_max", "batch_size", "learning_rate", "train_images",
+                  "validation_images", "training_seconds", "peak_memory_mb", "resumed", "versions", "date",
+                  "recalibration")
 
 
 def training_facts(info: dict) -> dict:

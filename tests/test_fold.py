@@ -4,7 +4,7 @@ import pytest
 import tf_keras as keras
 from tf_keras import layers
 
-from convert.fold import fold_batch_norm
+from core.fold import fold_batch_norm
 from core.networks import ARCHITECTURES, build_model
 
 

@@ -73,26 +73,30 @@ def with_trained_statistics(model, seed: int = 1):
 
 
 @pytest.mark.parametrize("arch", ["compact", "s2_sepdeep"])
-def test_recalibrating_a_folded_model_equals_recalibrating_before_folding(arch):
+def test_a_folded_model_unfolds_into_the_model_it_was_folded_from(arch):
     import tf_keras as keras
 
-    from convert.fold import fold_batch_norm, folded_statistics
+    from core.fold import fold_batch_norm, folded_statistics, unfold_batch_norm
     from core.networks import build_model
-    from train.recalibrate import recalibrate_folded, recalibrate_model
 
     trained = with_trained_statistics(build_model(arch, 32, 3))
     published, statistics = fold_batch_norm(trained), folded_statistics(trained)
     assert statistics and not any(isinstance(layer, keras.layers.BatchNormalization) for layer in published.layers)
-    rng = np.random.default_rng(2)
-    clinic = rng.uniform(80, 255, (48, 32, 32, 3)).astype(np.float32) * [1.0, 0.8, 1.1]
-    shifts, updated = recalibrate_folded(published, statistics, clinic)
-    recalibrate_model(trained, clinic)
-    photos = rng.uniform(60, 255, (8, 32, 32, 3)).astype(np.float32)
-    np.testing.assert_allclose(published.predict(photos, verbose=0), trained.predict(photos, verbose=0), atol=2e-5)
-    assert min(shifts) > 0
-    # What the published copy now carries is what folding the recalibrated model would write.
-    for name, folded in folded_statistics(trained).items():
-        np.testing.assert_allclose(updated[name]["moving_variance"], folded["moving_variance"], rtol=1e-3, atol=1e-9)
+    restored = unfold_batch_norm(published, statistics, build_model(arch, 32, 3))
+    for before, after in zip(trained.layers, restored.layers):
+        for expected, found in zip(before.get_weights(), after.get_weights()):
+            np.testing.assert_allclose(found, expected, rtol=1e-3, atol=1e-4)
+    photos = np.random.default_rng(2).uniform(60, 255, (8, 32, 32, 3)).astype(np.float32)
+    np.testing.assert_allclose(restored.predict(photos, verbose=0), trained.predict(photos, verbose=0), atol=1e-5)
+
+
+def test_unfolding_refuses_another_network():
+    from core.fold import fold_batch_norm, folded_statistics, unfold_batch_norm
+    from core.networks import build_model
+
+    trained = with_trained_statistics(build_model("compact", 32, 3))
+    with pytest.raises(ValueError, match="not the same network"):
+        unfold_batch_norm(fold_batch_norm(trained), folded_statistics(trained), build_model("s2_sepdeep", 32, 3))
 
 
 def test_a_published_model_is_recalibrated_and_published_again(published_site, second_source, tmp_path):
@@ -113,4 +117,8 @@ def test_a_published_model_is_recalibrated_and_published_again(published_site, s
     assert again["name"] == "tiny-here" and again["version"] != metadata["version"]
     assert again["training"]["recalibration"]["shift"] == facts["recalibration"]["shift"]
     assert again["conversion"]["parity"]["max_abs_difference"] < 1e-4
-    assert read_json(published / "batch-norm.json", "s").keys() == read_json(folder / "batch-norm.json", "s").keys()
+    # Restored from batch-norm.json, re-measured, folded again: the new version keeps its statistics too.
+    def channels(path):
+        return [len(layer["gamma"]) for layer in read_json(path, "folded statistics").values()]
+
+    assert channels(published / "batch-norm.json") == channels(folder / "batch-norm.json")

@@ -89,6 +89,8 @@ def test_a_published_model_can_be_the_start(published_site, third_source, tmp_pa
     assert facts["classes"] == ["BLUE", "GREEN", "ORANGE", "RED", "VIOLET"]
     assert facts["recipe"]["init_from"] == f"{folder.parent.name}/{folder.name}"  # the model's name and version
     assert read_json(folder / "metadata.json", "metadata")["preprocessing"] == facts["preprocessing"]
+    # Its BatchNorm layers, folded away for the browser, are restored from batch-norm.json.
+    assert any(name.startswith("batch_normalization") for name in weights(tuned))
 
 
 def test_new_rows_start_from_the_known_rows_mean_bias_and_known_rows_are_kept():

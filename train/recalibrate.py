@@ -9,7 +9,8 @@ unlabelled photos (AdaBN, Li et al. 2016) often recovers much of what the shift 
 accuracy on the training labs. So it is opt-in and reversible: the result is a new model folder
 (the original is untouched) that `make convert` publishes and `make use` switches to and back from.
 It records how far the photos' statistics were from the training labs' (the "shift"). It starts from
-a training folder or from a published model (whose folded statistics convert kept in batch-norm.json).
+a training folder or from a published model, whose BatchNorm layers are restored from the statistics
+convert folded into its convolutions and kept in batch-norm.json.
 """
 import argparse
 import datetime
@@ -101,49 +102,11 @@ def recalibrate_model(model, inputs: np.ndarray) -> list:
     return shifts
 
 
-def pre_activation_statistics(model, layer, inputs: np.ndarray) -> tuple:
-    """channel_statistics of a convolution's output before its ReLU (folded in by convert)."""
-    import tf_keras as keras
-
-    activation, layer.activation = layer.activation, keras.activations.linear
-    try:
-        return channel_statistics(model, layer.output, inputs)
-    finally:
-        layer.activation = activation
-
-
-def recalibrate_folded(model, statistics: dict, inputs: np.ndarray) -> tuple:
-    """recalibrate_model for a published model, whose BatchNorm convert folded into the convolutions
-    (statistics: its batch-norm.json). A folded output y = gamma (x - m) / s + beta; re-measuring m and
-    s on new cells gives y' = (y - mean(y)) s / s' + beta, with s'^2 = var(y) s^2 / gamma^2 + epsilon:
-    exactly what recalibrating before folding gives. Returns (shifts, the new statistics)."""
-    shifts, updated = [], {}
-    for layer in [layer for layer in model.layers if layer.name in statistics]:
-        folded = statistics[layer.name]
-        gamma, beta = np.abs(folded["gamma"]), np.asarray(folded["beta"])
-        spread = np.sqrt(np.asarray(folded["moving_variance"]) + folded["epsilon"])
-        mean, variance = pre_activation_statistics(model, layer, inputs)
-        new_variance = np.where(gamma > 0, variance * spread ** 2 / np.maximum(gamma, 1e-12) ** 2,
-                                folded["moving_variance"])
-        factor = spread / np.sqrt(new_variance + folded["epsilon"])
-        kernel, bias = layer.get_weights()
-        depthwise = type(layer).__name__ == "DepthwiseConv2D"  # its output channels span its last two axes
-        per_channel = factor.reshape(1, 1, *kernel.shape[2:]) if depthwise else factor
-        layer.set_weights([(kernel * per_channel).astype(np.float32),
-                           ((bias - mean) * factor + beta).astype(np.float32)])
-        shifts.append(float(np.mean(np.abs(mean - beta) / np.maximum(gamma, 1e-12))))
-        updated[layer.name] = {**folded, "moving_variance": new_variance.tolist()}
-    return shifts, updated
-
-
-def recalibrate_start(start, inputs: np.ndarray) -> tuple:
-    """(shifts, the new folded statistics or None) for a trained or a published model."""
-    if batch_norm_layers(start.model):
-        return recalibrate_model(start.model, inputs), None
-    if start.folded_statistics:
-        return recalibrate_folded(start.model, start.folded_statistics, inputs)
-    raise RecalibrationError(f"{start.folder} has no BatchNorm statistics to re-measure: neither BatchNorm "
-                             f"layers nor a {FOLDED_STATISTICS} beside it (models converted before it existed)")
+def recalibrate_start(start, inputs: np.ndarray) -> list:
+    if not batch_norm_layers(start.model):
+        raise RecalibrationError(f"{start.folder} has no BatchNorm statistics to re-measure: no BatchNorm layers, "
+                                 f"and no {FOLDED_STATISTICS} beside it to restore them (published before it existed)")
+    return recalibrate_model(start.model, inputs)
 
 
 def recalibrate(model_from: Path, photos: Path, name: str | None, out: Path = MODELS, evaluate: bool = True) -> Path:
@@ -158,13 +121,11 @@ def recalibrate(model_from: Path, photos: Path, name: str | None, out: Path = MO
     paths = photo_paths(photos)
     print(f"reading the white cells of {len(paths)} photo(s) in {photos}", file=sys.stderr, flush=True)
     inputs = read_cells(paths, start.preprocessing)
-    shifts, folded = recalibrate_start(start, inputs)
+    shifts = recalibrate_start(start, inputs)
     print(f"statistics re-measured on {len(inputs)} cells: shift from the training labs {np.mean(shifts):.2f} "
           f"(first layer {shifts[0]:.2f}, last {shifts[-1]:.2f}; 0 means alike)", file=sys.stderr)
     out_dir.mkdir(parents=True, exist_ok=True)
     save_h5(start.model, out_dir / "model.h5")
-    if folded:
-        write_json(out_dir / FOLDED_STATISTICS, folded)
     write_json(out_dir / "training.json", {**start.facts, "name": name, "recalibration": {
         "from": start.name, "photos": Path(photos).resolve().name, "photo_count": len(paths),
         "cells": len(inputs), "shift": float(np.mean(shifts)), "layer_shifts": shifts,

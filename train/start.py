@@ -12,9 +12,10 @@ import tf_keras as keras
 from tf_keras import layers
 
 from core.files import read_json
+from core.fold import unfold_batch_norm
 from core.model_index import INDEX, METADATA, NoModel, default_model
 from core.paths import FOLDED_STATISTICS
-from train.config import TRAINABLE
+from train.config import TRAINABLE, TrainConfig
 
 HEAD = "probabilities"
 
@@ -28,7 +29,6 @@ class StartingModel:
     folder: Path
     model: keras.Model
     facts: dict                    # training.json's, or for a published model the same facts from metadata.json
-    folded_statistics: dict | None = None  # a published model's batch-norm.json
 
     @property
     def name(self) -> str:
@@ -71,23 +71,33 @@ def load_start(folder: Path, flag: str = "--init-from") -> StartingModel:
             raise StartError(f"{flag} {folder}: model.h5 has no training.json beside it, so its preprocessing "
                              "and classes are unknown; give the whole folder python -m train wrote")
         model = keras.models.load_model(folder / "model.h5", compile=False)
-        return StartingModel(folder, model, read_json(folder / "training.json", "training facts"),
-                             read_folded_statistics(folder))
+        return StartingModel(folder, model, read_json(folder / "training.json", "training facts"))
     if (folder / "model.json").is_file() and (folder / METADATA).is_file():
         from tensorflowjs.converters.keras_tfjs_loader import load_keras_model
 
-        model = load_keras_model(str(folder / "model.json"))
-        return StartingModel(folder, model, published_facts(read_json(folder / METADATA, "model metadata")),
-                             read_folded_statistics(folder))
+        facts = published_facts(read_json(folder / METADATA, "model metadata"))
+        model, statistics = load_keras_model(str(folder / "model.json")), read_folded_statistics(folder)
+        return StartingModel(folder, with_batch_norm(model, statistics, facts) if statistics else model, facts)
     raise StartError(f"{flag} {folder}: no model there; give a trained model folder (models/NAME/, with "
                      "model.h5) or a published version (web/models/NAME/<version>/, with model.json)")
 
 
 def published_facts(metadata: dict) -> dict:
     """A published model's metadata.json, in training.json's terms (sources by name: no paths are published)."""
-    return {**metadata["training"], "name": metadata["name"], "classes": metadata["classes"],
+    return {"val_fraction": TrainConfig.__dataclass_fields__["val_fraction"].default,  # older metadata lacks it
+            **metadata["training"], "name": metadata["name"], "classes": metadata["classes"],
             "cell_types": metadata.get("cell_types"), "preprocessing": metadata["preprocessing"],
             "arch": metadata["model"]["arch"], "parameters": metadata["model"]["parameters"]}
+
+
+def with_batch_norm(folded: keras.Model, statistics: dict, facts: dict) -> keras.Model:
+    """A published model as it was trained: its architecture built anew, the BatchNorm layers convert folded
+    away restored from batch-norm.json (up to the published weights' float16 rounding)."""
+    from core.networks import build_model
+
+    fresh = build_model(facts["arch"], facts["preprocessing"]["input_size"][0], len(facts["classes"]),
+                        facts["recipe"].get("normalise", "none"))
+    return unfold_batch_norm(folded, statistics, fresh)
 
 
 def read_folded_statistics(folder: Path) -> dict | None:

@@ -108,3 +108,42 @@ def folded_statistics(model: keras.Model) -> dict:
                                  "moving_variance": values["moving_variance"].tolist(),
                                  "epsilon": float(pair[0].get_config()["epsilon"])}
     return found
+
+
+def unfold_batch_norm(folded: keras.Model, statistics: dict, fresh: keras.Model) -> keras.Model:
+    """The inverse of folding, into `fresh` (the same architecture built anew, with its BatchNorm layers):
+    each folded convolution's kernel and bias become a kernel and BatchNorm statistics again, from what
+    folded_statistics kept. Training and recalibration then see the network they were written for."""
+    taken_by = consumers(fresh)
+    pairs = [(layer, foldable_pair(layer, taken_by)[0]) for layer in fresh.layers if foldable_pair(layer, taken_by)]
+    convolutions = [layer for layer in folded.layers if layer.name in statistics]
+    others = [layer for layer in folded.layers if layer.get_weights() and layer.name not in statistics]
+    rest = [layer for layer in fresh.layers if layer.get_weights() and not isinstance(layer, (*FOLDABLE,
+                                                                                            layers.BatchNormalization))]
+    if len(pairs) != len(convolutions) or len(rest) != len(others):
+        raise ValueError(f"the folded model has {len(convolutions)} folded and {len(others)} other weighted layers, "
+                         f"its architecture {len(pairs)} and {len(rest)}: not the same network")
+    for (convolution, norm), source in zip(pairs, convolutions):
+        unfold_pair(convolution, norm, source, statistics[source.name])
+    for layer, source in zip(rest, others):
+        layer.set_weights(source.get_weights())
+    return fresh
+
+
+def unfold_pair(convolution, norm, folded, kept: dict) -> None:
+    """folded's kernel = kernel x gamma / s and bias = beta - mean x gamma / s (s: the BatchNorm's spread):
+    solved for kernel and mean."""
+    gamma, beta = np.asarray(kept["gamma"]), np.asarray(kept["beta"])
+    variance = np.asarray(kept["moving_variance"])
+    scale = gamma / np.sqrt(variance + kept["epsilon"])
+    kernel, bias = folded.get_weights()
+    if isinstance(convolution, layers.DepthwiseConv2D):
+        per_channel = scale.reshape(1, 1, *kernel.shape[2:])
+    else:
+        per_channel = scale
+    safe = np.where(per_channel != 0, per_channel, 1.0)
+    convolution.set_weights([np.where(per_channel != 0, kernel / safe, 0.0).astype(np.float32)])
+    mean = np.where(scale != 0, (beta - bias) / np.where(scale != 0, scale, 1.0), 0.0)
+    values = {"gamma": gamma, "beta": beta, "moving_mean": mean, "moving_variance": variance}
+    norm.set_weights([values[variable.name.split("/")[-1].split(":")[0]].astype(np.float32)
+                      for variable in norm.weights])
