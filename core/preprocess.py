@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from core.colour import constant_colour, default_colour_spec
 from core.facts import MAX_PIXELS
 from core.facts import PREPROCESSING_DEFAULTS as DEFAULTS
 from core.facts import SUPPORTED_PREPROCESSING as SUPPORTED
@@ -32,7 +33,8 @@ class ImageReadError(ValueError):
         self.reason = reason
 
 
-def preprocessing_spec(input_size: int = 80, crop: str = "cell_sized", padding: str = "replicate") -> dict:
+def preprocessing_spec(input_size: int = 80, crop: str = "cell_sized", padding: str = "replicate",
+                       colour: str = "background_white") -> dict:
     spec = {
         "input_size": [input_size, input_size],
         "color_mode": "RGB",
@@ -45,6 +47,8 @@ def preprocessing_spec(input_size: int = 80, crop: str = "cell_sized", padding: 
         "value_range": [0, 255],
         "scaling": "inside_model",
     }
+    if colour != "none":
+        spec["colour"] = default_colour_spec() | {"method": colour}
     if crop == "cell_sized":
         spec["finder"] = default_finder_spec()
     elif crop == "cell_centred":
@@ -211,11 +215,16 @@ def square_input(rgb: np.ndarray, square: tuple, spec: dict) -> np.ndarray:
 
 def decoded_rgb(image, spec: dict) -> np.ndarray:
     """HxWx3 uint8 RGB of an image file, or of an image stored decoded (anything with an rgb() method,
-    such as a row of an HDF5 dataset, core/h5data.py): the one way into the functions below, so a
-    photo is prepared the same whether it came as a file or as an array."""
-    if hasattr(image, "rgb"):
-        return image.rgb()
-    return load_rgb(image, spec.get("transparency", DEFAULT_TRANSPARENCY))
+    such as a row of an HDF5 dataset, core/h5data.py), colour-corrected: the one way into the functions
+    below, so a photo is prepared the same whether it came as a file or as an array."""
+    rgb = image.rgb() if hasattr(image, "rgb") else load_rgb(image, spec.get("transparency", DEFAULT_TRANSPARENCY))
+    return corrected_rgb(rgb, spec)
+
+
+def corrected_rgb(rgb: np.ndarray, spec: dict) -> np.ndarray:
+    """A decoded photo under the canonical illuminant (core/colour.py), as the model's spec says: what the
+    smear check, the finder and the network all see. Models without a "colour" block see the photo as is."""
+    return constant_colour(rgb, spec.get("colour"))
 
 
 def training_crop(image, spec: dict, context: float) -> np.ndarray:

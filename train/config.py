@@ -19,6 +19,7 @@ TRAINABLE = ("head", "all")
 # The tutorial network's 10-million-weight dense layer stays at chance at 1e-3 with our recipe.
 DEFAULT_LEARNING_RATES = {name: 3e-4 if name == "tutorial" else 1e-3 for name in ARCHITECTURES}
 DEFAULT_EPOCHS = 40
+COLOUR_METHODS = ("background_white", "none")
 # Fine-tuning: chosen on the new lab's validation part (bench/adaptation.md): a few dozen cells per
 # class make an epoch one to five steps.
 FINE_TUNING_RATE = 1e-3
@@ -46,6 +47,9 @@ class TrainConfig:
     padding: str = setting("replicate", "what fills a square that reaches past the photo's edge: the median "
                            "colour of the photo's border, or its edge pixels repeated",
                            choices=tuple(sorted(SUPPORTED["padding"])), recipe=True)
+    colour: str = setting("background_white", "colour constancy before everything else: each photo's white point "
+                          "(its brightest background) mapped to one canonical background (core/colour.py), or none",
+                          choices=COLOUR_METHODS, recipe=True)
     input_size: int = setting(80, "side of the square model input, in pixels")
     members: int = setting(1, "train this many models (seeds SEED, SEED+1, ...) and ship their average as one model")
     epochs: int = setting(None, "most epochs (the cosine schedule runs them all; plateau may stop sooner) "
@@ -123,7 +127,7 @@ class TrainConfig:
         spec = start.preprocessing
         return dataclasses.replace(self, init_from=str(start.folder), arch=start.arch, crop=spec["crop"],
                                    input_size=spec["input_size"][0], padding=spec.get("padding", self.padding),
-                                   normalise=start.normalise)
+                                   colour=spec.get("colour", {}).get("method", "none"), normalise=start.normalise)
 
     @classmethod
     def from_saved(cls, saved: dict, **changes) -> "TrainConfig":

@@ -85,7 +85,7 @@ def prepare_data(config, cache_dir: Path, start=None) -> TrainingData:
     classes = class_union(listings.values(), start.classes if start else ())
     if len(classes) < 2:
         raise DatasetError(f"the sources name only one class ({classes[0]}): a classifier needs at least two")
-    spec = start.preprocessing if start else preprocessing_spec(config.input_size, config.crop, config.padding)
+    spec = start.preprocessing if start else preprocessing_spec(config.input_size, config.crop, config.padding, config.colour)
     context = 1.0 if config.crop == "full_frame" else CONTEXT
     prepared = [prepare_source(source, listings[source.name], classes, spec, context, config, cache_dir)
                 for source in sources]

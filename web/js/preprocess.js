@@ -2,6 +2,7 @@
 // Every fact (size, resize method, channel order, value range) comes from metadata.json's
 // "preprocessing" object; nothing is repeated here. Keep both files in step: a test compares them.
 
+import { constantColour } from './colour.js';
 import { mainCellCrop } from './finder.js';
 import { cropBox } from './locate.js';
 import { ImageReadError, formatName, inspectImage } from './image-file.js';
@@ -51,7 +52,9 @@ async function decodeBitmap(file, format) {
   }
 }
 
-// The file's bytes are inspected first: only a photo of a readable kind and a safe size is decoded.
+// The file's bytes are inspected first: only a photo of a readable kind and a safe size is decoded. The
+// result is colour-corrected as the model's spec says (colour.js), as decoded_rgb() in Python: what the
+// smear check, the finder and the network all see.
 export async function decodeImageFile(file, spec = {}) {
   const { format } = inspectImage(new Uint8Array(await file.arrayBuffer()));
   const bitmap = await decodeBitmap(file, format);
@@ -60,7 +63,8 @@ export async function decodeImageFile(file, spec = {}) {
     const context = canvas.getContext('2d', { willReadFrequently: true });
     context.drawImage(bitmap, 0, 0);
     const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
-    return { data: flattenAlpha(data, setting(spec, 'transparency')), width: bitmap.width, height: bitmap.height };
+    const decoded = { data: flattenAlpha(data, setting(spec, 'transparency')), width: bitmap.width, height: bitmap.height };
+    return constantColour(decoded, spec.colour);
   } finally {
     bitmap.close();
   }

@@ -1,0 +1,80 @@
+"""Colour constancy: every photo mapped to one canonical illuminant before anything looks at it.
+
+A clinic's camera has its own white balance (green, yellow, cyan or dim casts are common), but every
+smear shows the light itself where no cell lies: the plasma and glass between the cells, the brightest
+part of the field. The photo's white point is read there, and each channel is scaled so that this
+background becomes the canonical background colour (von Kries: a cast is a gain per channel, in
+gamma-encoded values as in linear ones). The smear check, the cell finder and the network all see the
+corrected photo, so a cast changes none of them.
+
+Why only the background: red cells and stain were measured as second references (docs/experiments.md),
+and mapping them too moved the nuclei's colours by more than the casts did; the stain's own
+variation is left to training's augmentation.
+
+Mirrored function for function by web/js/colour.js, in integer arithmetic, so Python and the page
+correct every pixel identically (a table of 256 values per channel, applied to the full photo).
+"""
+import numpy as np
+
+from core.stained_pieces import box_downscale, downscale_factor
+
+
+def default_colour_spec() -> dict:
+    return {
+        "method": "background_white",
+        "work_max_side": 320,             # the white point is read on a box-downscaled copy this small
+        "background_per_mille": 900,      # background: the pixels at or above this brightness quantile
+        "target_background": [236, 224, 210],  # the canonical background (the training labs' mean)
+        "min_background": 32,             # a channel darker than this is a black photo, not a cast: gain capped
+    }
+
+
+def brightness_threshold(work: np.ndarray, per_mille: int) -> int:
+    """Smallest v with count(r + g + b <= v) * 1000 >= per_mille * n."""
+    brightness = work.sum(axis=-1)
+    counts = np.bincount(brightness.ravel(), minlength=766).cumsum()
+    return int(np.searchsorted(counts * 1000, per_mille * brightness.size))
+
+
+def white_point(rgb: np.ndarray, spec: dict) -> list:
+    """Per channel, the floor mean of the brightest pixels of the work image: the light behind the smear."""
+    work = box_downscale(rgb, downscale_factor(rgb.shape[0], rgb.shape[1], spec))
+    bright = work.sum(axis=-1) >= brightness_threshold(work, spec["background_per_mille"])
+    count = int(bright.sum())
+    return [int(work[..., c][bright].sum()) // count for c in range(3)]
+
+
+def colour_tables(background: list, spec: dict) -> np.ndarray:
+    """3 x 256 uint8: value v of channel c -> round(v * target_c / background_c), at most 255."""
+    values = np.arange(256, dtype=np.int64)
+    tables = []
+    for c in range(3):
+        source = max(background[c], spec["min_background"])
+        target = spec["target_background"][c]
+        tables.append(np.minimum(255, (2 * values * target + source) // (2 * source)))
+    return np.array(tables, np.uint8)
+
+
+def identity_tables() -> np.ndarray:
+    return np.tile(np.arange(256, dtype=np.uint8), (3, 1))
+
+
+def colour_reference(rgb: np.ndarray, spec: dict | None) -> dict:
+    """What the correction of this photo is: its white point and the tables that map it (none: identity)."""
+    if not spec or spec["method"] == "none":
+        return {"white_point": None, "tables": identity_tables()}
+    if spec["method"] != "background_white":
+        raise ValueError(f"unsupported colour constancy method {spec['method']!r}; supported: background_white, none")
+    background = white_point(rgb, spec) if rgb.size else list(spec["target_background"])
+    return {"white_point": background, "tables": colour_tables(background, spec)}
+
+
+def apply_tables(rgb: np.ndarray, tables: np.ndarray) -> np.ndarray:
+    return np.stack([tables[c][rgb[..., c]] for c in range(3)], axis=-1)
+
+
+def constant_colour(rgb: np.ndarray, spec: dict | None) -> np.ndarray:
+    """The photo as seen under the canonical illuminant (unchanged when spec is None or method none)."""
+    if not spec or spec["method"] == "none":
+        return rgb
+    return apply_tables(rgb, colour_reference(rgb, spec)["tables"])

@@ -1,0 +1,68 @@
+// Colour constancy: the photo mapped to one canonical illuminant before anything looks at it. The
+// JavaScript twin of core/colour.py, function for function and in integer arithmetic, so the page corrects
+// every pixel as Python does (a parity test holds them together). Why the background alone: see core/colour.py.
+import { boxDownscale, div, downscaleFactor } from './stained-pieces.js';
+
+// Smallest v with count(r + g + b <= v) * 1000 >= perMille * n.
+export function brightnessThreshold(work, perMille) {
+  const counts = new Float64Array(766);
+  const n = work.red.length;
+  for (let i = 0; i < n; i += 1) counts[work.red[i] + work.green[i] + work.blue[i]] += 1;
+  let cumulative = 0;
+  for (let v = 0; v < 766; v += 1) {
+    cumulative += counts[v];
+    if (cumulative * 1000 >= perMille * n) return v;
+  }
+  return 766;
+}
+
+// Per channel, the floor mean of the brightest pixels of the work image: the light behind the smear.
+export function whitePoint(image, spec) {
+  const work = boxDownscale(image, downscaleFactor(image.height, image.width, spec));
+  const threshold = brightnessThreshold(work, spec.background_per_mille);
+  const sums = [0, 0, 0];
+  let count = 0;
+  for (let i = 0; i < work.red.length; i += 1) {
+    if (work.red[i] + work.green[i] + work.blue[i] >= threshold) {
+      sums[0] += work.red[i]; sums[1] += work.green[i]; sums[2] += work.blue[i];
+      count += 1;
+    }
+  }
+  return sums.map((sum) => div(sum, count));
+}
+
+// Per channel, 256 values: v -> round(v * target / background), at most 255.
+export function colourTables(background, spec) {
+  return [0, 1, 2].map((c) => {
+    const source = Math.max(background[c], spec.min_background);
+    const target = spec.target_background[c];
+    const table = new Uint8Array(256);
+    for (let v = 0; v < 256; v += 1) table[v] = Math.min(255, div(2 * v * target + source, 2 * source));
+    return table;
+  });
+}
+
+// What the correction of this photo is: its white point and the tables that map it; null when none.
+export function colourReference(image, spec) {
+  if (!spec || spec.method === 'none') return null;
+  if (spec.method !== 'background_white') {
+    throw new Error(`Unsupported colour constancy method ${JSON.stringify(spec.method)}; this page supports background_white, none`);
+  }
+  const background = image.width * image.height ? whitePoint(image, spec) : [...spec.target_background];
+  return { whitePoint: background, tables: colourTables(background, spec) };
+}
+
+// The photo (RGBA, opaque) as seen under the canonical illuminant, as a new image; the same image when none.
+export function constantColour(image, spec) {
+  const reference = colourReference(image, spec);
+  if (!reference) return image;
+  const [red, green, blue] = reference.tables;
+  const data = new Uint8ClampedArray(image.data.length);
+  for (let at = 0; at < data.length; at += 4) {
+    data[at] = red[image.data[at]];
+    data[at + 1] = green[image.data[at + 1]];
+    data[at + 2] = blue[image.data[at + 2]];
+    data[at + 3] = image.data[at + 3];
+  }
+  return { data, width: image.width, height: image.height };
+}
