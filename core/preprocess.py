@@ -6,7 +6,9 @@ The resize is written out here (an exact-coverage box filter) rather than borrow
 TensorFlow, because their bilinear filters disagree on shrinking (antialiasing, pixel centres).
 """
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -49,11 +51,7 @@ def preprocessing_spec(input_size: int = 80, crop: str = "cell_sized", padding: 
     }
     if colour != "none":
         spec["colour"] = default_colour_spec() | {"method": colour}
-    if crop == "cell_sized":
-        spec["finder"] = default_finder_spec()
-    elif crop == "cell_centred":
-        spec["locate"] = default_locate_spec()
-    return spec
+    return {**spec, **crop_mode(crop).settings()}
 
 
 def padding_of(spec: dict) -> str:
@@ -163,11 +161,35 @@ def area_resize(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
     return (tall.transpose(0, 2, 1) @ cols.T).transpose(0, 2, 1).astype(np.float32)
 
 
-def crop_square(rgb: np.ndarray, spec: dict) -> tuple:
-    """(top, left, side) of the square the model sees; with cell_sized it may reach past the frame's edge."""
-    if spec["crop"] == "cell_sized":
-        return main_cell_crop(rgb, spec["finder"])
-    return crop_box(rgb, spec["locate"])
+@dataclass(frozen=True)
+class CropMode:
+    """What one crop mode means. CROP_MODES is the one place that says it; web/js/preprocess.js holds its twin."""
+    settings: Callable[[], dict]  # what the mode adds to the preprocessing spec
+    square: Callable              # (rgb, spec) -> (top, left, side) the model sees; None: the whole frame
+    cell_squares: Callable        # (rgb, spec) -> the square of each white cell in a smear; []: finds no cells
+    widens: bool                  # training crops have room around the square (the whole frame has none)
+
+
+CROP_MODES = {
+    "full_frame": CropMode(dict, lambda rgb, spec: None, lambda rgb, spec: [], widens=False),
+    "cell_centred": CropMode(lambda: {"locate": default_locate_spec()},
+                             lambda rgb, spec: crop_box(rgb, spec["locate"]), lambda rgb, spec: [], widens=True),
+    "cell_sized": CropMode(lambda: {"finder": default_finder_spec()},
+                           lambda rgb, spec: main_cell_crop(rgb, spec["finder"]),
+                           lambda rgb, spec: [cell["crop"] for cell in find_cells(rgb, spec["finder"])], widens=True),
+}
+
+
+def crop_mode(crop: str) -> CropMode:
+    if crop not in CROP_MODES:
+        raise ValueError(f"unsupported preprocessing crop={crop!r}; supported: {sorted(CROP_MODES)}")
+    return CROP_MODES[crop]
+
+
+def crop_square(rgb: np.ndarray, spec: dict) -> tuple | None:
+    """(top, left, side) of the square the model sees (with cell_sized it may reach past the frame's edge),
+    or None when the model sees the whole frame."""
+    return crop_mode(spec["crop"]).square(rgb, spec)
 
 
 def cut_square(rgb: np.ndarray, top: int, left: int, side: int, padding: str = "replicate") -> np.ndarray:
@@ -192,19 +214,15 @@ def border_median(rgb: np.ndarray) -> np.ndarray:
 def to_model_input(rgb: np.ndarray, spec: dict) -> np.ndarray:
     """The model's input for a photo of one cell (or, with full_frame, the whole frame)."""
     check_spec(spec)
-    if spec["crop"] == "full_frame":
-        return area_resize(rgb, *spec["input_size"])
-    return square_input(rgb, crop_square(rgb, spec), spec)
+    square = crop_square(rgb, spec)
+    return area_resize(rgb, *spec["input_size"]) if square is None else square_input(rgb, square, spec)
 
 
 def cell_inputs(rgb: np.ndarray, spec: dict) -> list:
     """The model's input for every white cell the finder sees in a photo, as the page classifies a
     smear; a photo in which it sees none gives its one square, as a photo of one cell does."""
-    if spec["crop"] == "cell_sized":
-        cells = find_cells(rgb, spec["finder"])
-        if cells:
-            return [square_input(rgb, cell["crop"], spec) for cell in cells]
-    return [to_model_input(rgb, spec)]
+    squares = crop_mode(spec["crop"]).cell_squares(rgb, spec)
+    return [square_input(rgb, square, spec) for square in squares] or [to_model_input(rgb, spec)]
 
 
 def square_input(rgb: np.ndarray, square: tuple, spec: dict) -> np.ndarray:
@@ -235,9 +253,10 @@ def training_crop(image, spec: dict, context: float) -> np.ndarray:
 
 def wide_crop(rgb: np.ndarray, spec: dict, context: float) -> np.ndarray:
     size = round(spec["input_size"][0] * context)
-    if spec["crop"] == "full_frame":  # the whole frame is the input: nothing around it to widen into
+    square = crop_square(rgb, spec)
+    if square is None:  # the whole frame is the input: nothing around it to widen into
         return np.clip(np.rint(area_resize(rgb, size, size)), 0, 255).astype(np.uint8)
-    top, left, side = crop_square(rgb, spec)
+    top, left, side = square
     wide = round(side * context)
     top, left = top - (wide - side) // 2, left - (wide - side) // 2
     wide_square = cut_square(rgb, top, left, wide, padding_of(spec))

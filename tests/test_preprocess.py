@@ -12,6 +12,8 @@ from core.preprocess import (
     area_resize,
     area_weights,
     check_spec,
+    CROP_MODES,
+    SUPPORTED,
     cut_square,
     flatten_alpha,
     load_rgb,
@@ -19,7 +21,7 @@ from core.preprocess import (
     preprocessing_spec,
     to_model_input,
 )
-from tests.js_runner import js_model_input, run_js
+from tests.js_runner import js_model_input, run_js, run_module_script
 
 
 def test_area_weights_rows_sum_to_one_and_cover_every_pixel():
@@ -77,6 +79,13 @@ def test_unsupported_spec_is_refused():
 
 CROPS = [("full_frame", "replicate"), ("cell_centred", "replicate"), ("cell_sized", "replicate"),
          ("cell_sized", "border_median")]
+
+
+def test_both_crop_mode_tables_name_every_supported_crop_and_only_those(tmp_path):
+    printed = run_module_script(tmp_path, "import { CROP_MODES } from './preprocess.js';\n"
+                                          "console.log(JSON.stringify(Object.keys(CROP_MODES)));\n")
+    assert sorted(json.loads(printed)) == sorted(CROP_MODES) == sorted(SUPPORTED["crop"])
+    assert sorted(CROP_MODES) == sorted({crop for crop, _ in CROPS})
 
 
 @pytest.mark.parametrize("crop, padding", CROPS)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from core.dataset import DatasetError, check_every_class_read, report_skipped
-from core.preprocess import preprocess_file, preprocessing_spec, training_crop
+from core.preprocess import crop_mode, preprocess_file, preprocessing_spec, training_crop
 from train.cache import cached
 from train.grouping import group_split
 from train.rows import Rows
@@ -86,7 +86,7 @@ def prepare_data(config, cache_dir: Path, start=None) -> TrainingData:
     if len(classes) < 2:
         raise DatasetError(f"the sources name only one class ({classes[0]}): a classifier needs at least two")
     spec = start.preprocessing if start else preprocessing_spec(config.input_size, config.crop, config.padding, config.colour)
-    context = 1.0 if config.crop == "full_frame" else CONTEXT
+    context = CONTEXT if crop_mode(spec["crop"]).widens else 1.0
     prepared = [prepare_source(source, listings[source.name], classes, spec, context, config, cache_dir)
                 for source in sources]
     for part in prepared:

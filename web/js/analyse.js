@@ -1,5 +1,5 @@
 // One photo, from its file to its white cells and what the network says of each. No DOM.
-import { cropSquare, decodeImageFile, squareInput, toModelInput } from './preprocess.js';
+import { cropMode, cropSquare, decodeImageFile, squareInput, toModelInput } from './preprocess.js';
 import { findCandidates, pickMain } from './finder.js';
 import { classifyBatch } from './model.js';
 import { needsReview, ranked, reviewRule } from './differential.js';
@@ -26,9 +26,7 @@ const byScore = (a, b) => (a.score > b.score ? -1 : a.score < b.score ? 1 : 0);
 // (pickMain, the cell Python's training and evaluation use for one-cell photos) when it is among them.
 // Models from before the finder see each photo as one cell: the square they were trained on.
 function locate(image, spec) {
-  if (spec.crop !== 'cell_sized') {
-    return { smear: true, found: [{ square: spec.crop === 'full_frame' ? null : cropSquare(image, spec), touchesEdge: false }], main: 0 };
-  }
+  if (!cropMode(spec).findsCells) return { smear: true, found: [{ square: cropSquare(image, spec), touchesEdge: false }], main: 0 };
   const { cells: candidates, info } = findCandidates(image, spec.finder);
   if (spec.finder.require_smear && !info.smear.is_smear) return { smear: false, found: [], main: null };
   const white = candidates.filter((cell) => cell.white).sort(byScore);

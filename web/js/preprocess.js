@@ -122,9 +122,23 @@ export function areaResize(rgba, inWidth, inHeight, outHeight, outWidth) {
   return result;
 }
 
-// [top, left, side] of the square the model sees; with cell_sized it may reach past the frame's edge.
+// What each crop mode means, the twin of CROP_MODES in core/preprocess.py: the square [top, left, side]
+// the model sees (null: the whole frame), and whether the finder lists every white cell of a smear.
+export const CROP_MODES = {
+  full_frame: { square: () => null, findsCells: false },
+  cell_centred: { square: (image, spec) => cropBox(image, spec.locate), findsCells: false },
+  cell_sized: { square: (image, spec) => mainCellCrop(image, spec.finder), findsCells: true },
+};
+
+export function cropMode(spec) {
+  checkSpec(spec);
+  return CROP_MODES[setting(spec, 'crop')];
+}
+
+// [top, left, side] of the square the model sees (with cell_sized it may reach past the frame's edge),
+// or null when it sees the whole frame.
 export function cropSquare(image, spec) {
-  return spec.crop === 'cell_sized' ? mainCellCrop(image, spec.finder) : cropBox(image, spec.locate);
+  return cropMode(spec).square(image, spec);
 }
 
 // The square [top, left, side] as a new RGBA image, the twin of cut_square() in core/preprocess.py: a square
@@ -167,9 +181,9 @@ export function borderMedian({ data, width, height }) {
 
 // The model's input for a photo of one cell (or, with full_frame, the whole frame).
 export function toModelInput(image, spec) {
-  checkSpec(spec);
-  if (spec.crop === 'full_frame') return areaResize(image.data, image.width, image.height, ...spec.input_size);
-  return squareInput(image, cropSquare(image, spec), spec);
+  const square = cropSquare(image, spec);
+  if (!square) return areaResize(image.data, image.width, image.height, ...spec.input_size);
+  return squareInput(image, square, spec);
 }
 
 // The model's input for one square [top, left, side] of a photo: each cell found in a smear is
