@@ -16,7 +16,7 @@ correct every pixel identically (a table of 256 values per channel, applied to t
 """
 import numpy as np
 
-from core.stained_pieces import box_downscale, downscale_factor
+from core.stained_pieces import box_downscale, bright_mean, downscale_factor
 
 
 def default_colour_spec() -> dict:
@@ -29,19 +29,10 @@ def default_colour_spec() -> dict:
     }
 
 
-def brightness_threshold(work: np.ndarray, per_mille: int) -> int:
-    """Smallest v with count(r + g + b <= v) * 1000 >= per_mille * n."""
-    brightness = work.sum(axis=-1)
-    counts = np.bincount(brightness.ravel(), minlength=766).cumsum()
-    return int(np.searchsorted(counts * 1000, per_mille * brightness.size))
-
-
 def white_point(rgb: np.ndarray, spec: dict) -> list:
     """Per channel, the floor mean of the brightest pixels of the work image: the light behind the smear."""
     work = box_downscale(rgb, downscale_factor(rgb.shape[0], rgb.shape[1], spec))
-    bright = work.sum(axis=-1) >= brightness_threshold(work, spec["background_per_mille"])
-    count = int(bright.sum())
-    return [int(work[..., c][bright].sum()) // count for c in range(3)]
+    return bright_mean(work, spec["background_per_mille"])
 
 
 def colour_tables(background: list, spec: dict) -> np.ndarray:

@@ -59,12 +59,13 @@ def default_finder_spec() -> dict:
         "ruler_iterations": 16,          # Ridler-Calvard steps splitting green into dark / background
         "ruler_min_run": 2,              # work pixels; shorter runs are noise
         "ruler_min_runs": 20,            # fewer runs than this: no ruler (0)
-        "smear_colour_percent": 75,      # a smear: >= 75% of work pixels smear-coloured, i.e.
-        "smear_max_blue_minus_red": 40,  #   blue - red <= 40
-        "smear_min_red_minus_green": -12,  #   and red - green >= -12,
-        "smear_pink_percent": 13,        # and >= 13% pink, i.e. smear-coloured and
-        "pink_min_red_minus_green": 12,  #   red - green >= 12
-        "pink_min_blue_minus_green": -20,  #   and blue - green >= -20
+        "smear_background_per_mille": 900,  # a picture's light: its pixels at or above this brightness quantile
+        "smear_content_darker_percent": 10,  # content: >= 10% darker than the light (in r + g + b)
+        "smear_content_percent": 5,       # a smear: >= 5% of the picture is content,
+        "smear_purple_per_mille": 10,     #   >= 1% of the content purple (red passing at least as much of its
+        "smear_purple_percent": 5,        #   light as green, blue >= 5 points more),
+        "smear_most_foreign_percent": 60,  #  and <= 60% foreign: red or blue passing >= 8 points less of
+        "smear_foreign_percent": 8,       #   their light than green
         "require_smear": True,           # find_cells gives no cells for a photo failing the check
     }
 

@@ -17,7 +17,7 @@ from core.colour import constant_colour, default_colour_spec
 from core.facts import MAX_PIXELS
 from core.facts import PREPROCESSING_DEFAULTS as DEFAULTS
 from core.facts import SUPPORTED_PREPROCESSING as SUPPORTED
-from core.finder import default_finder_spec, find_cells, main_cell_crop
+from core.finder import default_finder_spec, main_cell_crop
 from core.locate import crop_box, default_locate_spec
 
 EXIF_ORIENTATION = 0x0112
@@ -166,17 +166,16 @@ class CropMode:
     """What one crop mode means. CROP_MODES is the one place that says it; web/js/preprocess.js holds its twin."""
     settings: Callable[[], dict]  # what the mode adds to the preprocessing spec
     square: Callable              # (rgb, spec) -> (top, left, side) the model sees; None: the whole frame
-    cell_squares: Callable        # (rgb, spec) -> the square of each white cell in a smear; []: finds no cells
+    finds_cells: bool             # the finder lists every white cell of a smear (core/photo_cells.py)
     widens: bool                  # training crops have room around the square (the whole frame has none)
 
 
 CROP_MODES = {
-    "full_frame": CropMode(dict, lambda rgb, spec: None, lambda rgb, spec: [], widens=False),
+    "full_frame": CropMode(dict, lambda rgb, spec: None, finds_cells=False, widens=False),
     "cell_centred": CropMode(lambda: {"locate": default_locate_spec()},
-                             lambda rgb, spec: crop_box(rgb, spec["locate"]), lambda rgb, spec: [], widens=True),
+                             lambda rgb, spec: crop_box(rgb, spec["locate"]), finds_cells=False, widens=True),
     "cell_sized": CropMode(lambda: {"finder": default_finder_spec()},
-                           lambda rgb, spec: main_cell_crop(rgb, spec["finder"]),
-                           lambda rgb, spec: [cell["crop"] for cell in find_cells(rgb, spec["finder"])], widens=True),
+                           lambda rgb, spec: main_cell_crop(rgb, spec["finder"]), finds_cells=True, widens=True),
 }
 
 
@@ -214,21 +213,14 @@ def border_median(rgb: np.ndarray) -> np.ndarray:
 def to_model_input(rgb: np.ndarray, spec: dict) -> np.ndarray:
     """The model's input for a photo of one cell (or, with full_frame, the whole frame)."""
     check_spec(spec)
-    square = crop_square(rgb, spec)
-    return area_resize(rgb, *spec["input_size"]) if square is None else square_input(rgb, square, spec)
+    return square_input(rgb, crop_square(rgb, spec), spec)
 
 
-def cell_inputs(rgb: np.ndarray, spec: dict) -> list:
-    """The model's input for every white cell the finder sees in a photo, as the page classifies a
-    smear; a photo in which it sees none gives its one square, as a photo of one cell does."""
-    squares = crop_mode(spec["crop"]).cell_squares(rgb, spec)
-    return [square_input(rgb, square, spec) for square in squares] or [to_model_input(rgb, spec)]
-
-
-def square_input(rgb: np.ndarray, square: tuple, spec: dict) -> np.ndarray:
-    """The model's input for one square (top, left, side) of a photo: each cell the finder found in a
-    smear is classified from its own square."""
-    return area_resize(cut_square(rgb, *square, padding_of(spec)), *spec["input_size"])
+def square_input(rgb: np.ndarray, square: tuple | None, spec: dict) -> np.ndarray:
+    """The model's input for one square (top, left, side) of a photo (None: the whole frame): each cell
+    the finder found in a smear is classified from its own square."""
+    region = rgb if square is None else cut_square(rgb, *square, padding_of(spec))
+    return area_resize(region, *spec["input_size"])
 
 
 def decoded_rgb(image, spec: dict) -> np.ndarray:

@@ -199,18 +199,46 @@ def red_cell_ruler(work: np.ndarray, nucleus: np.ndarray, spec: dict) -> int:
     return int(lengths[np.searchsorted(cumulative * 2, int(cumulative[-1]))])
 
 
+# ---------------------------------------------------------------- the light behind the smear
+
+def brightness_threshold(work: np.ndarray, per_mille: int) -> int:
+    """Smallest v with count(r + g + b <= v) * 1000 >= per_mille * n."""
+    brightness = work.sum(axis=-1)
+    counts = np.bincount(brightness.ravel(), minlength=766).cumsum()
+    return int(np.searchsorted(counts * 1000, per_mille * brightness.size))
+
+
+def bright_mean(work: np.ndarray, per_mille: int) -> list:
+    """Per channel, the floor mean of the pixels at or above the per_mille brightness quantile: in a smear,
+    the plasma and glass between the cells, i.e. the light itself."""
+    bright = work.sum(axis=-1) >= brightness_threshold(work, per_mille)
+    count = int(bright.sum())
+    return [int(work[..., c][bright].sum()) // count for c in range(3)]
+
+
 # ---------------------------------------------------------------- is this a stained smear at all?
 
 def smear_check(work: np.ndarray, spec: dict) -> dict:
-    """Colour statistics of the work image. A Romanowsky-stained smear is nearly all smear-coloured
-    (blue at most a little above red, red not much below green: pink and red cells, cream or
-    grey-lilac background, purple nuclei), and a good share of it is pink (red well above green,
-    blue not far below green: red cells, cytoplasm, nuclei). Documents and screenshots (grey,
-    white, blue), landscapes (green, blue) and skin or orange tones fail one of the two."""
-    red, green, blue = work[..., 0], work[..., 1], work[..., 2]
-    coloured = (blue - red <= spec["smear_max_blue_minus_red"]) & (red - green >= spec["smear_min_red_minus_green"])
-    pink = coloured & (red - green >= spec["pink_min_red_minus_green"]) & (blue - green >= spec["pink_min_blue_minus_green"])
-    total, n_coloured, n_pink = int(red.size), int(coloured.sum()), int(pink.sum())
-    return {"pixels": total, "smear_coloured": n_coloured, "pink": n_pink,
-            "is_smear": total > 0 and n_coloured * 100 >= spec["smear_colour_percent"] * total
-            and n_pink * 100 >= spec["smear_pink_percent"] * total}
+    """Whether the picture looks like a Romanowsky-stained smear, judged against its own light (its brightest
+    part), so that no camera's white balance decides it. Against that light, what a smear holds is grey
+    (unstained red cells), pink (red cells, cytoplasm) or purple (nuclei, platelets): each absorbs green at
+    least about as much as red and blue. A smear has enough content, some of it purple, and little that lets
+    green through best (foliage, sky, cyan ink) or absorbs blue best (skin, wood, coffee, cats, brown stains).
+    Grey documents and photos have no purple; landscapes and everyday photos are mostly foreign colours."""
+    total = int(work.shape[0] * work.shape[1])
+    light = bright_mean(work, spec["smear_background_per_mille"]) if total else [0, 0, 0]
+    if min(light) == 0:
+        return {"pixels": total, "light": light, "content": 0, "purple": 0, "foreign": 0, "is_smear": False}
+    red, green, blue = (work[..., c].astype(np.int64) for c in range(3))
+    lr, lg, lb = light
+    red_over_green = 100 * (red * lg - green * lr)      # 100 x (red's share of its light - green's), times lr * lg
+    blue_over_green = 100 * (blue * lg - green * lb)
+    content = (red + green + blue) * 100 <= (lr + lg + lb) * (100 - spec["smear_content_darker_percent"])
+    purple = content & (red_over_green >= 0) & (blue_over_green >= spec["smear_purple_percent"] * lb * lg)
+    foreign = content & ((red_over_green <= -spec["smear_foreign_percent"] * lr * lg)
+                         | (blue_over_green <= -spec["smear_foreign_percent"] * lb * lg))
+    n_content, n_purple, n_foreign = int(content.sum()), int(purple.sum()), int(foreign.sum())
+    return {"pixels": total, "light": light, "content": n_content, "purple": n_purple, "foreign": n_foreign,
+            "is_smear": n_content * 100 >= spec["smear_content_percent"] * total
+            and n_purple * 1000 >= spec["smear_purple_per_mille"] * n_content
+            and n_foreign * 100 <= spec["smear_most_foreign_percent"] * n_content}

@@ -24,7 +24,8 @@ from core.dataset import DatasetError, list_folder
 from core.facts import IMAGE_SUFFIXES
 from core.files import read_json, write_json
 from core.paths import FOLDED_STATISTICS, MODELS, training_source_folders
-from core.preprocess import DEFAULT_TRANSPARENCY, ImageReadError, cell_inputs, load_rgb
+from core.photo_cells import cell_inputs
+from core.preprocess import ImageReadError, decoded_rgb
 
 # Fewer cells than this give statistics noisier than the shift they should measure.
 MIN_CELLS = 32
@@ -55,7 +56,7 @@ def read_cells(paths: list, spec: dict, seed: int = 0) -> np.ndarray:
     inputs, unreadable = [], []
     for done, path in enumerate(paths, 1):
         try:
-            inputs += cell_inputs(load_rgb(path, spec.get("transparency", DEFAULT_TRANSPARENCY)), spec)
+            inputs += cell_inputs(decoded_rgb(path, spec), spec)
         except ImageReadError as error:
             unreadable.append(f"{path}: {error.reason}")
         if done % 200 == 0 or done == len(paths):

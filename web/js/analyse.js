@@ -1,6 +1,6 @@
 // One photo, from its file to its white cells and what the network says of each. No DOM.
-import { cropMode, cropSquare, decodeImageFile, squareInput, toModelInput } from './preprocess.js';
-import { findCandidates, pickMain } from './finder.js';
+import { decodeImageFile, squareInput } from './preprocess.js';
+import { photoCells } from './photo-cells.js';
 import { classifyBatch } from './model.js';
 import { needsReview, ranked, reviewRule } from './differential.js';
 
@@ -16,26 +16,6 @@ export function nextTask() {
     channel.port1.onmessage = () => resolve();
     channel.port2.postMessage(null);
   });
-}
-
-const byScore = (a, b) => (a.score > b.score ? -1 : a.score < b.score ? 1 : 0);
-
-// Where the white cells are: { smear, found: [{ square, touchesEdge }], main }.
-// With a finder spec: every white cell, most prominent first, exactly as findCells() lists them (done
-// here from the one findCandidates() call, which findCells would repeat), and the photo's main cell
-// (pickMain, the cell Python's training and evaluation use for one-cell photos) when it is among them.
-// Models from before the finder see each photo as one cell: the square they were trained on.
-function locate(image, spec) {
-  if (!cropMode(spec).findsCells) return { smear: true, found: [{ square: cropSquare(image, spec), touchesEdge: false }], main: 0 };
-  const { cells: candidates, info } = findCandidates(image, spec.finder);
-  if (spec.finder.require_smear && !info.smear.is_smear) return { smear: false, found: [], main: null };
-  const white = candidates.filter((cell) => cell.white).sort(byScore);
-  const main = white.indexOf(pickMain(candidates));
-  return {
-    smear: true,
-    found: white.map((cell) => ({ square: cell.crop, touchesEdge: cell.touches_edge })),
-    main: main >= 0 ? main : null,
-  };
 }
 
 // [left, top, width, height] of the square clipped to the photo (a cell_sized square may reach past it).
@@ -64,7 +44,7 @@ function describeCell(cell, number, image, output, metadata, rule) {
     number,
     square: cell.square,
     box: visibleBox(cell.square, image),
-    touchesEdge: cell.touchesEdge,
+    touchesEdge: cell.touches_edge,
     probabilities,
     modelClass,
     probability,
@@ -74,28 +54,30 @@ function describeCell(cell, number, image, output, metadata, rule) {
   };
 }
 
-// Resolves to { status: 'cells' | 'no-cells' | 'not-smear', width, height, main, cells, classes, model,
-// milliseconds }; throws ImageReadError for a file that is not a readable photo. Yields to the browser
-// between the photo's steps and between its cells, so a long run keeps the page responsive.
-export async function analysePhoto(file, { model, metadata }) {
+// Resolves to { status: 'cells' | 'no-cells' | 'not-smear', lookedAnyway, width, height, main, cells, classes,
+// model, milliseconds }; throws ImageReadError for a file that is not a readable photo. lookAnyway: the
+// person asked for the cells of a photo the smear check refused. Yields to the browser between the photo's
+// steps and between its cells, so a long run keeps the page responsive.
+export async function analysePhoto(file, { model, metadata }, { lookAnyway = false } = {}) {
   const started = performance.now();
   const spec = metadata.preprocessing;
   const image = await decodeImageFile(file, spec);
   await nextTask();
-  const { smear, found, main } = locate(image, spec);
+  const found = photoCells(image, spec, lookAnyway);
   const inputs = [];
-  for (const cell of found) {
+  for (const cell of found.cells) {
     await nextTask();
-    inputs.push(cell.square ? squareInput(image, cell.square, spec) : toModelInput(image, spec));
+    inputs.push(squareInput(image, cell.square, spec));
   }
   const outputs = await classifyInBatches(model, inputs, spec);
   const rule = reviewRule(metadata);
-  const cells = found.map((cell, i) => describeCell(cell, i + 1, image, { values: outputs[i], input: inputs[i] }, metadata, rule));
+  const cells = found.cells.map((cell, i) => describeCell(cell, i + 1, image, { values: outputs[i], input: inputs[i] }, metadata, rule));
   return {
-    status: !smear ? 'not-smear' : cells.length ? 'cells' : 'no-cells',
+    status: found.status,
+    lookedAnyway: lookAnyway && !found.smear,
     width: image.width,
     height: image.height,
-    main,
+    main: found.main,
     cells,
     classes: [...metadata.classes],
     model: { name: metadata.name, version: metadata.version },

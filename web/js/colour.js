@@ -1,34 +1,11 @@
 // Colour constancy: the photo mapped to one canonical illuminant before anything looks at it. The
 // JavaScript twin of core/colour.py, function for function and in integer arithmetic, so the page corrects
 // every pixel as Python does (a parity test holds them together). Why the background alone: see core/colour.py.
-import { boxDownscale, div, downscaleFactor } from './stained-pieces.js';
-
-// Smallest v with count(r + g + b <= v) * 1000 >= perMille * n.
-export function brightnessThreshold(work, perMille) {
-  const counts = new Float64Array(766);
-  const n = work.red.length;
-  for (let i = 0; i < n; i += 1) counts[work.red[i] + work.green[i] + work.blue[i]] += 1;
-  let cumulative = 0;
-  for (let v = 0; v < 766; v += 1) {
-    cumulative += counts[v];
-    if (cumulative * 1000 >= perMille * n) return v;
-  }
-  return 766;
-}
+import { boxDownscale, brightMean, div, downscaleFactor } from './stained-pieces.js';
 
 // Per channel, the floor mean of the brightest pixels of the work image: the light behind the smear.
 export function whitePoint(image, spec) {
-  const work = boxDownscale(image, downscaleFactor(image.height, image.width, spec));
-  const threshold = brightnessThreshold(work, spec.background_per_mille);
-  const sums = [0, 0, 0];
-  let count = 0;
-  for (let i = 0; i < work.red.length; i += 1) {
-    if (work.red[i] + work.green[i] + work.blue[i] >= threshold) {
-      sums[0] += work.red[i]; sums[1] += work.green[i]; sums[2] += work.blue[i];
-      count += 1;
-    }
-  }
-  return sums.map((sum) => div(sum, count));
+  return brightMean(boxDownscale(image, downscaleFactor(image.height, image.width, spec)), spec.background_per_mille);
 }
 
 // Per channel, 256 values: v -> round(v * target / background), at most 255.

@@ -181,14 +181,12 @@ export function borderMedian({ data, width, height }) {
 
 // The model's input for a photo of one cell (or, with full_frame, the whole frame).
 export function toModelInput(image, spec) {
-  const square = cropSquare(image, spec);
-  if (!square) return areaResize(image.data, image.width, image.height, ...spec.input_size);
-  return squareInput(image, square, spec);
+  return squareInput(image, cropSquare(image, spec), spec);
 }
 
-// The model's input for one square [top, left, side] of a photo: each cell found in a smear is
-// classified from its own square, as core/preprocess.py square_input() does.
+// The model's input for one square [top, left, side] of a photo (null: the whole frame): each cell found in
+// a smear is classified from its own square, as core/preprocess.py square_input() does.
 export function squareInput(image, square, spec) {
-  const region = cutSquare(image, square, setting(spec, 'padding'));
+  const region = square ? cutSquare(image, square, setting(spec, 'padding')) : image;
   return areaResize(region.data, region.width, region.height, ...spec.input_size);
 }

@@ -285,19 +285,62 @@ export function redCellRuler(work, nucleus, spec) {
   return lengths[lengths.length - 1];
 }
 
+// ------------------------------------------------------------------ the light behind the smear
 
-export function smearCheck(work, spec) {
-  const { red, green, blue } = work;
-  let coloured = 0; let pink = 0;
-  for (let i = 0; i < red.length; i += 1) {
-    if (blue[i] - red[i] <= spec.smear_max_blue_minus_red && red[i] - green[i] >= spec.smear_min_red_minus_green) {
-      coloured += 1;
-      if (red[i] - green[i] >= spec.pink_min_red_minus_green && blue[i] - green[i] >= spec.pink_min_blue_minus_green) pink += 1;
+// Smallest v with count(r + g + b <= v) * 1000 >= perMille * n.
+export function brightnessThreshold(work, perMille) {
+  const counts = new Float64Array(766);
+  const n = work.red.length;
+  for (let i = 0; i < n; i += 1) counts[work.red[i] + work.green[i] + work.blue[i]] += 1;
+  let cumulative = 0;
+  for (let v = 0; v < 766; v += 1) {
+    cumulative += counts[v];
+    if (cumulative * 1000 >= perMille * n) return v;
+  }
+  return 766;
+}
+
+// Per channel, the floor mean of the pixels at or above the perMille brightness quantile: in a smear, the
+// plasma and glass between the cells, i.e. the light itself.
+export function brightMean(work, perMille) {
+  const threshold = brightnessThreshold(work, perMille);
+  const sums = [0, 0, 0];
+  let count = 0;
+  for (let i = 0; i < work.red.length; i += 1) {
+    if (work.red[i] + work.green[i] + work.blue[i] >= threshold) {
+      sums[0] += work.red[i]; sums[1] += work.green[i]; sums[2] += work.blue[i];
+      count += 1;
     }
   }
-  const total = red.length;
+  return sums.map((sum) => div(sum, count));
+}
+
+// ------------------------------------------------------------------ is this a stained smear at all?
+
+// Judged against the picture's own light, so that no camera's white balance decides it: why, in
+// core/stained_pieces.py smear_check().
+export function smearCheck(work, spec) {
+  const total = work.red.length;
+  const light = total ? brightMean(work, spec.smear_background_per_mille) : [0, 0, 0];
+  if (Math.min(...light) === 0) return { pixels: total, light, content: 0, purple: 0, foreign: 0, is_smear: false };
+  const [lr, lg, lb] = light;
+  const { red, green, blue } = work;
+  const darkest = (lr + lg + lb) * (100 - spec.smear_content_darker_percent);
+  const purpleBlue = spec.smear_purple_percent * lb * lg;
+  const foreignRed = -spec.smear_foreign_percent * lr * lg;
+  const foreignBlue = -spec.smear_foreign_percent * lb * lg;
+  let content = 0; let purple = 0; let foreign = 0;
+  for (let i = 0; i < total; i += 1) {
+    if ((red[i] + green[i] + blue[i]) * 100 > darkest) continue;
+    content += 1;
+    const redOverGreen = 100 * (red[i] * lg - green[i] * lr);
+    const blueOverGreen = 100 * (blue[i] * lg - green[i] * lb);
+    if (redOverGreen >= 0 && blueOverGreen >= purpleBlue) purple += 1;
+    if (redOverGreen <= foreignRed || blueOverGreen <= foreignBlue) foreign += 1;
+  }
   return {
-    pixels: total, smear_coloured: coloured, pink,
-    is_smear: total > 0 && coloured * 100 >= spec.smear_colour_percent * total && pink * 100 >= spec.smear_pink_percent * total,
+    pixels: total, light, content, purple, foreign,
+    is_smear: content * 100 >= spec.smear_content_percent * total && purple * 1000 >= spec.smear_purple_per_mille * content
+      && foreign * 100 <= spec.smear_most_foreign_percent * content,
   };
 }

@@ -1,0 +1,91 @@
+"""The cells of a photo: the page (web/js/photo-cells.js) lists the very cells Python (core/photo_cells.py)
+lists, on drawn photos and on real photos of every lab, and a photo refused as not a smear gives its cells
+when the person looks for them anyway."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.colour import constant_colour
+from core.photo_cells import cell_inputs, photo_cells
+from core.preprocess import load_rgb, preprocessing_spec
+from tests.conftest import SHARED_DATA, draw_smear
+from tests.js_runner import run_module_script
+from tests.test_colour import LABS
+
+SPEC = preprocessing_spec()
+
+
+def javascript_cells(images: dict, look_anyway: bool, workdir: Path) -> list:
+    files, shapes = {}, []
+    for number, rgb in enumerate(images.values()):
+        alpha = np.full(rgb.shape[:2] + (1,), 255, np.uint8)
+        files[f"image{number}.rgba"] = np.concatenate([rgb, alpha], axis=2).tobytes()
+        shapes.append(rgb.shape[:2])
+    script = (
+        "import { readFileSync } from 'node:fs';\n"
+        "import { constantColour } from './colour.js';\n"
+        "import { photoCells } from './photo-cells.js';\n"
+        f"const spec = {json.dumps(SPEC)};\n"
+        f"const shapes = {json.dumps(shapes)};\n"
+        "const answers = shapes.map(([height, width], number) => {\n"
+        "  const data = new Uint8ClampedArray(readFileSync(new URL(`./image${number}.rgba`, import.meta.url)));\n"
+        "  const image = constantColour({ data, width, height }, spec.colour);\n"
+        f"  return photoCells(image, spec, {json.dumps(look_anyway)});\n"
+        "});\n"
+        "process.stdout.write(JSON.stringify(answers));\n")
+    return json.loads(run_module_script(workdir, script, files))
+
+
+def python_cells(rgb: np.ndarray, look_anyway: bool) -> dict:
+    return json.loads(json.dumps(photo_cells(constant_colour(rgb, SPEC["colour"]), SPEC, look_anyway), default=int))
+
+
+def assert_same_cells(images: dict, workdir: Path, look_anyway: bool = False) -> None:
+    for name, js in zip(images, javascript_cells(images, look_anyway, workdir)):
+        assert js == python_cells(images[name], look_anyway), name
+
+
+def not_a_smear() -> np.ndarray:
+    """A green field with purple blobs: stained-looking spots, but nothing of a smear's colours."""
+    rgb = np.full((240, 320, 3), (60, 150, 60), np.uint8)
+    yy, xx = np.mgrid[:240, :320]
+    for cy, cx in ((60, 80), (150, 230)):
+        rgb[(yy - cy) ** 2 + (xx - cx) ** 2 < 20 ** 2] = (110, 50, 160)
+    return rgb
+
+
+def test_javascript_lists_the_cells_python_lists_on_drawn_photos(tmp_path):
+    rng = np.random.default_rng(11)
+    images = {"one cell": draw_smear(rng), "two cells": draw_smear(rng, white_cells=((120, 150), (330, 480))),
+              "cut by the edge": draw_smear(rng, white_cells=((10, 600),)), "not a smear": not_a_smear(),
+              "blank": np.full((60, 80, 3), 235, np.uint8)}
+    assert_same_cells(images, tmp_path)
+    assert_same_cells(images, tmp_path, look_anyway=True)
+
+
+def test_javascript_lists_the_cells_python_lists_on_every_lab(tmp_path):
+    images = {}
+    for lab, pattern in LABS.items():
+        photos = sorted(SHARED_DATA.glob(pattern))
+        if not photos:
+            pytest.skip(f"the {lab} photos ({SHARED_DATA / pattern}) are not here")
+        images.update({str(path): load_rgb(path) for path in photos[:: max(1, len(photos) // 5)][:5]})
+    assert_same_cells(images, tmp_path)
+
+
+def test_a_refused_photo_gives_its_cells_when_looked_at_anyway():
+    refused = photo_cells(not_a_smear(), SPEC)
+    assert refused["status"] == "not-smear" and refused["cells"] == [] and cell_inputs(not_a_smear(), SPEC) == []
+    looked = photo_cells(not_a_smear(), SPEC, look_anyway=True)
+    assert looked["status"] == "cells" and not looked["smear"] and len(looked["cells"]) == 2
+    assert len(cell_inputs(not_a_smear(), SPEC, look_anyway=True)) == 2
+
+
+def test_a_model_without_the_finder_sees_one_square_per_photo():
+    smear = draw_smear(np.random.default_rng(12))
+    for crop in ("cell_centred", "full_frame"):
+        cells = photo_cells(smear, preprocessing_spec(crop=crop))
+        assert cells["status"] == "cells" and cells["main"] == 0 and len(cells["cells"]) == 1
+    assert photo_cells(smear, preprocessing_spec(crop="full_frame"))["cells"][0]["square"] is None

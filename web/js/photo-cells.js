@@ -1,0 +1,28 @@
+// The cells of a photo: what the page classifies in one photo. The twin of core/photo_cells.py, which
+// training's evaluation, recalibration and the bench use (a parity test holds them together).
+import { cropMode, cropSquare } from './preprocess.js';
+import { findCandidates, pickMain } from './finder.js';
+
+const byScore = (a, b) => (a.score > b.score ? -1 : a.score < b.score ? 1 : 0);
+
+// { status: 'cells' | 'no-cells' | 'not-smear', smear, cells: [{ square, touches_edge }], main }, from a
+// colour-corrected photo. A model without the finder sees each photo as one cell, the square it was trained
+// on. With it: every white cell, most prominent first (a stable sort keeps raster order on ties), and the
+// main one (pickMain, the cell training uses for a photo of one cell) when it is among them; none when the
+// photo fails the smear check, unless the person looked for cells anyway.
+export function photoCells(image, spec, lookAnyway = false) {
+  if (!cropMode(spec).findsCells) {
+    return { status: 'cells', smear: true, cells: [{ square: cropSquare(image, spec), touches_edge: false }], main: 0 };
+  }
+  const { cells: candidates, info } = findCandidates(image, spec.finder);
+  const smear = info.smear.is_smear || !spec.finder.require_smear;
+  if (!smear && !lookAnyway) return { status: 'not-smear', smear: false, cells: [], main: null };
+  const white = candidates.filter((cell) => cell.white).sort(byScore);
+  const main = white.indexOf(pickMain(candidates));
+  return {
+    status: white.length ? 'cells' : 'no-cells',
+    smear,
+    cells: white.map((cell) => ({ square: cell.crop, touches_edge: cell.touches_edge })),
+    main: main >= 0 ? main : null,
+  };
+}
