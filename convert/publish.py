@@ -12,6 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from core.artifacts import INDEX, METADATA, PUBLISHED_MODEL, is_weight_shard
 from core.cell_types import cell_types
 from core.files import read_json, write_json
 
@@ -29,12 +30,12 @@ def sha256_file(path: Path) -> str:
 
 def file_facts(folder: Path) -> dict:
     return {path.name: {"sha256": sha256_file(path), "bytes": path.stat().st_size}
-            for path in sorted(folder.iterdir()) if path.is_file() and path.name != "metadata.json"}
+            for path in sorted(folder.iterdir()) if path.is_file() and path.name != METADATA}
 
 
 def content_version(facts: dict) -> str:
     """Short hash of the model's own files, so equal weights give an equal version."""
-    model_files = [name for name in facts if name == "model.json" or name.endswith(".bin")]
+    model_files = [name for name in facts if name == PUBLISHED_MODEL or is_weight_shard(name)]
     listing = "".join(f"{name}:{facts[name]['sha256']}\n" for name in sorted(model_files))
     return hashlib.sha256(listing.encode()).hexdigest()[:12]
 
@@ -61,7 +62,7 @@ def build_metadata(info: dict, metrics: dict, facts: dict, conversion: dict, cro
         "classes": info["classes"],
         "cell_types": info.get("cell_types") or cell_types(info["classes"]),
         "preprocessing": info["preprocessing"],
-        "model": {"format": "layers-model", "file": "model.json", "arch": info["arch"],
+        "model": {"format": "layers-model", "file": PUBLISHED_MODEL, "arch": info["arch"],
                   "parameters": info["parameters"], "quantization": conversion["quantization"]},
         "metrics": metrics,
         # When the page asks a person to check a cell; chosen on validation data (train/review.py).
@@ -76,7 +77,7 @@ def build_metadata(info: dict, metrics: dict, facts: dict, conversion: dict, cro
 
 def read_index(out: Path) -> dict:
     try:
-        index = read_json(out / "index.json", "model index")
+        index = read_json(out / INDEX, "model index")
     except FileNotFoundError:
         return {"default": None, "models": []}
     except ValueError as error:
@@ -93,7 +94,7 @@ def update_index(out: Path, metadata: dict, make_default: bool) -> dict:
     index["models"] = [m for m in index.get("models", []) if m.get("name") != name] + [entry]
     if make_default or not index.get("default"):
         index["default"] = name
-    write_json(out / "index.json", index)
+    write_json(out / INDEX, index)
     return index
 
 

@@ -7,8 +7,7 @@ server needs nothing more to use it.
 import json
 from pathlib import Path
 
-INDEX = "index.json"
-METADATA = "metadata.json"
+from core.artifacts import INDEX, METADATA
 
 
 class NoModel(Exception):
@@ -18,12 +17,12 @@ class NoModel(Exception):
 def default_entry(index: object) -> dict:
     """The entry of index["models"] named by index["default"], with a "path" string."""
     if not isinstance(index, dict) or not index.get("default"):
-        raise NoModel("models/index.json names no default model")
+        raise NoModel(f"models/{INDEX} names no default model")
     models = index.get("models")
     for entry in models if isinstance(models, list) else []:
         if isinstance(entry, dict) and entry.get("name") == index["default"] and isinstance(entry.get("path"), str):
             return entry
-    raise NoModel(f'the default model "{index["default"]}" is not listed in models/index.json')
+    raise NoModel(f'the default model "{index["default"]}" is not listed in models/{INDEX}')
 
 
 def default_model(models_dir: Path) -> tuple:

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
+from core.artifacts import TrainedFolder
 from core.cell_types import cell_types
 from core.files import write_json
 from core.networks import build_model
@@ -184,13 +185,13 @@ def train_one(config, data: TrainingData | None = None) -> Path:
     if not distribution.is_chief:
         return out_dir
     history = final["history"]
-    write_json(out_dir / "training.json", {
+    write_json(TrainedFolder(out_dir).facts_file, {
         **common_facts(config, data), "arch": config.arch, "parameters": int(model.count_params()),
         "seed": config.seed, "epochs_run": len(history["loss"]), "best_epoch": final["best_epoch"],
         "training_seconds": round(final["training_seconds"], 1), "resumed": bool(state),
         "distribution": distribution.facts(), "peak_memory_mb": peak_memory_mb(), "history": history,
     })
-    plot_learning_curves({"": history}, out_dir / "learning_curves.png")
+    plot_learning_curves({"": history}, TrainedFolder(out_dir).learning_curves)
     evaluate.evaluate_model_dir(out_dir, config.data, validation_arrays(data), CACHE)
     return out_dir
 

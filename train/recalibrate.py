@@ -22,8 +22,9 @@ import numpy as np
 from core.cli import run_stage
 from core.dataset import DatasetError, list_folder
 from core.facts import IMAGE_SUFFIXES
-from core.files import read_json, write_json
-from core.paths import FOLDED_STATISTICS, MODELS, training_source_folders
+from core.artifacts import FOLDED_STATISTICS, TrainedFolder
+from core.files import write_json
+from core.paths import MODELS, training_source_folders
 from core.preprocess import DEFAULT_TRANSPARENCY, ImageReadError, cell_inputs, load_rgb
 
 # Fewer cells than this give statistics noisier than the shift they should measure.
@@ -125,8 +126,8 @@ def recalibrate(model_from: Path, photos: Path, name: str | None, out: Path = MO
     print(f"statistics re-measured on {len(inputs)} cells: shift from the training labs {np.mean(shifts):.2f} "
           f"(first layer {shifts[0]:.2f}, last {shifts[-1]:.2f}; 0 means alike)", file=sys.stderr)
     out_dir.mkdir(parents=True, exist_ok=True)
-    save_h5(start.model, out_dir / "model.h5")
-    write_json(out_dir / "training.json", {**start.facts, "name": name, "recalibration": {
+    save_h5(start.model, TrainedFolder(out_dir).model_file)
+    write_json(TrainedFolder(out_dir).facts_file, {**start.facts, "name": name, "recalibration": {
         "from": start.name, "photos": Path(photos).resolve().name, "photo_count": len(paths),
         "cells": len(inputs), "shift": float(np.mean(shifts)), "layer_shifts": shifts,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}})
@@ -139,7 +140,7 @@ def score_on_training_labs(model_dir: Path) -> None:
     """What recalibrating cost on the labs the model learnt from, where their data is on this machine."""
     from train.evaluate import evaluate_model_dir
 
-    sources = training_source_folders(read_json(model_dir / "training.json", "training facts"))
+    sources = training_source_folders(TrainedFolder(model_dir).facts())
     if not sources:
         print("the training labs' photos are not on this machine: not scored on them", file=sys.stderr)
         return
