@@ -5,9 +5,10 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-from convert.publish import build_metadata, file_facts, publish
+from convert.publish import content_version, file_facts, publish
 from convert.tfjs_check import check_parity
 from core.files import read_json, write_json
+from core.metadata import metadata_from_training
 from core.fold import fold_batch_norm, folded_statistics
 from core.artifacts import METADATA, PublishedVersion, TrainedFolder, is_weight_shard, load_keras_file
 from core.paths import training_source_folders
@@ -64,7 +65,9 @@ def convert_model(model_dir: Path, out: Path, quantization, data, make_default: 
             shutil.copy2(picture, staging / picture.name)
         conversion = {"tensorflowjs": version('tensorflowjs'), "quantization": quantization,
                       "folded_layers": folded_layers, "parity": parity}
-        metadata = build_metadata(info, metrics, file_facts(staging), conversion, cross_lab_results(model_dir))
+        files = file_facts(staging)
+        metadata = metadata_from_training(info, metrics, files, conversion, content_version(files),
+                                          cross_lab_results(model_dir))
         write_json(staging / METADATA, metadata)
         return publish(staging, out, metadata, make_default)
     finally:

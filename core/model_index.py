@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from core.artifacts import INDEX, METADATA
+from core.metadata import metadata_problem
 
 
 class NoModel(Exception):
@@ -31,8 +32,9 @@ def default_model(models_dir: Path) -> tuple:
     entry = default_entry(read_json(models_dir / INDEX, f"models/{INDEX}"))
     shown_as = f"models/{entry['path'].strip('/')}/{METADATA}"
     metadata = read_json(models_dir / entry["path"] / METADATA, shown_as)
-    if not isinstance(metadata, dict) or not {"name", "version"} <= metadata.keys():
-        raise NoModel(f'{shown_as} has no "name" and "version"')
+    problem = metadata_problem(metadata)
+    if problem:
+        raise NoModel(f"{shown_as} does not follow its schema: {problem}")
     return metadata, models_dir / entry["path"]
 
 

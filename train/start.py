@@ -13,10 +13,13 @@ from tf_keras import layers
 
 from core.artifacts import INDEX, PublishedVersion, TrainedFolder
 from core.fold import unfold_batch_norm
+from core.metadata import MetadataError, check_metadata, training_from_metadata
 from core.model_index import NoModel, default_model
 from train.config import TRAINABLE, TrainConfig
 
 HEAD = "probabilities"
+# What a published model's metadata.json lacks when it was published before training recorded it.
+OLDER_METADATA_LACKS = {"val_fraction": TrainConfig.__dataclass_fields__["val_fraction"].default}
 
 
 class StartError(ValueError):
@@ -72,20 +75,16 @@ def load_start(folder: Path, flag: str = "--init-from") -> StartingModel:
                              "it, so its preprocessing and classes are unknown; give the whole folder python -m train wrote")
         return StartingModel(folder, trained.load(), trained.facts())
     if published.has_model():
-        facts = published_facts(published.metadata())
+        try:
+            metadata = check_metadata(published.metadata(), str(published.metadata_file))
+        except MetadataError as error:
+            raise StartError(f"{flag} {folder}: {error}") from error
+        facts = training_from_metadata(metadata, OLDER_METADATA_LACKS)
         model, statistics = published.load(), published.folded_statistics()
         return StartingModel(folder, with_batch_norm(model, statistics, facts) if statistics else model, facts)
     raise StartError(f"{flag} {folder}: no model there; give a trained model folder (models/NAME/, with "
                      f"{trained.model_file.name}) or a published version (web/models/NAME/<version>/, with "
                      f"{published.model_file.name})")
-
-
-def published_facts(metadata: dict) -> dict:
-    """A published model's metadata.json, in training.json's terms (sources by name: no paths are published)."""
-    return {"val_fraction": TrainConfig.__dataclass_fields__["val_fraction"].default,  # older metadata lacks it
-            **metadata["training"], "name": metadata["name"], "classes": metadata["classes"],
-            "cell_types": metadata.get("cell_types"), "preprocessing": metadata["preprocessing"],
-            "arch": metadata["model"]["arch"], "parameters": metadata["model"]["parameters"]}
 
 
 def with_batch_norm(folded: keras.Model, statistics: dict, facts: dict) -> keras.Model:
