@@ -332,7 +332,7 @@ def throughput_section(results: dict) -> list:
                else f"bodies differed: {distinct} distinct SHA-256 per file")
     lines = ["## Server throughput", "",
              f"{t['clients']} clients on loopback each fetched the whole default model ({len(distinct)} files) "
-             f"{t['rounds']} times at once (`server/loadtest.py`); {verdict}.", ""]
+             f"{t['rounds']} times at once (`bench/loadtest.py`); {verdict}.", ""]
     row = [f"{t['requests']:,}", size(t["bytes"]), f"{t['seconds']:.1f} s", f"{t['requests_per_second']:.0f}",
            f"{t['megabytes_per_second']:.0f} MB/s", str(t["error_count"])]
     return lines + table(["requests", "data", "wall time", "requests per second", "throughput",
