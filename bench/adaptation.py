@@ -18,7 +18,7 @@ from core.dataset import DatasetError
 from core.artifacts import TrainedFolder
 from core.files import atomic_path, write_json
 from core.paths import CACHE, DEFAULT_MODEL_NAME, MODELS
-from train.config import FINE_TUNING_EPOCHS, FINE_TUNING_RATE
+from train import FINE_TUNING_EPOCHS, FINE_TUNING_RATE
 
 CELLS = (10, 20, 50)
 

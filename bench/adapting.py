@@ -8,9 +8,7 @@ import numpy as np
 
 from core.artifacts import TrainedFolder
 from core.paths import CACHE
-from train.config import TrainConfig
-from train.evaluate import cached_reader, predict
-from train.sources import VALIDATION, open_source
+from train import VALIDATION, TrainConfig, cached_reader, open_source, predict
 
 MODES = ("head", "all")
 # Enough cells for steady statistics; a clinic's first afternoon of photos.
@@ -28,7 +26,7 @@ class Lab:
 
 
 def open_lab(path: Path, cache_dir: Path = CACHE) -> Lab:
-    from train.data import held_out
+    from train import held_out
 
     source = open_source(path)
     listing = source.listing("TRAIN")
@@ -129,8 +127,7 @@ def scores(scorer: Scorer, folder: Path, lab: Lab, home: Lab) -> dict:
 
 
 def fine_tune(twin: Path, cells: Path, name: str, mode: str, options) -> Path:
-    from train.checkpoint import finished, read_state
-    from train.run import train
+    from train import finished, read_state, train
 
     out = options.work / "models"
     folder = out / name
@@ -143,7 +140,7 @@ def fine_tune(twin: Path, cells: Path, name: str, mode: str, options) -> Path:
 
 
 def adapt_pair(twin: Path, lab_path: Path, options) -> dict:
-    from train.recalibrate import recalibrate
+    from train import recalibrated_copy
 
     home_path = Path(load_info(twin)["sources"][0]["path"])
     lab, home = open_lab(lab_path), open_lab(home_path)
@@ -156,7 +153,7 @@ def adapt_pair(twin: Path, lab_path: Path, options) -> dict:
                                options.work / "photos" / f"{lab.source.name}-{options.seed}")
     folder = options.work / "models" / f"{tag}-recalibrated"
     if not TrainedFolder(folder).model_file.exists():
-        recalibrate(twin, photos, folder.name, out=folder.parent, evaluate=False)
+        recalibrated_copy(twin, photos, folder.name, out=folder.parent, evaluate=False)
     pair["recalibrated"] = {**scores(scorer, folder, lab, home),
                             "shift": load_info(folder)["recalibration"]["shift"]}
     pair["fine_tuned"] = []
