@@ -159,11 +159,11 @@ test: $(STAMP) browser
 test-fast: $(STAMP) node
 	$(PY) -m pytest -m "not training and not browser and not integration" $(PYTEST_ARGS)
 
-# Quality, browser speed, sizes and costs of web/'s default model; QUICK=1 is a two-minute smoke run.
 # Fine-tuning on 10/20/50 labelled cells per class and recalibration, on the cross-lab twins of make train.
 bench-adaptation: $(STAMP)
 	$(PY) -m bench.adaptation $(MODEL_FLAG)
 
+# Quality, browser speed, sizes and costs of web/'s default model; QUICK=1 is a two-minute smoke run.
 bench: $(STAMP) browser
 	$(PY) -m bench $(foreach d,$(DATA),--data $(d)) $(if $(QUICK),--quick,) $(call flag,TUTORIAL_EPOCHS,tutorial-epochs) $(call flag,PREVIOUS,previous)
 

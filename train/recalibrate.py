@@ -7,7 +7,8 @@ Each BatchNorm layer normalises its input by the mean and spread it saw on the t
 lab's stain, camera and light shift those statistics; measuring them again on a batch of its own
 unlabelled photos (AdaBN, Li et al. 2016) often recovers much of what the shift cost, and may cost
 accuracy on the training labs. So it is opt-in and reversible: the result is a new model folder
-(the original is untouched) that `make convert` publishes and `make use` switches to and back from.
+(the original is untouched) that convert publishes (`make recalibrate` runs both) and `make use` switches
+to and back from.
 It records how far the photos' statistics were from the training labs' (the "shift"). It starts from
 a training folder or from a published model, whose BatchNorm layers are restored from the statistics
 convert folded into its convolutions and kept in batch-norm.json.
@@ -163,8 +164,8 @@ def main(argv=None) -> int:
     return run_stage(lambda: recalibrate(Path(options.model), options.photos, options.name, options.out,
                                          evaluate=not options.no_evaluate),
                      (RecalibrationError, StartError, FileNotFoundError, DatasetError, OSError),
-                     lambda out_dir: f"wrote {out_dir}/; publish it with: make convert NAME={out_dir.name} "
-                                     "(make use NAME=... switches back)")
+                     lambda out_dir: f"wrote {out_dir}/; publish it with: python -m convert --model {out_dir} "
+                                     "(make recalibrate does both steps; make use NAME=... switches back)")
 
 
 if __name__ == "__main__":
