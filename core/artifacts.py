@@ -51,37 +51,29 @@ def load_keras_file(path: Path, compile: bool = False):
         raise ValueError(f"{path} cannot be read as a Keras model ({error}); train it again (make train)") from error
 
 
+def beside(name: str) -> property:
+    """A property: the file or folder `name` in the model folder."""
+    return property(lambda folder: folder.path / name)
+
+
 @dataclass(frozen=True)
-class TrainedFolder:
-    """models/NAME/, as python -m train writes it."""
+class ModelFolder:
+    """A folder that holds a model; its kinds below say which files."""
     path: Path
 
     def __post_init__(self):
         object.__setattr__(self, "path", Path(self.path))
 
-    @property
-    def model_file(self) -> Path:
-        return self.path / KERAS_MODEL
 
-    @property
-    def facts_file(self) -> Path:
-        return self.path / TRAINING_FACTS
-
-    @property
-    def metrics_file(self) -> Path:
-        return self.path / METRICS
-
-    @property
-    def cross_lab_file(self) -> Path:
-        return self.path / CROSS_LAB
-
-    @property
-    def learning_curves(self) -> Path:
-        return self.path / LEARNING_CURVES
-
-    @property
-    def cross_lab_twins(self) -> Path:
-        return self.path / CROSS_LAB_TWINS
+class TrainedFolder(ModelFolder):
+    """models/NAME/, as python -m train writes it."""
+    model_file = beside(KERAS_MODEL)
+    facts_file = beside(TRAINING_FACTS)
+    metrics_file = beside(METRICS)
+    cross_lab_file = beside(CROSS_LAB)
+    learning_curves = beside(LEARNING_CURVES)
+    cross_lab_twins = beside(CROSS_LAB_TWINS)
+    checkpoint_dir = beside(CHECKPOINT)
 
     def cross_lab_twin(self, source: str) -> Path:
         """The folder of the same recipe trained on the source named `source` alone."""
@@ -89,10 +81,6 @@ class TrainedFolder:
 
     def confusion_matrix(self, source: str, split: str) -> Path:
         return self.path / confusion_matrix_picture(source, split)
-
-    @property
-    def checkpoint_dir(self) -> Path:
-        return self.path / CHECKPOINT
 
     @property
     def checkpoint_state(self) -> Path:
@@ -112,25 +100,11 @@ class TrainedFolder:
         return load_keras_file(self.model_file, compile=compile)
 
 
-@dataclass(frozen=True)
-class PublishedVersion:
+class PublishedVersion(ModelFolder):
     """web/models/NAME/<version>/, as convert writes it and the page loads it."""
-    path: Path
-
-    def __post_init__(self):
-        object.__setattr__(self, "path", Path(self.path))
-
-    @property
-    def model_file(self) -> Path:
-        return self.path / PUBLISHED_MODEL
-
-    @property
-    def metadata_file(self) -> Path:
-        return self.path / METADATA
-
-    @property
-    def statistics_file(self) -> Path:
-        return self.path / FOLDED_STATISTICS
+    model_file = beside(PUBLISHED_MODEL)
+    metadata_file = beside(METADATA)
+    statistics_file = beside(FOLDED_STATISTICS)
 
     def has_model(self) -> bool:
         return self.model_file.is_file() and self.metadata_file.is_file()
