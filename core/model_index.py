@@ -27,7 +27,8 @@ def default_entry(index: object) -> dict:
 
 
 def default_model(models_dir: Path) -> tuple:
-    """(metadata, folder) of the default model under models_dir (a site's models/ folder)."""
+    """(metadata, folder) of the default model under models_dir (a site's models/ folder); NoModel, naming
+    the field, when its metadata.json breaks the schema (core/metadata.py)."""
     models_dir = Path(models_dir)
     entry = default_entry(read_json(models_dir / INDEX, f"models/{INDEX}"))
     shown_as = f"models/{entry['path'].strip('/')}/{METADATA}"
