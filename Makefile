@@ -51,7 +51,7 @@ help:
 	@echo "make serve HOST=0.0.0.0 CERT=cert.pem KEY=key.pem   serve other computers over https (README: Run it in a clinic)"
 	@echo "make install-service       start the server at every boot (Linux, systemd), with the same settings as serve"
 	@echo "make test                  run every test (unit, integration, browser)"
-	@echo "make test-fast             the unit tests only: no browser, no training (under a minute)"
+	@echo "make test-fast             the unit tests only: no browser, no training (a few minutes)"
 	@echo "make train [DATA=dir]      train models/leukolens-cnn/ (NAME=...) with the shipped recipe; python -m train --help lists every setting"
 	@echo "make train MEMBERS=3       average three networks (seeds 42, 43, 44) into one model"
 	@echo "make train RESUME=1        continue an interrupted training run from its last epoch"
