@@ -7,10 +7,10 @@ from pathlib import Path
 
 from convert.publish import content_version, file_facts, publish
 from convert.tfjs_check import check_parity
-from core.files import read_json, write_json
-from core.metadata import metadata_from_training
-from core.fold import fold_batch_norm, folded_statistics
 from core.artifacts import METADATA, PublishedVersion, TrainedFolder, is_weight_shard, load_keras_file
+from core.files import read_json, write_json
+from core.fold import fold_batch_norm, folded_statistics
+from core.metadata import metadata_from_training
 from core.paths import training_source_folders
 from core.tfjs import run_converter, save_h5
 

@@ -41,14 +41,19 @@ def is_weight_shard(name: str) -> bool:
     return name.endswith(".bin")
 
 
+class UnreadableModel(OSError, ValueError):
+    """A model file Keras cannot read; the message names it. Both kinds: the stages' command lines catch
+    either, as they caught what Keras raised before."""
+
+
 def load_keras_file(path: Path, compile: bool = False):
-    """A Keras model from an .h5 file; a ValueError naming the file if it is not one."""
+    """A Keras model from an .h5 file; UnreadableModel naming the file if it is not one."""
     import tf_keras as keras
 
     try:
         return keras.models.load_model(path, compile=compile)
     except (OSError, ValueError) as error:
-        raise ValueError(f"{path} cannot be read as a Keras model ({error}); train it again (make train)") from error
+        raise UnreadableModel(f"{path} cannot be read as a Keras model ({error}); train it again (make train)") from error
 
 
 def beside(name: str) -> property:

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from core import artifacts
-from core.artifacts import PublishedVersion, TrainedFolder, load_model
+from core.artifacts import PublishedVersion, TrainedFolder, UnreadableModel, load_model
 from core.paths import REPO
 
 FOLDER_FILES = [artifacts.KERAS_MODEL, artifacts.TRAINING_FACTS, artifacts.METRICS, artifacts.CROSS_LAB,
@@ -46,5 +46,5 @@ def test_a_folder_without_a_model_says_which_file_it_lacks(tmp_path):
     with pytest.raises(FileNotFoundError, match=artifacts.TRAINING_FACTS):
         TrainedFolder(tmp_path).facts()
     (tmp_path / artifacts.KERAS_MODEL).write_bytes(b"not a model")
-    with pytest.raises(ValueError, match="cannot be read as a Keras model"):
+    with pytest.raises(UnreadableModel, match="cannot be read as a Keras model"):
         load_model(tmp_path)
