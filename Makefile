@@ -51,7 +51,7 @@ help:
 	@echo "make serve HOST=0.0.0.0 CERT=cert.pem KEY=key.pem   serve other computers over https (README: Run it in a clinic)"
 	@echo "make install-service       start the server at every boot (Linux, systemd), with the same settings as serve"
 	@echo "make test                  run every test (unit, integration, browser)"
-	@echo "make test-fast             the unit tests only: no browser, no training (under a minute)"
+	@echo "make test-fast             the unit tests only: no browser, no training (a few minutes)"
 	@echo "make train [DATA=dir]      train models/leukolens-cnn/ (NAME=...) with the shipped recipe; python -m train --help lists every setting"
 	@echo "make train MEMBERS=3       average three networks (seeds 42, 43, 44) into one model"
 	@echo "make train RESUME=1        continue an interrupted training run from its last epoch"
@@ -159,11 +159,11 @@ test: $(STAMP) browser
 test-fast: $(STAMP) node
 	$(PY) -m pytest -m "not training and not browser and not integration" $(PYTEST_ARGS)
 
-# Quality, browser speed, sizes and costs of web/'s default model; QUICK=1 is a two-minute smoke run.
 # Fine-tuning on 10/20/50 labelled cells per class and recalibration, on the cross-lab twins of make train.
 bench-adaptation: $(STAMP)
 	$(PY) -m bench.adaptation $(MODEL_FLAG)
 
+# Quality, browser speed, sizes and costs of web/'s default model; QUICK=1 is a two-minute smoke run.
 bench: $(STAMP) browser
 	$(PY) -m bench $(foreach d,$(DATA),--data $(d)) $(if $(QUICK),--quick,) $(call flag,TUTORIAL_EPOCHS,tutorial-epochs) $(call flag,PREVIOUS,previous)
 

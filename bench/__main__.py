@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from bench.defaults import PREVIOUS_MODEL, QUICK_SAMPLE
+from core.artifacts import confusion_matrix_picture
 from core.cli import run_stage
 from core.dataset import DatasetError
 from core.files import atomic_path, write_json
@@ -47,7 +48,7 @@ def write_outputs(results: dict, predictions: dict, out: Path, command: str) -> 
     name = results["model"]["name"]
     results["confusion_matrices"] = {
         key: save_confusion_matrix(q["keras"], f"{name} on {key} (accuracy {q['keras']['accuracy']:.1%})",
-                                   out / f"confusion_matrix_{file_stem(key)}.png")
+                                   out / confusion_matrix_picture(file_stem(key)))
         for key, q in results["quality"].items()}
     results["command"] = command
     write_json(out / "results.json", results)

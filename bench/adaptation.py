@@ -15,9 +15,10 @@ from pathlib import Path
 
 from core.cli import run_stage
 from core.dataset import DatasetError
-from core.files import atomic_path, read_json, write_json
+from core.artifacts import TrainedFolder
+from core.files import atomic_path, write_json
 from core.paths import CACHE, DEFAULT_MODEL_NAME, MODELS
-from train.config import FINE_TUNING_EPOCHS, FINE_TUNING_RATE
+from train import FINE_TUNING_EPOCHS, FINE_TUNING_RATE
 
 CELLS = (10, 20, 50)
 
@@ -40,13 +41,13 @@ def parse_args(argv=None):
 
 def twins(model_dir: Path) -> list:
     """(twin folder, the lab it was trained on, the other labs' folders)."""
-    info = read_json(model_dir / "training.json", "training facts")
+    info = TrainedFolder(model_dir).facts()
     sources = {s["name"]: s["path"] for s in info["sources"]}
     found = []
     for name in sources:
-        folder = model_dir / "cross-lab" / f"only-{name}"
-        if not (folder / "model.h5").is_file():
-            raise FileNotFoundError(f"{folder}/model.h5 not found: make train trains the cross-lab twins "
+        folder = TrainedFolder(model_dir).cross_lab_twin(name)
+        if not TrainedFolder(folder).has_model():
+            raise FileNotFoundError(f"{TrainedFolder(folder).model_file} not found: make train trains the cross-lab twins "
                                     f"(or python -m train.crosslab --model {model_dir})")
         found.append((folder, name, [Path(path) for lab, path in sources.items() if lab != name]))
     return found

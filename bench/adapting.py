@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from core.artifacts import TrainedFolder
 from core.paths import CACHE
-from train.config import TrainConfig
-from train.evaluate import cached_reader, predict
-from train.sources import VALIDATION, open_source
+from train import VALIDATION, TrainConfig, cached_reader, open_source, predict
 
 MODES = ("head", "all")
 # Enough cells for steady statistics; a clinic's first afternoon of photos.
@@ -27,7 +26,7 @@ class Lab:
 
 
 def open_lab(path: Path, cache_dir: Path = CACHE) -> Lab:
-    from train.data import held_out
+    from train import held_out
 
     source = open_source(path)
     listing = source.listing("TRAIN")
@@ -115,12 +114,8 @@ def recalls(predicted: np.ndarray, truth: np.ndarray, classes: list) -> dict:
 
 
 def load(folder: Path) -> tuple:
-    import tf_keras as keras
-
-    from core.files import read_json
-
-    info = read_json(folder / "training.json", "training facts")
-    return keras.models.load_model(folder / "model.h5", compile=False), info["classes"]
+    trained = TrainedFolder(folder)
+    return trained.load(), trained.facts()["classes"]
 
 
 def scores(scorer: Scorer, folder: Path, lab: Lab, home: Lab) -> dict:
@@ -132,12 +127,11 @@ def scores(scorer: Scorer, folder: Path, lab: Lab, home: Lab) -> dict:
 
 
 def fine_tune(twin: Path, cells: Path, name: str, mode: str, options) -> Path:
-    from train.checkpoint import read_state
-    from train.run import train
+    from train import finished, read_state, train
 
     out = options.work / "models"
     folder = out / name
-    if (folder / "model.h5").exists() and read_state(folder) is None:
+    if finished(folder):
         return folder
     config = TrainConfig(data=(str(cells),), name=name, out=str(out), init_from=str(twin), trainable=mode,
                          epochs=options.epochs, learning_rate=options.learning_rate, seed=options.seed,
@@ -146,7 +140,7 @@ def fine_tune(twin: Path, cells: Path, name: str, mode: str, options) -> Path:
 
 
 def adapt_pair(twin: Path, lab_path: Path, options) -> dict:
-    from train.recalibrate import recalibrate
+    from train import recalibrated_copy
 
     home_path = Path(load_info(twin)["sources"][0]["path"])
     lab, home = open_lab(lab_path), open_lab(home_path)
@@ -158,8 +152,8 @@ def adapt_pair(twin: Path, lab_path: Path, options) -> dict:
     photos = unlabelled_photos(lab, RECALIBRATION_PHOTOS, options.seed,
                                options.work / "photos" / f"{lab.source.name}-{options.seed}")
     folder = options.work / "models" / f"{tag}-recalibrated"
-    if not (folder / "model.h5").exists():
-        recalibrate(twin, photos, folder.name, out=folder.parent, evaluate=False)
+    if not TrainedFolder(folder).model_file.exists():
+        recalibrated_copy(twin, photos, folder.name, out=folder.parent, evaluate=False)
     pair["recalibrated"] = {**scores(scorer, folder, lab, home),
                             "shift": load_info(folder)["recalibration"]["shift"]}
     pair["fine_tuned"] = []
@@ -178,7 +172,5 @@ def adapt_pair(twin: Path, lab_path: Path, options) -> dict:
 
 
 def load_info(folder: Path) -> dict:
-    from core.files import read_json
-
-    return read_json(folder / "training.json", "training facts")
+    return TrainedFolder(folder).facts()
 

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.published import weight_bytes
+from core.artifacts import PublishedVersion
 from core.tfjs import run_converter
 
 QUANTIZATIONS = {"none": None, "float16": "float16", "uint8": "uint8"}
@@ -24,8 +26,7 @@ def convert_models(jobs: dict) -> dict:
 
 
 def model_sizes(folder: Path) -> dict:
-    return {"weight_bytes": sum(p.stat().st_size for p in folder.glob("*.bin")),
-            "model_json_bytes": (folder / "model.json").stat().st_size}
+    return {"weight_bytes": weight_bytes(folder), "model_json_bytes": PublishedVersion(folder).model_file.stat().st_size}
 
 
 def write_inputs(images: np.ndarray, folder: Path, name: str) -> list:

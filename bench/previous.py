@@ -12,11 +12,9 @@ import tarfile
 from pathlib import Path, PurePosixPath
 
 from bench import published, quality, sources
-from core.files import read_json
+from core.artifacts import METADATA, PUBLISHED_MODEL, PublishedVersion, is_weight_shard
 from core.metrics import compute_metrics
 from core.paths import REPO
-
-METADATA = "metadata.json"
 
 
 class Unavailable(Exception):
@@ -24,7 +22,7 @@ class Unavailable(Exception):
 
 
 def is_model_file(name: str) -> bool:
-    return name in ("model.json", METADATA) or name.endswith(".bin")
+    return name in (PUBLISHED_MODEL, METADATA) or is_weight_shard(name)
 
 
 def from_git(where: str, scratch: Path, repo: Path) -> Path:
@@ -54,7 +52,7 @@ def model_folder(where: str, scratch: Path, repo: Path = REPO) -> Path:
         folder = from_git(where, scratch, repo)
     else:
         raise Unavailable(f"{where} is neither a folder nor REV:PATH")
-    missing = [name for name in ("model.json", METADATA) if not (folder / name).is_file()]
+    missing = [name for name in (PUBLISHED_MODEL, METADATA) if not (folder / name).is_file()]
     if missing:
         raise Unavailable(f"{where} has no {' or '.join(missing)}: not a published model folder")
     return folder
@@ -89,7 +87,7 @@ def compare(where: str, scratch: Path, splits: list, now: dict, say, repo: Path 
     `now` maps each split key to {"dataset", "keras"}: the photos and probabilities of the model measured now."""
     try:
         folder = model_folder(where, scratch, repo)
-        metadata = read_json(folder / METADATA, "the previous model's metadata")
+        metadata = PublishedVersion(folder).metadata("the previous model's metadata")
         say(f"previous model {metadata['name']} version {metadata['version']}: rebuilding it in Keras")
         model = published.rebuild_keras(folder)
         scored, not_scored = score_splits(model, metadata, splits, now, say)

@@ -6,17 +6,18 @@ measures exactly the weights the page serves.
 """
 from pathlib import Path
 
+from core.artifacts import PublishedVersion, is_weight_shard
+
 
 def weight_bytes(folder: Path) -> int:
-    return sum(path.stat().st_size for path in Path(folder).glob("*.bin"))
+    return sum(path.stat().st_size for path in Path(folder).iterdir() if is_weight_shard(path.name))
 
 
 def rebuild_keras(folder: Path):
     """The tf_keras model in folder/model.json with its published weights."""
     import tensorflow as tf  # TensorFlow loads slowly
-    from tensorflowjs.converters import load_keras_model
 
     # The loader compiles the model without metrics, and TensorFlow warns about that at every save
     # and predict; nothing here trains or evaluates through compile().
     tf.get_logger().setLevel("ERROR")
-    return load_keras_model(str(Path(folder) / "model.json"))
+    return PublishedVersion(folder).load()

@@ -1,5 +1,6 @@
 """results.md: the benchmark's figures as tables a person reads, each target next to what was measured."""
 from bench.defaults import QUICK_SAMPLE
+from core.artifacts import METADATA, PUBLISHED_MODEL, TRAINING_FACTS
 from bench.targets import CROSS_LAB_TEST_ACCURACY
 from bench.tutorial import SOURCE as TUTORIAL_SOURCE
 
@@ -284,7 +285,7 @@ def quantization_section(results: dict) -> list:
     lines = ["## Quantization", "",
              "The rebuilt Keras model converted again by `tensorflowjs_converter` (`--quantize_float16`, "
              "`--quantize_uint8`), run on WASM in the page on the same inputs as Keras (every split above).", ""]
-    lines += table(["quantization", "weights", "model.json"] + [f"{key} accuracy" for key in keys]
+    lines += table(["quantization", "weights", PUBLISHED_MODEL] + [f"{key} accuracy" for key in keys]
                    + ["max abs difference vs Keras", "top class differs vs Keras"], rows)
     return lines + [""]
 
@@ -318,7 +319,7 @@ def cost_row(name: str, cost) -> list:
 
 def cost_section(results: dict) -> list:
     cost = results["training_cost"]
-    lines = ["## Training cost", "", "From the published metadata.json (ours) and the baseline's training.json: "
+    lines = ["## Training cost", "", f"From the published {METADATA} (ours) and the baseline's {TRAINING_FACTS}: "
              "wall time of `python -m train` and its peak resident memory.", ""]
     return lines + table(["model", "wall time", "peak memory", "epochs"],
                          [cost_row("ours", cost["ours"]), cost_row("tutorial", cost["tutorial"])]) + [""]
@@ -331,7 +332,7 @@ def throughput_section(results: dict) -> list:
                else f"bodies differed: {distinct} distinct SHA-256 per file")
     lines = ["## Server throughput", "",
              f"{t['clients']} clients on loopback each fetched the whole default model ({len(distinct)} files) "
-             f"{t['rounds']} times at once (`server/loadtest.py`); {verdict}.", ""]
+             f"{t['rounds']} times at once (`bench/loadtest.py`); {verdict}.", ""]
     row = [f"{t['requests']:,}", size(t["bytes"]), f"{t['seconds']:.1f} s", f"{t['requests_per_second']:.0f}",
            f"{t['megabytes_per_second']:.0f} MB/s", str(t["error_count"])]
     return lines + table(["requests", "data", "wall time", "requests per second", "throughput",

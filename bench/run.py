@@ -10,6 +10,7 @@ from pathlib import Path
 from bench import browser, conversions, find_cells, machine, previous, published, quality, sources, tutorial
 from bench.targets import target_rows
 from bench.throughput import server_throughput
+from core.artifacts import PUBLISHED_MODEL, load_keras_file
 from core.metrics import compute_metrics
 from core.model_index import default_model
 from core.tfjs import save_h5
@@ -56,7 +57,7 @@ class Run:
         return "quick" if self.options.quick else "full"
 
     def model_url(self, folder: Path) -> str:
-        return self.server.url + Path(folder).relative_to(self.site).as_posix() + "/model.json"
+        return self.server.url + Path(folder).relative_to(self.site).as_posix() + "/" + PUBLISHED_MODEL
 
     def now(self) -> dict:
         """Each split's photos and probabilities, as bench.previous compares them."""
@@ -140,11 +141,9 @@ def tutorial_baseline(run: Run, scratch: Path) -> dict:
     if run.options.quick or data is None:
         return untrained_baseline(run, scratch, "--quick does not train it" if run.options.quick
                                   else f"no {tutorial.SOURCE} source was measured, the one it is trained on")
-    import tf_keras as keras  # TensorFlow loads slowly; only full runs need the trained baseline in Keras
-
     h5, info = tutorial.trained_tutorial(data, run.options.models, run.options.tutorial_epochs)
     run.say(f"evaluating the tutorial baseline {h5} in Keras")
-    model = keras.models.load_model(h5)
+    model = load_keras_file(h5)  # TensorFlow loads slowly; only full runs need the trained baseline in Keras
     measured = {}
     for key, split in run.splits.items():
         dataset = sources.read_split(split, info["classes"], info["preprocessing"]) \
@@ -263,7 +262,7 @@ def run_bench(options) -> tuple:
     say = Progress()
     metadata, folder = default_model(options.web_root / "models")
     say(f"{'quick' if options.quick else 'full'} run on {metadata['name']} version {metadata['version']}")
-    say("rebuilding the Keras model from the published model.json and weights")
+    say(f"rebuilding the Keras model from the published {PUBLISHED_MODEL} and weights")
     keras_model = published.rebuild_keras(folder)
     splits, datasets, keras, held_out = read_held_out(options, metadata, keras_model, say)
     run = Run(options, metadata, splits, datasets, keras, say)

@@ -7,7 +7,7 @@ from pathlib import Path
 from bench.defaults import QUICK_SAMPLE
 from core.dataset import Dataset, list_split, load_dataset, preprocess_files
 from core.paths import default_dataset
-from train.sources import HELD_OUT, open_sources
+from train import HELD_OUT, open_sources
 
 # What a model from before several sources was trained on; its metadata names no source.
 SINGLE_SOURCE = "blood-cells"

@@ -1,5 +1,5 @@
-"""Server throughput: many clients fetching the whole default model at once (server/loadtest.py)."""
-from server.loadtest import fetch_model_concurrently
+"""Server throughput: many clients fetching the whole default model at once (bench/loadtest.py)."""
+from bench.loadtest import fetch_model_concurrently
 
 CLIENTS = 50
 ROUNDS = 20

@@ -7,9 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.files import read_json
+from core.artifacts import TrainedFolder
 from core.networks import build_model
-from core.paths import checkpoint_state
 from core.tf_env import subprocess_environment
 
 NAME = "tutorial-baseline"
@@ -20,21 +19,21 @@ SOURCE = "blood-cells"
 def train_command(data: Path, models: Path, epochs: int | None) -> list:
     command = [sys.executable, "-m", "train", "--data", str(data), "--out", str(models), "--name", NAME,
                "--arch", "tutorial", "--crop", "full_frame"]
-    if checkpoint_state(models / NAME).exists():
+    if TrainedFolder(models / NAME).checkpoint_state.exists():
         return command + ["--resume"]  # an interrupted earlier run: continue it, with its own settings
     return command + (["--epochs", str(epochs)] if epochs else [])
 
 
 def trained_tutorial(data: Path, models: Path, epochs: int | None) -> tuple:
     """(model.h5, training facts) of the trained baseline, training it first when it is missing."""
-    folder = Path(models) / NAME
-    if not (folder / "model.h5").exists():
+    folder = TrainedFolder(Path(models) / NAME)
+    if not folder.model_file.exists():
         command = train_command(data, Path(models), epochs)
-        print(f"training the tutorial baseline into {folder} (slow: hours on 2 cores for 40 epochs; "
+        print(f"training the tutorial baseline into {folder.path} (slow: hours on 2 cores for 40 epochs; "
               f"--tutorial-epochs bounds it):\n  {' '.join(command)}", file=sys.stderr, flush=True)
         # Its per-epoch progress goes straight to our stderr.
         subprocess.run(command, check=True, env=subprocess_environment())
-    return folder / "model.h5", read_json(folder / "training.json", "tutorial training facts")
+    return folder.model_file, folder.facts("tutorial training facts")
 
 
 def untrained_tutorial(metadata: dict, h5: Path) -> tuple:

@@ -5,38 +5,31 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-import tf_keras as keras
-
-from convert.publish import build_metadata, file_facts, publish
+from convert.publish import content_version, file_facts, publish
 from convert.tfjs_check import check_parity
+from core.artifacts import METADATA, PublishedVersion, TrainedFolder, is_weight_shard, load_keras_file
 from core.files import read_json, write_json
 from core.fold import fold_batch_norm, folded_statistics
-from core.paths import CROSS_LAB, FOLDED_STATISTICS, training_source_folders
+from core.metadata import metadata_from_training
+from core.paths import training_source_folders
 from core.tfjs import run_converter, save_h5
 
 
 def read_model_folder(model_dir: Path) -> tuple:
-    h5 = model_dir / "model.h5"
-    if not h5.exists():
-        raise FileNotFoundError(f"{h5} not found: train a model first (make train)")
-    info = read_json(model_dir / "training.json", "training facts")
+    folder = TrainedFolder(model_dir)
+    if not folder.model_file.exists():
+        raise FileNotFoundError(f"{folder.model_file} not found: train a model first (make train)")
+    info = folder.facts()
     try:
-        metrics = read_json(model_dir / "metrics.json", "evaluation metrics")
+        metrics = folder.metrics()
     except FileNotFoundError:
         metrics = {}
-    return h5, info, metrics
-
-
-def load_trained(h5: Path):
-    try:
-        return keras.models.load_model(h5, compile=False)
-    except (OSError, ValueError) as error:
-        raise ValueError(f"{h5} cannot be read as a Keras model ({error}); train it again (make train)") from error
+    return folder.model_file, info, metrics
 
 
 def cross_lab_results(model_dir: Path) -> dict | None:
     """python -m train.crosslab's figures, if it ran: which labs, which parts, never a path."""
-    path = model_dir / CROSS_LAB
+    path = TrainedFolder(model_dir).cross_lab_file
     return read_json(path, "cross-lab results") if path.exists() else None
 
 
@@ -45,7 +38,7 @@ def write_folded_statistics(trained, staging: Path) -> None:
     published model's BatchNorm layers (train/start.py)."""
     statistics = folded_statistics(trained)
     if statistics:
-        write_json(staging / FOLDED_STATISTICS, statistics)
+        write_json(PublishedVersion(staging).statistics_file, statistics)
 
 
 def convert_model(model_dir: Path, out: Path, quantization, data, make_default: bool) -> Path:
@@ -53,7 +46,7 @@ def convert_model(model_dir: Path, out: Path, quantization, data, make_default: 
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{info['name']}-", dir=out))
     try:
-        trained = load_trained(h5)
+        trained = load_keras_file(h5)
         folded = fold_batch_norm(trained)
         folded_layers = len(trained.layers) - len(folded.layers)
         print(f"converting {h5} with tensorflowjs_converter {version('tensorflowjs')}"
@@ -63,8 +56,8 @@ def convert_model(model_dir: Path, out: Path, quantization, data, make_default: 
             save_h5(folded, Path(scratch) / "folded.h5")
             run_converter(Path(scratch) / "folded.h5", staging, quantization)
         write_folded_statistics(trained, staging)
-        shards = sorted(p.name for p in staging.glob("*.bin"))
-        print(f"  wrote model.json and {len(shards)} weight shard(s)", file=sys.stderr)
+        shards = sorted(p.name for p in staging.iterdir() if is_weight_shard(p.name))
+        print(f"  wrote {PublishedVersion(staging).model_file.name} and {len(shards)} weight shard(s)", file=sys.stderr)
         sources = data or training_source_folders(info)
         # The trained model, not the folded one, is the reference the browser must agree with.
         parity = check_parity(trained, staging, sources, info, quantization)
@@ -72,8 +65,10 @@ def convert_model(model_dir: Path, out: Path, quantization, data, make_default: 
             shutil.copy2(picture, staging / picture.name)
         conversion = {"tensorflowjs": version('tensorflowjs'), "quantization": quantization,
                       "folded_layers": folded_layers, "parity": parity}
-        metadata = build_metadata(info, metrics, file_facts(staging), conversion, cross_lab_results(model_dir))
-        write_json(staging / "metadata.json", metadata)
+        files = file_facts(staging)
+        metadata = metadata_from_training(info, metrics, files, conversion, content_version(files),
+                                          cross_lab_results(model_dir))
+        write_json(staging / METADATA, metadata)
         return publish(staging, out, metadata, make_default)
     finally:
         if staging.exists():

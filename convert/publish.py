@@ -5,18 +5,15 @@ web/models/<name>/<version>/ where <version> is a hash of its weights and topolo
 fills a temporary folder, moves it into place, and only then rewrites index.json (one atomic
 rename), so a reader always sees a complete model: the old one or the new one.
 """
-import datetime
 import hashlib
 import os
 import shutil
 import sys
 from pathlib import Path
 
-from core.cell_types import cell_types
+from core.artifacts import INDEX, METADATA, PUBLISHED_MODEL, is_weight_shard
 from core.files import read_json, write_json
-
-# 2: metrics per source and split, cell types, cross-lab figures; 1: one dataset, metrics per split.
-SCHEMA_VERSION = 2
+from core.metadata import check_metadata
 
 
 def sha256_file(path: Path) -> str:
@@ -29,54 +26,19 @@ def sha256_file(path: Path) -> str:
 
 def file_facts(folder: Path) -> dict:
     return {path.name: {"sha256": sha256_file(path), "bytes": path.stat().st_size}
-            for path in sorted(folder.iterdir()) if path.is_file() and path.name != "metadata.json"}
+            for path in sorted(folder.iterdir()) if path.is_file() and path.name != METADATA}
 
 
 def content_version(facts: dict) -> str:
     """Short hash of the model's own files, so equal weights give an equal version."""
-    model_files = [name for name in facts if name == "model.json" or name.endswith(".bin")]
+    model_files = [name for name in facts if name == PUBLISHED_MODEL or is_weight_shard(name)]
     listing = "".join(f"{name}:{facts[name]['sha256']}\n" for name in sorted(model_files))
     return hashlib.sha256(listing.encode()).hexdigest()[:12]
 
 
-# The cost of training travels too (time, peak memory; a resumed run's peak is its last process's only).
-TRAINING_FACTS = ("arch", "parameters", "recipe", "sources", "seed", "split_seed", "val_fraction", "members",
-                  "epochs_run", "best_epoch", "epochs_max", "batch_size", "learning_rate", "train_images",
-                  "validation_images", "training_seconds", "peak_memory_mb", "resumed", "versions", "date",
-                  "recalibration")
-
-
-def training_facts(info: dict) -> dict:
-    """What the page may tell about training; sources by folder name, never a path on the trainer's machine."""
-    facts = {key: info[key] for key in TRAINING_FACTS if key in info}
-    facts["sources"] = [{key: value for key, value in source.items() if key != "path"} for source in facts.get("sources", [])]
-    return facts
-
-
-def build_metadata(info: dict, metrics: dict, facts: dict, conversion: dict, cross_lab: dict | None = None) -> dict:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "name": info["name"],
-        "version": content_version(facts),
-        "classes": info["classes"],
-        "cell_types": info.get("cell_types") or cell_types(info["classes"]),
-        "preprocessing": info["preprocessing"],
-        "model": {"format": "layers-model", "file": "model.json", "arch": info["arch"],
-                  "parameters": info["parameters"], "quantization": conversion["quantization"]},
-        "metrics": metrics,
-        # When the page asks a person to check a cell; chosen on validation data (train/review.py).
-        "review": metrics.get("review"),
-        "cross_lab": cross_lab,
-        "training": training_facts(info),
-        "conversion": conversion,
-        "files": facts,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
 def read_index(out: Path) -> dict:
     try:
-        index = read_json(out / "index.json", "model index")
+        index = read_json(out / INDEX, "model index")
     except FileNotFoundError:
         return {"default": None, "models": []}
     except ValueError as error:
@@ -93,7 +55,7 @@ def update_index(out: Path, metadata: dict, make_default: bool) -> dict:
     index["models"] = [m for m in index.get("models", []) if m.get("name") != name] + [entry]
     if make_default or not index.get("default"):
         index["default"] = name
-    write_json(out / "index.json", index)
+    write_json(out / INDEX, index)
     return index
 
 
@@ -105,6 +67,9 @@ def make_world_readable(folder: Path) -> None:
 
 
 def publish(staging: Path, out: Path, metadata: dict, make_default: bool) -> Path:
+    """Move staging into place as out/NAME/VERSION/ and make the index name it; metadata that breaks
+    its schema is refused before anything moves."""
+    check_metadata(metadata, f"the {METADATA} of {staging}")
     model_root = out / metadata["name"]
     final = model_root / metadata["version"]
     if final.exists():

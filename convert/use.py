@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from convert.publish import read_index
+from core.artifacts import INDEX
 from core.cli import run_stage
 from core.files import write_json
 from core.paths import WEB_MODELS
@@ -21,7 +22,7 @@ def use_model(name: str, out: Path) -> dict:
     if name not in names:
         listed = ", ".join(names) or "none"
         raise ValueError(f"no model named {name} is published in {out} (published: {listed})")
-    write_json(out / "index.json", {**index, "default": name})
+    write_json(out / INDEX, {**index, "default": name})
     return index
 
 
@@ -31,7 +32,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=WEB_MODELS, help="the page's models folder (default: %(default)s)")
     options = parser.parse_args(argv)
     return run_stage(lambda: use_model(options.name, options.out), (ValueError,),
-                     lambda _: f"the page now loads {options.name} (from {options.out / 'index.json'})")
+                     lambda _: f"the page now loads {options.name} (from {options.out / INDEX})")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ server needs nothing more to use it.
 import json
 from pathlib import Path
 
-INDEX = "index.json"
-METADATA = "metadata.json"
+from core.artifacts import INDEX, METADATA
+from core.metadata import metadata_problem
 
 
 class NoModel(Exception):
@@ -18,22 +18,24 @@ class NoModel(Exception):
 def default_entry(index: object) -> dict:
     """The entry of index["models"] named by index["default"], with a "path" string."""
     if not isinstance(index, dict) or not index.get("default"):
-        raise NoModel("models/index.json names no default model")
+        raise NoModel(f"models/{INDEX} names no default model")
     models = index.get("models")
     for entry in models if isinstance(models, list) else []:
         if isinstance(entry, dict) and entry.get("name") == index["default"] and isinstance(entry.get("path"), str):
             return entry
-    raise NoModel(f'the default model "{index["default"]}" is not listed in models/index.json')
+    raise NoModel(f'the default model "{index["default"]}" is not listed in models/{INDEX}')
 
 
 def default_model(models_dir: Path) -> tuple:
-    """(metadata, folder) of the default model under models_dir (a site's models/ folder)."""
+    """(metadata, folder) of the default model under models_dir (a site's models/ folder); NoModel, naming
+    the field, when its metadata.json breaks the schema (core/metadata.py)."""
     models_dir = Path(models_dir)
     entry = default_entry(read_json(models_dir / INDEX, f"models/{INDEX}"))
     shown_as = f"models/{entry['path'].strip('/')}/{METADATA}"
     metadata = read_json(models_dir / entry["path"] / METADATA, shown_as)
-    if not isinstance(metadata, dict) or not {"name", "version"} <= metadata.keys():
-        raise NoModel(f'{shown_as} has no "name" and "version"')
+    problem = metadata_problem(metadata)
+    if problem:
+        raise NoModel(f"{shown_as} does not follow its schema: {problem}")
     return metadata, models_dir / entry["path"]
 
 

@@ -7,10 +7,6 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 MODELS = Path("models")
 WEB_MODELS = Path("web/models")
 DEFAULT_MODEL_NAME = "leukolens-cnn"
-# What python -m train.crosslab writes into a model folder, and convert publishes.
-CROSS_LAB = "cross_lab.json"
-# Beside a published model: the BatchNorm statistics convert folded into its convolutions.
-FOLDED_STATISTICS = "batch-norm.json"
 # Preprocessed training images (train/cache.py); the tests point it at a temporary folder.
 CACHE = Path(os.environ.get("LEUKOLENS_CACHE", REPO / ".cache"))
 
@@ -30,8 +26,3 @@ def training_source_folders(info: dict) -> list:
         if path.exists():
             found.append(str(path))
     return found
-
-
-def checkpoint_state(model_dir: Path) -> Path:
-    """The state file of an unfinished training run of model_dir (train/checkpoint.py writes it)."""
-    return Path(model_dir) / "checkpoint" / "state.json"

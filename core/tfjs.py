@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.artifacts import PublishedVersion
 from core.files import atomic_path
 from core.node import run_node
 from core.tf_env import subprocess_environment
@@ -39,7 +40,7 @@ def run_converter(h5: Path, out_dir: Path, quantization) -> None:
     command += [str(h5), str(out_dir)]
     # The converter must read the file as Keras 2 wrote it.
     done = subprocess.run(command, capture_output=True, text=True, env=subprocess_environment())
-    if done.returncode != 0 or not (Path(out_dir) / "model.json").exists():
+    if done.returncode != 0 or not PublishedVersion(out_dir).model_file.exists():
         raise ValueError(f"tensorflowjs_converter failed on {h5}:\n{done.stderr.strip()[-1500:]}")
 
 

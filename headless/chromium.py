@@ -69,29 +69,6 @@ def unique_copies(paths: list, folder: Path) -> list:
     return copies
 
 
-def upload(driver, paths: list, seconds=120) -> dict:
-    """Pick files through #file-input; return each file's result element by file name (the newest card
-    when a name was picked before: cards are in the order picked)."""
-    pick_files(driver, paths, seconds)
-    names = {Path(p).name for p in paths}
-    return {r.get_attribute("data-file"): r for r in driver.find_elements(By.CSS_SELECTOR, ".result")
-            if r.get_attribute("data-file") in names}
-
-
-# A photo card's probability bars are its main cell's (the cell Python's preprocessing crops for a
-# one-cell photo): one .bar per model class. The boxes on the photo (.cell) carry data-class and
-# data-probability too, so the selector names the bars.
-MAIN_CELL_BARS = ".bar[data-class][data-probability]"
-
-
-def shown_probabilities(result, classes: list) -> list:
-    bars = {c.get_attribute("data-class"): float(c.get_attribute("data-probability"))
-            for c in result.find_elements(By.CSS_SELECTOR, MAIN_CELL_BARS)}
-    if sorted(bars) != sorted(classes):
-        raise PageError(f"the result shows classes {sorted(bars)}, not the model's {sorted(classes)}")
-    return [bars[name] for name in classes]
-
-
 # Every result card in one round trip: reading thousands of them attribute by attribute through
 # WebDriver would take longer than classifying them.
 READ_RESULTS = """
@@ -130,6 +107,3 @@ def clear_results(driver, seconds=30) -> None:
     confirm(driver)
     WebDriverWait(driver, seconds).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".result"))
 
-
-def severe_console_messages(driver) -> list:
-    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

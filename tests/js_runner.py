@@ -11,9 +11,9 @@ WEB_JS = Path(__file__).resolve().parent.parent / "web" / "js"
 
 
 def run_module_script(workdir: Path, script: str, files: dict = None) -> str:
-    """Run `script` (an ES module) beside copies of every web/js module and facts.json, with `files`
+    """Run `script` (an ES module) beside copies of every web/js module and JSON file, with `files`
     ({name: bytes}) written next to it; returns what it prints."""
-    for module in [*WEB_JS.glob("*.js"), WEB_JS / "facts.json"]:
+    for module in [*WEB_JS.glob("*.js"), *WEB_JS.glob("*.json")]:
         shutil.copy(module, workdir / module.name)
     (workdir / "package.json").write_text('{"type": "module"}\n')  # the copies are ES modules
     for name, data in (files or {}).items():

@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
+from bench.loadtest import fetch_model_concurrently
 from convert.publish import sha256_file
 from core.model_index import default_model
 from headless.site_server import RunningServer
-from server.loadtest import fetch_model_concurrently
 from tests.conftest import REPO
 from tests.test_server import self_signed
 

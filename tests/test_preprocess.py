@@ -1,5 +1,6 @@
 """The one preprocessing definition, and proof that the browser's copy computes the same thing."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -216,3 +217,15 @@ def test_metadata_without_the_transparency_key_still_works(tmp_path):
     assert np.array_equal(preprocess_file(path, old), preprocess_file(path, {**old, "transparency": "white_background"}))
     run_js(tmp_path, np.zeros((1, 1, 3), np.uint8), old,
            "String((await import('./preprocess.js')).checkSpec(spec))")
+
+
+def test_no_code_branches_on_the_crop_mode_outside_the_tables():
+    """Adding a crop mode means adding a row to CROP_MODES (both languages): nothing else compares the name."""
+    from core.paths import REPO
+
+    compares = re.compile(r"""crop['"]?\]?\s*(===?|!==?|in)\s*['"(\[]|['"](full_frame|cell_sized|cell_centred)['"]\s*(===?|!==?)""")
+    code = [path for folder in ("core", "train", "convert", "bench", "server", "headless", "web/js")
+            for path in sorted((REPO / folder).rglob("*")) if path.suffix in (".py", ".js", ".mjs")]
+    found = [f"{path.relative_to(REPO)}:{number}: {line.strip()}" for path in code
+             for number, line in enumerate(path.read_text().splitlines(), 1) if compares.search(line)]
+    assert code and found == []

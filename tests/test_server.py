@@ -16,6 +16,7 @@ from headless.site_server import RunningServer
 from server import create_app
 from server.__main__ import describe_addresses
 from server.production import MAX_REQUEST_BODY_BYTES, MAX_REQUEST_HEAD_BYTES
+from tests.metadata_samples import shipped_metadata
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "TOP-SECRET-d41d8cd9"
@@ -82,7 +83,7 @@ def make_site(base: Path) -> Path:
     (web / "escape.txt").symlink_to(base / "secret.txt")
     (web / "outside").symlink_to(base, target_is_directory=True)
     write_json(web / "models" / "index.json", {"default": "m", "models": [{"name": "m", "version": "v1", "path": "m/"}]})
-    write_json(web / "models" / "m" / "metadata.json", {"name": "m", "version": "v1", "classes": ["NEUTROPHIL"]})
+    write_json(web / "models" / "m" / "metadata.json", shipped_metadata(name="m", version="v1"))
     (web / "models" / "m" / "group1-shard1of1.bin").write_bytes(bytes(range(256)))
     # Published models live in folders named by their content hash (convert/publish.py).
     (web / "models" / "m" / HASHED_VERSION).mkdir()

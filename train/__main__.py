@@ -1,6 +1,7 @@
 """python -m train --data DATA --name NAME: fit a model and write models/NAME/."""
 import sys
 
+from core.artifacts import TrainedFolder
 from core.cli import run_stage
 from core.dataset import DatasetError
 from train.checkpoint import ResumeError
@@ -20,9 +21,10 @@ def main(argv=None) -> int:
 
 
 def done_message(out_dir) -> str:
-    if (out_dir / "training.json").exists():
-        return f"wrote {out_dir}/ (model.h5, metrics.json, training.json, pictures)"
-    return f"wrote {out_dir}/model.h5: this worker's copy of the weights (the chief writes the model and its figures)"
+    folder = TrainedFolder(out_dir)
+    if folder.facts_file.exists():
+        return f"wrote {out_dir}/ ({folder.model_file.name}, {folder.metrics_file.name}, {folder.facts_file.name}, pictures)"
+    return f"wrote {folder.model_file}: this worker's copy of the weights (the chief writes the model and its figures)"
 
 
 if __name__ == "__main__":

@@ -22,10 +22,9 @@ from pathlib import Path
 import tensorflow as tf
 import tf_keras as keras
 
+from core.artifacts import BEST_EPOCH as BEST
+from core.artifacts import TrainedFolder
 from core.files import atomic_path, write_json
-from core.paths import checkpoint_state
-
-BEST = "best.h5"
 
 
 class ResumeError(ValueError):
@@ -33,11 +32,11 @@ class ResumeError(ValueError):
 
 
 def checkpoint_dir(out_dir: Path) -> Path:
-    return checkpoint_state(out_dir).parent
+    return TrainedFolder(out_dir).checkpoint_dir
 
 
 def read_state(out_dir: Path) -> dict | None:
-    path = checkpoint_state(out_dir)
+    path = TrainedFolder(out_dir).checkpoint_state
     if not path.exists():
         return None
     try:
@@ -95,7 +94,7 @@ class TrainingState(keras.callbacks.Callback):
                 self.model.save(temporary, include_optimizer=False)
             self.state.update(best_val_loss=val_loss, best_epoch=epoch + 1)
         self.state.update(epochs_done=epoch + 1, training_seconds=time.monotonic() - self.started, weights=self.save_weights(epoch + 1), options=self.options)
-        write_json(checkpoint_state(self.folder.parent), self.state)
+        write_json(TrainedFolder(self.folder.parent).checkpoint_state, self.state)
         self.remove_stale_weights()
 
     def save_weights(self, epoch: int) -> str:
@@ -113,9 +112,14 @@ class TrainingState(keras.callbacks.Callback):
                 shutil.rmtree(path, ignore_errors=True)
 
 
+def finished(out_dir: Path) -> bool:
+    """A model folder whose training ran to its end (a model and no unfinished checkpoint)."""
+    return TrainedFolder(out_dir).model_file.exists() and read_state(out_dir) is None
+
+
 def finish(out_dir: Path) -> None:
     """Promote best.h5 to model.h5 and drop the checkpoint: the run is complete."""
-    folder = checkpoint_dir(out_dir)
-    os.replace(folder / BEST, Path(out_dir) / "model.h5")
+    folder, model_file = checkpoint_dir(out_dir), TrainedFolder(out_dir).model_file
+    os.replace(folder / BEST, model_file)
     shutil.rmtree(folder)
-    print(f"best epoch saved as {Path(out_dir) / 'model.h5'}", file=sys.stderr)
+    print(f"best epoch saved as {model_file}", file=sys.stderr)

@@ -12,16 +12,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.artifacts import TrainedFolder
 from core.files import read_json
-from train.crosslab import RESULT
 
 
 def candidate(model_dir: Path) -> dict:
-    info = read_json(model_dir / "training.json", "training facts")
-    metrics = read_json(model_dir / "metrics.json", "metrics")
+    folder = TrainedFolder(model_dir)
+    info, metrics = folder.facts(), folder.metrics()
     if not metrics.get("validation"):
         raise ValueError(f"{model_dir} has no validation metrics: it was not trained by python -m train")
-    cross = read_json(model_dir / RESULT, "cross-lab results") if (model_dir / RESULT).exists() else None
+    cross = read_json(folder.cross_lab_file, "cross-lab results") if folder.cross_lab_file.exists() else None
     return {"dir": str(model_dir), "arch": info["arch"], "parameters": info["parameters"],
             "recipe": info.get("recipe", {}), "metrics": metrics, "cross_lab": cross}
 

@@ -17,20 +17,20 @@ import numpy as np
 
 from core.cli import run_stage
 from core.dataset import DatasetError
-from core.files import read_json, write_json
-from core.paths import CROSS_LAB, DEFAULT_MODEL_NAME, MODELS
-from train.checkpoint import ResumeError, read_state
+from core.artifacts import TrainedFolder
+from core.files import write_json
+from core.paths import DEFAULT_MODEL_NAME, MODELS
+from train.checkpoint import ResumeError, finished, read_state
 from train.config import TrainConfig
 from train.sources import source_name
 
-FOLDER = "cross-lab"
-RESULT = CROSS_LAB
 
 
 def twin_config(config: TrainConfig, model_dir: Path, source: str) -> TrainConfig:
     """The recipe on one source alone, trained on this machine as usual (--strategy none) however the model
     itself was spread: cross-lab runs where the model's folder is, on the chief."""
-    return dataclasses.replace(config, data=(source,), out=str(model_dir / FOLDER), name=f"only-{source_name(source)}",
+    twin = TrainedFolder(model_dir).cross_lab_twin(source_name(source))
+    return dataclasses.replace(config, data=(source,), out=str(twin.parent), name=twin.name,
                                members=1, teacher=None, resume=False, strategy="none")
 
 
@@ -38,7 +38,7 @@ def train_twin(twin: TrainConfig) -> Path:
     from train.run import train  # TensorFlow loads slowly; keep --help instant
 
     folder = Path(twin.out) / twin.name
-    if (folder / "model.h5").exists() and read_state(folder) is None:
+    if finished(folder):
         print(f"{twin.name}: already trained, kept", file=sys.stderr)
         return folder
     print(f"training {twin.name} (the same recipe on {twin.data[0]} alone)", file=sys.stderr, flush=True)
@@ -46,7 +46,7 @@ def train_twin(twin: TrainConfig) -> Path:
 
 
 def cross_lab(model_dir: Path) -> dict:
-    info = read_json(model_dir / "training.json", "training facts")
+    info = TrainedFolder(model_dir).facts()
     config = TrainConfig.from_saved(info["config"])
     if len(config.data) < 2:
         raise DatasetError(f"{model_dir} was trained on one source; cross-lab validation needs two or more")
@@ -59,7 +59,7 @@ def cross_lab(model_dir: Path) -> dict:
         for lab, splits in metrics["other_labs"].items():
             pairs.append({"trained_on": source_name(source), "scored_on": lab, **splits})
     result = {"recipe": config.recipe(), "pairs": pairs, "summary": summary(pairs)}
-    write_json(model_dir / RESULT, result)
+    write_json(TrainedFolder(model_dir).cross_lab_file, result)
     return result
 
 
@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     options = parser.parse_args(argv)
     model_dir = Path(options.model)
     return run_stage(lambda: describe(cross_lab(model_dir)), (FileNotFoundError, DatasetError, ResumeError),
-                     lambda text: f"{text}\nwrote {model_dir / RESULT}")
+                     lambda text: f"{text}\nwrote {TrainedFolder(model_dir).cross_lab_file}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ a teacher that saw the validation smears would leak them into the student.
 """
 from pathlib import Path
 
-from core.files import read_json
+from core.artifacts import TrainedFolder
 
 
 class TeacherError(ValueError):
@@ -16,10 +16,11 @@ class TeacherError(ValueError):
 
 
 def load_teacher(folder: Path, spec: dict, validation_groups: dict, classes: list = None):
-    folder = Path(folder)
-    if not (folder / "model.h5").is_file():
-        raise TeacherError(f"--teacher {folder}: no model.h5 there; give a folder written by python -m train")
-    info = read_json(folder / "training.json", "teacher training facts")
+    trained = TrainedFolder(folder)
+    if not trained.has_model():
+        raise TeacherError(f"--teacher {folder}: no {trained.model_file.name} there; give a folder written by "
+                           "python -m train")
+    info = trained.facts("teacher training facts")
     if info.get("preprocessing") != spec:
         raise TeacherError(f"--teacher {folder} was trained with other preprocessing ({info.get('preprocessing')}); "
                            f"this run uses {spec}")
@@ -29,9 +30,7 @@ def load_teacher(folder: Path, spec: dict, validation_groups: dict, classes: lis
     if info.get("validation_groups") != validation_groups:
         raise TeacherError(f"--teacher {folder} held out other validation smears; train both with the same "
                            f"--split-seed and --val-fraction, or its answers would leak validation images")
-    import tf_keras as keras  # TensorFlow loads slowly; the checks above need none of it
-
-    return keras.models.load_model(folder / "model.h5", compile=False)
+    return trained.load()  # TensorFlow loads slowly; the checks above need none of it
 
 
 def blend_targets(labels, teacher_probabilities, weight: float):

@@ -12,7 +12,8 @@ from pathlib import Path
 import tf_keras as keras
 from tf_keras import layers
 
-from core.files import atomic_path, read_json, write_json
+from core.artifacts import TrainedFolder
+from core.files import atomic_path, write_json
 from core.paths import CACHE
 from core.plots import plot_learning_curves
 from train import checkpoint, evaluate
@@ -48,15 +49,11 @@ def member_config(config: TrainConfig, number: int) -> tuple:
     return member, folder
 
 
-def finished(folder: Path) -> bool:
-    return (folder / "model.h5").exists() and checkpoint.read_state(folder) is None
-
-
 def train_members(config, prepared) -> list:
     folders = []
     for number in range(config.members):
         member, folder = member_config(config, number)
-        if config.resume and finished(folder):
+        if config.resume and checkpoint.finished(folder):
             print(f"member {number + 1}/{config.members} ({member.name}) already trained: kept", file=sys.stderr)
         else:
             print(f"training member {number + 1}/{config.members} ({member.name})", file=sys.stderr)
@@ -66,15 +63,15 @@ def train_members(config, prepared) -> list:
 
 
 def train_ensemble(config) -> Path:
-    out_dir = Path(config.out) / config.name
+    out_dir = TrainedFolder(Path(config.out) / config.name)
     prepared = prepare_data(config, CACHE)
-    folders = train_members(config, prepared)
-    members = [keras.models.load_model(folder / "model.h5") for folder in folders]
+    folders = [TrainedFolder(folder) for folder in train_members(config, prepared)]
+    members = [folder.load() for folder in folders]
     model = average_models(members, name=f"ensemble_of_{len(members)}")
-    with atomic_path(out_dir / "model.h5") as temporary:
+    with atomic_path(out_dir.model_file) as temporary:
         model.save(temporary, include_optimizer=False, save_format="h5")
-    facts = [read_json(folder / "training.json", "member training facts") for folder in folders]
-    write_json(out_dir / "training.json", {
+    facts = [folder.facts("member training facts") for folder in folders]
+    write_json(out_dir.facts_file, {
         **common_facts(config, prepared), "arch": f"ensemble of {len(members)} x {config.arch}",
         "parameters": int(model.count_params()), "seed": config.seed,
         "members": [{key: fact[key] for key in ("name", "seed", "best_epoch", "epochs_run", "training_seconds")}
@@ -84,6 +81,6 @@ def train_ensemble(config) -> Path:
         "training_seconds": round(sum(fact["training_seconds"] for fact in facts), 1),
         "resumed": any(fact["resumed"] for fact in facts), "peak_memory_mb": peak_memory_mb(),
     })
-    plot_learning_curves({fact["name"]: fact["history"] for fact in facts}, out_dir / "learning_curves.png")
-    evaluate.evaluate_model_dir(out_dir, config.data, validation_arrays(prepared), CACHE)
-    return out_dir
+    plot_learning_curves({fact["name"]: fact["history"] for fact in facts}, out_dir.learning_curves)
+    evaluate.evaluate_model_dir(out_dir.path, config.data, validation_arrays(prepared), CACHE)
+    return out_dir.path

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import tf_keras as keras
 
+from core.artifacts import TrainedFolder
 from core.cli import run_stage
 from core.dataset import DatasetError, load_listing
-from core.files import read_json, write_json
+from core.files import write_json
 from core.metrics import compute_metrics
 from core.paths import CACHE, DEFAULT_MODEL_NAME, MODELS, default_dataset
 from core.plots import plot_confusion_matrix
@@ -116,12 +116,12 @@ def evaluate_model_dir(model_dir: Path, data: list, validation: dict = None, cac
     """Write metrics.json ({"validation": summary, "sources": {...}, "other_labs": {...}, "review": ...}) and
     a confusion-matrix picture per source and split. `validation` maps a source's name to the validation
     arrays training held out ({"images", "labels"}); without them, the same parts are read again."""
-    model_dir = Path(model_dir)
-    info = read_json(model_dir / "training.json", "training facts")
-    if not (model_dir / "model.h5").is_file():
-        raise FileNotFoundError(f"no model.h5 in {model_dir}: train it first (make train)")
+    folder = TrainedFolder(model_dir)
+    info = folder.facts()
+    if not folder.has_model():
+        raise FileNotFoundError(f"no {folder.model_file.name} in {folder.path}: train it first (make train)")
     cache_dir = Path(cache_dir or CACHE)
-    model = keras.models.load_model(model_dir / "model.h5", compile=False)
+    model = folder.load()
     results, seen_validation = {"sources": {}, "other_labs": {}}, []
     for source in open_sources(data):
         seen = source.name in trained_sources(info)
@@ -142,8 +142,8 @@ def evaluate_model_dir(model_dir: Path, data: list, validation: dict = None, cac
                       file=sys.stderr)
                 plot_confusion_matrix(metrics["confusion_matrix"], info["classes"],
                                       f"{info['name']} on {name} {split} (accuracy {metrics['accuracy']:.1%})",
-                                      model_dir / f"confusion_matrix_{name}_{split}.png")
-    write_json(model_dir / "metrics.json", results)
+                                      folder.confusion_matrix(name, split))
+    write_json(folder.metrics_file, results)
     return results
 
 
@@ -173,11 +173,11 @@ def main(argv=None) -> int:
         return evaluate_model_dir(Path(options.model), data)
 
     return run_stage(evaluate, (FileNotFoundError, DatasetError, OSError),
-                     lambda _: f"wrote {options.model}/metrics.json")
+                     lambda _: f"wrote {TrainedFolder(options.model).metrics_file}")
 
 
 def default_sources(model_dir: Path) -> list:
-    info = read_json(model_dir / "training.json", "training facts")
+    info = TrainedFolder(model_dir).facts()
     return [source["path"] for source in info.get("sources", [])] or [default_dataset("blood-cells")]
 
 

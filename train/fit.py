@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
+from core.artifacts import TrainedFolder
 from core.cell_types import cell_types
 from core.files import write_json
 from core.networks import build_model
@@ -17,12 +18,12 @@ from core.paths import CACHE
 from core.plots import plot_learning_curves
 from train import checkpoint, evaluate
 from train.augment import replica_batches, steps_per_epoch, training_batches
-from train.cluster import output_folder
 from train.config import TrainConfig
 from train.data import TrainingData, prepare_data
 from train.distill import load_teacher, with_teacher
-from train.distribute import Distribution, make_distribution
-from train.start import load_start, starting_model
+from train.distribute import Distribution
+from train.plan import RunPlan, plan_run
+from train.start import starting_model
 
 
 class EpochReport(keras.callbacks.Callback):
@@ -140,59 +141,34 @@ def library_versions() -> dict:
             "numpy": np.__version__}
 
 
-def resumed_run(config: TrainConfig, out_dir: Path) -> tuple:
-    """With --resume, the saved settings win: a continued run must be the run it continues.
-    Returns (the saved config, the saved state)."""
-    state = checkpoint.read_state(out_dir)
-    if state is None:
-        raise checkpoint.ResumeError(f"nothing to resume: no checkpoint in "
-                                     f"{checkpoint.checkpoint_dir(out_dir)}; train without --resume")
-    saved = TrainConfig.from_saved(state["options"], resume=True)
-    if saved.strategy != config.strategy:
-        # Multi-worker runs share each batch out by replica; another engine would continue another run.
-        raise checkpoint.ResumeError(f"{saved.name} started with --strategy {saved.strategy}: resume it with "
-                                     f"--strategy {saved.strategy} --resume")
-    print(f"resuming {saved.name} after epoch {state['epochs_done']} of {saved.epochs}", file=sys.stderr)
-    return saved, state
-
-
-def train_one(config, data: TrainingData | None = None) -> Path:
+def train_one(config: TrainConfig, data: TrainingData | None = None) -> Path:
     """Fit one network into OUT/NAME/; returns that folder (a worker other than a multi-worker run's chief:
     its own folder inside it, which holds only its copy of the weights)."""
-    distribution = make_distribution(config.strategy)  # first: it configures a fresh TensorFlow runtime
-    model_dir = Path(config.out) / config.name
-    out_dir = output_folder(model_dir, distribution.task)
-    distribution.check_checkpoints_agree(checkpoint.epochs_done(out_dir), model_dir)
-    if config.resume:
-        config, state = resumed_run(config, out_dir)
-    else:
-        state = checkpoint.refuse_to_overwrite(out_dir)
-    keras.utils.set_random_seed(config.seed + (state or {}).get("epochs_done", 0))
-    with distribution.scope():  # a start's weights become the run's variables
-        start = config.init_from and load_start(Path(config.init_from))
-    if start:
-        config = config.starting_from(start)
-        print(f"fine-tuning {start.name} ({config.trainable} layers learn), with its preprocessing and classes",
-              file=sys.stderr, flush=True)
-    data = data or prepare_data(config, CACHE, start or None)
-    teacher = config.teacher and load_teacher(Path(config.teacher), data.spec, validation_groups(data), data.classes)
-    with distribution.scope():
-        model = initial_model(config, data.classes, start or None)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = fit_model(model, data, config, out_dir, state, teacher or None, distribution)
-    checkpoint.finish(out_dir)
-    if not distribution.is_chief:
-        return out_dir
-    history = final["history"]
-    write_json(out_dir / "training.json", {
+    plan = plan_run(config)
+    data = data or prepare_data(plan.config, CACHE, plan.start)
+    teacher = plan.config.teacher and load_teacher(Path(plan.config.teacher), data.spec, validation_groups(data),
+                                                   data.classes)
+    with plan.distribution.scope():
+        model = initial_model(plan.config, data.classes, plan.start)
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    final = fit_model(model, data, plan.config, plan.out_dir, plan.state, teacher or None, plan.distribution)
+    checkpoint.finish(plan.out_dir)
+    if plan.distribution.is_chief:
+        record_run(plan, data, model, final)
+    return plan.out_dir
+
+
+def record_run(plan: RunPlan, data: TrainingData, model, final: dict) -> None:
+    """training.json, the learning curves and the evaluation of the model just fitted (the chief's)."""
+    config, folder, history = plan.config, TrainedFolder(plan.out_dir), final["history"]
+    write_json(folder.facts_file, {
         **common_facts(config, data), "arch": config.arch, "parameters": int(model.count_params()),
         "seed": config.seed, "epochs_run": len(history["loss"]), "best_epoch": final["best_epoch"],
-        "training_seconds": round(final["training_seconds"], 1), "resumed": bool(state),
-        "distribution": distribution.facts(), "peak_memory_mb": peak_memory_mb(), "history": history,
+        "training_seconds": round(final["training_seconds"], 1), "resumed": bool(plan.state),
+        "distribution": plan.distribution.facts(), "peak_memory_mb": peak_memory_mb(), "history": history,
     })
-    plot_learning_curves({"": history}, out_dir / "learning_curves.png")
-    evaluate.evaluate_model_dir(out_dir, config.data, validation_arrays(data), CACHE)
-    return out_dir
+    plot_learning_curves({"": history}, folder.learning_curves)
+    evaluate.evaluate_model_dir(folder.path, config.data, validation_arrays(data), CACHE)
 
 
 def initial_model(config, classes: list, start=None):

@@ -7,7 +7,8 @@ Each BatchNorm layer normalises its input by the mean and spread it saw on the t
 lab's stain, camera and light shift those statistics; measuring them again on a batch of its own
 unlabelled photos (AdaBN, Li et al. 2016) often recovers much of what the shift cost, and may cost
 accuracy on the training labs. So it is opt-in and reversible: the result is a new model folder
-(the original is untouched) that `make convert` publishes and `make use` switches to and back from.
+(the original is untouched) that convert publishes (`make recalibrate` runs both) and `make use` switches
+to and back from.
 It records how far the photos' statistics were from the training labs' (the "shift"). It starts from
 a training folder or from a published model, whose BatchNorm layers are restored from the statistics
 convert folded into its convolutions and kept in batch-norm.json.
@@ -22,8 +23,9 @@ import numpy as np
 from core.cli import run_stage
 from core.dataset import DatasetError, list_folder
 from core.facts import IMAGE_SUFFIXES
-from core.files import read_json, write_json
-from core.paths import FOLDED_STATISTICS, MODELS, training_source_folders
+from core.artifacts import FOLDED_STATISTICS, TrainedFolder
+from core.files import write_json
+from core.paths import MODELS, training_source_folders
 from core.photo_cells import cell_inputs
 from core.preprocess import ImageReadError, decoded_rgb
 
@@ -126,8 +128,8 @@ def recalibrate(model_from: Path, photos: Path, name: str | None, out: Path = MO
     print(f"statistics re-measured on {len(inputs)} cells: shift from the training labs {np.mean(shifts):.2f} "
           f"(first layer {shifts[0]:.2f}, last {shifts[-1]:.2f}; 0 means alike)", file=sys.stderr)
     out_dir.mkdir(parents=True, exist_ok=True)
-    save_h5(start.model, out_dir / "model.h5")
-    write_json(out_dir / "training.json", {**start.facts, "name": name, "recalibration": {
+    save_h5(start.model, TrainedFolder(out_dir).model_file)
+    write_json(TrainedFolder(out_dir).facts_file, {**start.facts, "name": name, "recalibration": {
         "from": start.name, "photos": Path(photos).resolve().name, "photo_count": len(paths),
         "cells": len(inputs), "shift": float(np.mean(shifts)), "layer_shifts": shifts,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}})
@@ -140,7 +142,7 @@ def score_on_training_labs(model_dir: Path) -> None:
     """What recalibrating cost on the labs the model learnt from, where their data is on this machine."""
     from train.evaluate import evaluate_model_dir
 
-    sources = training_source_folders(read_json(model_dir / "training.json", "training facts"))
+    sources = training_source_folders(TrainedFolder(model_dir).facts())
     if not sources:
         print("the training labs' photos are not on this machine: not scored on them", file=sys.stderr)
         return
@@ -163,8 +165,8 @@ def main(argv=None) -> int:
     return run_stage(lambda: recalibrate(Path(options.model), options.photos, options.name, options.out,
                                          evaluate=not options.no_evaluate),
                      (RecalibrationError, StartError, FileNotFoundError, DatasetError, OSError),
-                     lambda out_dir: f"wrote {out_dir}/; publish it with: make convert NAME={out_dir.name} "
-                                     "(make use NAME=... switches back)")
+                     lambda out_dir: f"wrote {out_dir}/; publish it with: python -m convert --model {out_dir} "
+                                     "(make recalibrate does both steps; make use NAME=... switches back)")
 
 
 if __name__ == "__main__":

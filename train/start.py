@@ -11,13 +11,15 @@ from pathlib import Path
 import tf_keras as keras
 from tf_keras import layers
 
-from core.files import read_json
+from core.artifacts import INDEX, PublishedVersion, TrainedFolder
 from core.fold import unfold_batch_norm
-from core.model_index import INDEX, METADATA, NoModel, default_model
-from core.paths import FOLDED_STATISTICS
+from core.metadata import MetadataError, check_metadata, training_from_metadata
+from core.model_index import NoModel, default_model
 from train.config import TRAINABLE, TrainConfig
 
 HEAD = "probabilities"
+# What a published model's metadata.json lacks when it was published before training recorded it.
+OLDER_METADATA_LACKS = {"val_fraction": TrainConfig.__dataclass_fields__["val_fraction"].default}
 
 
 class StartError(ValueError):
@@ -38,7 +40,7 @@ class StartingModel:
 
     @property
     def published(self) -> bool:
-        return (self.folder / "model.json").is_file()
+        return PublishedVersion(self.folder).model_file.is_file()
 
     @property
     def classes(self) -> list:
@@ -66,28 +68,23 @@ def load_start(folder: Path, flag: str = "--init-from") -> StartingModel:
             folder = default_model(folder)[1]
         except NoModel as error:
             raise StartError(f"{flag} {folder}: {error}") from error
-    if (folder / "model.h5").is_file():
-        if not (folder / "training.json").is_file():
-            raise StartError(f"{flag} {folder}: model.h5 has no training.json beside it, so its preprocessing "
-                             "and classes are unknown; give the whole folder python -m train wrote")
-        model = keras.models.load_model(folder / "model.h5", compile=False)
-        return StartingModel(folder, model, read_json(folder / "training.json", "training facts"))
-    if (folder / "model.json").is_file() and (folder / METADATA).is_file():
-        from tensorflowjs.converters.keras_tfjs_loader import load_keras_model
-
-        facts = published_facts(read_json(folder / METADATA, "model metadata"))
-        model, statistics = load_keras_model(str(folder / "model.json")), read_folded_statistics(folder)
+    trained, published = TrainedFolder(folder), PublishedVersion(folder)
+    if trained.has_model():
+        if not trained.facts_file.is_file():
+            raise StartError(f"{flag} {folder}: {trained.model_file.name} has no {trained.facts_file.name} beside "
+                             "it, so its preprocessing and classes are unknown; give the whole folder python -m train wrote")
+        return StartingModel(folder, trained.load(), trained.facts())
+    if published.has_model():
+        try:
+            metadata = check_metadata(published.metadata(), str(published.metadata_file))
+        except MetadataError as error:
+            raise StartError(f"{flag} {folder}: {error}") from error
+        facts = training_from_metadata(metadata, OLDER_METADATA_LACKS)
+        model, statistics = published.load(), published.folded_statistics()
         return StartingModel(folder, with_batch_norm(model, statistics, facts) if statistics else model, facts)
     raise StartError(f"{flag} {folder}: no model there; give a trained model folder (models/NAME/, with "
-                     "model.h5) or a published version (web/models/NAME/<version>/, with model.json)")
-
-
-def published_facts(metadata: dict) -> dict:
-    """A published model's metadata.json, in training.json's terms (sources by name: no paths are published)."""
-    return {"val_fraction": TrainConfig.__dataclass_fields__["val_fraction"].default,  # older metadata lacks it
-            **metadata["training"], "name": metadata["name"], "classes": metadata["classes"],
-            "cell_types": metadata.get("cell_types"), "preprocessing": metadata["preprocessing"],
-            "arch": metadata["model"]["arch"], "parameters": metadata["model"]["parameters"]}
+                     f"{trained.model_file.name}) or a published version (web/models/NAME/<version>/, with "
+                     f"{published.model_file.name})")
 
 
 def with_batch_norm(folded: keras.Model, statistics: dict, facts: dict) -> keras.Model:
@@ -98,11 +95,6 @@ def with_batch_norm(folded: keras.Model, statistics: dict, facts: dict) -> keras
     fresh = build_model(facts["arch"], facts["preprocessing"]["input_size"][0], len(facts["classes"]),
                         facts["recipe"].get("normalise", "none"))
     return unfold_batch_norm(folded, statistics, fresh)
-
-
-def read_folded_statistics(folder: Path) -> dict | None:
-    path = folder / FOLDED_STATISTICS
-    return read_json(path, "folded BatchNorm statistics") if path.is_file() else None
 
 
 def with_classes(model: keras.Model, known: list, classes: list) -> keras.Model:

@@ -8,7 +8,8 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from core.model_index import default_model
-from headless.chromium import open_page, start_chromium, upload
+from headless.chromium import open_page, start_chromium
+from tests.e2e.page_results import upload
 from tests.e2e.smear_page import smear_file
 
 BACKEND_START_LIMIT_SECONDS = 15  # web/js/model.js, BACKEND_START_LIMIT_MS

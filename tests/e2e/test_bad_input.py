@@ -17,8 +17,9 @@ from core.finder import find_candidates, pick_main
 from core.model_index import default_model
 from core.preprocess import load_rgb, preprocess_file
 from core.tfjs import tfjs_probabilities
-from headless.chromium import clear_results, open_page, severe_console_messages, shown_probabilities, upload
+from headless.chromium import clear_results, open_page
 from tests.conftest import REAL_DATA, REPO
+from tests.e2e.page_results import severe_console_messages, shown_probabilities, upload
 
 TOLERANCE = 1e-3
 TITLE = "Leukolens: white blood cell classifier"

@@ -8,9 +8,9 @@ from core.finder import find_cells
 from core.model_index import default_model
 from core.preprocess import load_rgb, preprocess_file, square_input
 from core.tfjs import tfjs_probabilities
-from headless.chromium import severe_console_messages, shown_probabilities, upload
 from headless.site_server import RunningServer
 from tests.conftest import SHARED_DATA
+from tests.e2e.page_results import severe_console_messages, shown_probabilities, upload
 from tests.e2e.smear_page import (
     TWO_CELLS,
     cell_box,

@@ -23,8 +23,9 @@ from convert.publish import content_version, file_facts, publish, sha256_file
 from core.model_index import default_model
 from core.preprocess import preprocess_file
 from core.tfjs import tfjs_probabilities
-from headless.chromium import open_page, severe_console_messages, shown_probabilities, start_chromium, upload
+from headless.chromium import open_page, start_chromium
 from headless.site_server import RunningServer
+from tests.e2e.page_results import severe_console_messages, shown_probabilities, upload
 from tests.e2e.smear_page import one_cell_smears
 
 TOLERANCE = 1e-3

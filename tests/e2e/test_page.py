@@ -8,14 +8,8 @@ from selenium.webdriver.common.by import By
 from core.model_index import default_model
 from core.preprocess import preprocess_file
 from core.tfjs import tfjs_probabilities
-from headless.chromium import (
-    clear_results,
-    open_page,
-    severe_console_messages,
-    shown_probabilities,
-    unique_copies,
-    upload,
-)
+from headless.chromium import clear_results, open_page, unique_copies
+from tests.e2e.page_results import severe_console_messages, shown_probabilities, upload
 from tests.e2e.smear_page import counted_cells, one_cell_smears, read_page, smear_file
 
 TOLERANCE = 1e-3

@@ -9,7 +9,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from core.model_index import default_model
-from headless.chromium import clear_results, confirm, open_page, severe_console_messages, start_chromium, upload
+from headless.chromium import clear_results, confirm, open_page, start_chromium
+from tests.e2e.page_results import severe_console_messages, upload
 from tests.e2e.smear_page import (
     TWO_CELLS,
     cell_box,

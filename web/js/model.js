@@ -3,9 +3,11 @@
 // whose files fail to download or fail their checks), the last complete version saved in this
 // browser is used instead and the page says why. A version is used whole or not at all.
 import { checkSpec } from './preprocess.js';
+import { schemaProblem } from './schema.js';
 import { ModelLoadError, VersionReader, parseJson, readModelArtifacts, versionProblem } from './model-files.js';
 import * as store from './model-store.js';
 import facts from './facts.json' with { type: 'json' };
+import metadataSchema from './metadata.schema.json' with { type: 'json' };
 
 export { ModelLoadError };
 
@@ -37,16 +39,9 @@ function defaultEntry(index) {
   return entry;
 }
 
-// The shape guard for metadata.json: what the page relies on must be there.
+// The shape guard for metadata.json: its schema (metadata.schema.json), the one Python checks too.
 export function metadataProblem(metadata) {
-  if (!metadata || typeof metadata !== 'object') return 'it is not an object';
-  const { classes, preprocessing, model } = metadata;
-  if (!Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === 'string')) {
-    return '"classes" must list at least two class names';
-  }
-  if (!preprocessing || !Array.isArray(preprocessing.input_size)) return '"preprocessing.input_size" is missing';
-  if (!model || typeof model.file !== 'string') return '"model.file" is missing';
-  return null;
+  return schemaProblem(metadata, metadataSchema);
 }
 
 async function metadataFileProblem(bytes, entry) {

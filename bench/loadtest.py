@@ -1,4 +1,4 @@
-"""Many clients fetching the whole default model at once: python -m server.loadtest URL [--clients N] [--rounds M]
+"""Many clients fetching the whole default model at once: python -m bench.loadtest URL [--clients N] [--rounds M]
 
 Each client fetches metadata.json, model.json and every weight shard of the default model, `rounds`
 times over, all clients at the same moment, and hashes every body it gets. Used by the tests (small)
@@ -17,6 +17,7 @@ import threading
 import time
 import urllib.parse
 
+from core.artifacts import INDEX, METADATA
 from core.model_index import default_entry
 
 MAX_LISTED_ERRORS = 20
@@ -48,15 +49,15 @@ def model_files(base_url: str, tls: ssl.SSLContext | None = None) -> dict:
     root = url.path if url.path.endswith("/") else url.path + "/"
     connection = connect(base_url, 30, tls)
     try:
-        index = json.loads(get(connection, root + "models/index.json"))
+        index = json.loads(get(connection, f"{root}models/{INDEX}"))
         entry = default_entry(index)
         folder = f"{root}models/{entry['path']}"
-        metadata = json.loads(get(connection, folder + "metadata.json"))
+        metadata = json.loads(get(connection, folder + METADATA))
         manifest = json.loads(get(connection, folder + metadata["model"]["file"]))["weightsManifest"]
     finally:
         connection.close()
     names = [metadata["model"]["file"]] + [path for group in manifest for path in group["paths"]]
-    return {folder + "metadata.json": None, **{folder + name: metadata["files"][name]["sha256"] for name in names}}
+    return {folder + METADATA: None, **{folder + name: metadata["files"][name]["sha256"] for name in names}}
 
 
 def fetch_model_concurrently(base_url: str, clients: int, rounds: int, timeout: float = 60,
@@ -115,7 +116,7 @@ def fetch_model_concurrently(base_url: str, clients: int, rounds: int, timeout: 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m server.loadtest", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.loadtest", description=__doc__.splitlines()[0])
     parser.add_argument("url", help="the page's address, e.g. http://127.0.0.1:8000/")
     parser.add_argument("--clients", type=int, default=10, help="concurrent clients (default: %(default)s)")
     parser.add_argument("--rounds", type=int, default=3, help="times each client fetches the model (default: %(default)s)")
