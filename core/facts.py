@@ -13,3 +13,5 @@ IMAGE_SUFFIXES = frozenset(suffix for kind in IMAGE_FORMATS for suffix in kind["
 SUPPORTED_PREPROCESSING = {key: frozenset(values) for key, values in FACTS["preprocessing"]["supported"].items()}
 PREPROCESSING_DEFAULTS: dict = FACTS["preprocessing"]["defaults"]
 NO_MODEL_FIX: str = FACTS["no_model_fix"]
+# The smear check's settings, for a finder spec written before they existed.
+SMEAR_CHECK_DEFAULTS: dict = {key: value for key, value in FACTS["smear_check"].items() if key != "about"}

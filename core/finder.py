@@ -25,6 +25,7 @@ box-downscaled copy of the photo (an integer factor, so a camera photo costs abo
 """
 import numpy as np
 
+from core.facts import SMEAR_CHECK_DEFAULTS
 from core.stained_pieces import (
     box_downscale,
     downscale_factor,
@@ -59,13 +60,7 @@ def default_finder_spec() -> dict:
         "ruler_iterations": 16,          # Ridler-Calvard steps splitting green into dark / background
         "ruler_min_run": 2,              # work pixels; shorter runs are noise
         "ruler_min_runs": 20,            # fewer runs than this: no ruler (0)
-        "smear_background_per_mille": 900,  # a picture's light: its pixels at or above this brightness quantile
-        "smear_content_darker_percent": 10,  # content: >= 10% darker than the light (in r + g + b)
-        "smear_content_percent": 5,       # a smear: >= 5% of the picture is content,
-        "smear_purple_per_mille": 10,     #   >= 1% of the content purple (red passing at least as much of its
-        "smear_purple_percent": 5,        #   light as green, blue >= 5 points more),
-        "smear_most_foreign_percent": 60,  #  and <= 60% foreign: red or blue passing >= 8 points less of
-        "smear_foreign_percent": 8,       #   their light than green
+        **SMEAR_CHECK_DEFAULTS,          # is it a smear at all (core/stained_pieces.py smear_check)
         "require_smear": True,           # find_cells gives no cells for a photo failing the check
     }
 

@@ -4,6 +4,8 @@ cells); mirrored function for function by web/js/stained-pieces.js, in integer a
 """
 import numpy as np
 
+from core.facts import SMEAR_CHECK_DEFAULTS
+
 # ---------------------------------------------------------------- 1-2: work image, stain score
 
 def downscale_factor(height: int, width: int, spec: dict) -> int:
@@ -224,7 +226,15 @@ def smear_check(work: np.ndarray, spec: dict) -> dict:
     (unstained red cells), pink (red cells, cytoplasm) or purple (nuclei, platelets): each absorbs green at
     least about as much as red and blue. A smear has enough content, some of it purple, and little that lets
     green through best (foliage, sky, cyan ink) or absorbs blue best (skin, wood, coffee, cats, brown stains).
-    Grey documents and photos have no purple; landscapes and everyday photos are mostly foreign colours."""
+    Grey documents and photos have no purple; landscapes and everyday photos are mostly foreign colours.
+
+    Settings (web/js/facts.json smear_check): the light is the mean of the pixels at or above the
+    smear_background_per_mille brightness quantile; content is at least smear_content_darker_percent darker
+    than it (in r + g + b); purple content lets red through at least as well as green and blue at least
+    smear_purple_percent points better; foreign content lets red or blue through smear_foreign_percent points
+    worse than green. A smear: content >= smear_content_percent of the picture, purple >= smear_purple_per_mille
+    of the content, foreign <= smear_most_foreign_percent of it."""
+    spec = {**SMEAR_CHECK_DEFAULTS, **spec}
     total = int(work.shape[0] * work.shape[1])
     light = bright_mean(work, spec["smear_background_per_mille"]) if total else [0, 0, 0]
     if min(light) == 0:

@@ -2,6 +2,11 @@
 // stained smear at all; the first half of the cell finder (finder.js groups the pieces into cells).
 // The JavaScript twin of core/stained_pieces.py, function for function, in integer arithmetic throughout.
 
+import facts from './facts.json' with { type: 'json' };
+
+// The smear check's settings, for a finder spec written before they existed.
+const { about: _about, ...SMEAR_CHECK_DEFAULTS } = facts.smear_check;
+
 export const div = (a, b) => Math.floor(a / b); // only ever for non-negative integers below 2^53
 
 // ------------------------------------------------------------------ 1-2: work image, stain score
@@ -319,7 +324,8 @@ export function brightMean(work, perMille) {
 
 // Judged against the picture's own light, so that no camera's white balance decides it: why, in
 // core/stained_pieces.py smear_check().
-export function smearCheck(work, spec) {
+export function smearCheck(work, finderSpec) {
+  const spec = { ...SMEAR_CHECK_DEFAULTS, ...finderSpec };
   const total = work.red.length;
   const light = total ? brightMean(work, spec.smear_background_per_mille) : [0, 0, 0];
   if (Math.min(...light) === 0) return { pixels: total, light, content: 0, purple: 0, foreign: 0, is_smear: false };
