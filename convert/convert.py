@@ -8,6 +8,7 @@ from pathlib import Path
 import tf_keras as keras
 
 from convert.publish import build_metadata, file_facts, publish
+from convert.replay import write_replay
 from convert.tfjs_check import check_parity
 from core.files import read_json, write_json
 from core.fold import fold_batch_norm, folded_statistics
@@ -66,6 +67,7 @@ def convert_model(model_dir: Path, out: Path, quantization, data, make_default: 
         shards = sorted(p.name for p in staging.glob("*.bin"))
         print(f"  wrote model.json and {len(shards)} weight shard(s)", file=sys.stderr)
         sources = data or training_source_folders(info)
+        replay = write_replay(staging, info["preprocessing"], info["classes"], sources)
         # The trained model, not the folded one, is the reference the browser must agree with.
         parity = check_parity(trained, staging, sources, info, quantization)
         for picture in sorted(model_dir.glob("*.png")):
@@ -73,6 +75,8 @@ def convert_model(model_dir: Path, out: Path, quantization, data, make_default: 
         conversion = {"tensorflowjs": version('tensorflowjs'), "quantization": quantization,
                       "folded_layers": folded_layers, "parity": parity}
         metadata = build_metadata(info, metrics, file_facts(staging), conversion, cross_lab_results(model_dir))
+        if replay:
+            metadata["replay"] = replay
         write_json(staging / "metadata.json", metadata)
         return publish(staging, out, metadata, make_default)
     finally:
