@@ -17,6 +17,7 @@ MEMBERS  ?=
 QUANTIZE ?=
 FROM     ?=
 PHOTOS   ?=
+FOLDER   ?=
 TRAINABLE ?=
 RESUME   ?=
 QUICK    ?=
@@ -59,6 +60,7 @@ help:
 	@echo "make recalibrate PHOTOS=dir  re-measure the page's model's statistics on your microscope's unlabelled photos"
 	@echo "make convert               convert models/leukolens-cnn/ (NAME=...) into web/models/ and make it the default"
 	@echo "make use NAME=...          make another published model the page's default (e.g. back to leukolens-cnn)"
+	@echo "make use FOLDER=x.zip      publish the page's exported adapted model (a .zip or its folder) as the default"
 	@echo "make evaluate              re-evaluate models/leukolens-cnn/ (NAME=...) on the held-out splits"
 	@echo "make bench-adaptation      fine-tuning and recalibration measured on the cross-lab twins: bench/adaptation.md"
 	@echo "make bench [QUICK=1]       measure the page's default model: bench/results.md (quick: bench/quick/)"
@@ -115,7 +117,7 @@ convert: $(STAMP) node
 
 # Switch the page to another published model (or back to the shipped one): make use NAME=leukolens-cnn
 use: $(STAMP)
-	$(PY) -m convert.use $(NAME)
+	$(PY) -m convert.use $(if $(FOLDER),--folder $(FOLDER),$(NAME))
 
 serve-setup: $(SERVE_STAMP)
 

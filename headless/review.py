@@ -38,6 +38,7 @@ const status = document.getElementById('adapt-status');
 return { state: status.dataset.state, text: status.textContent,
   before: status.dataset.before === undefined ? null : Number(status.dataset.before),
   after: status.dataset.after === undefined ? null : Number(status.dataset.after),
+  seconds: status.dataset.seconds === undefined ? null : Number(status.dataset.seconds),
   reviewed: Object.fromEntries([...document.querySelectorAll('#reviewed-rows tr[data-count]')]
     .map((row) => [row.dataset.class, Number(row.dataset.count)])),
   adapt_enabled: !document.getElementById('adapt-model').disabled,

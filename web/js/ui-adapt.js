@@ -1,6 +1,7 @@
 // The "Adapt to this microscope" panel: the reviewed cells held per class (and deleting them), adapting,
 // its progress and its honest result, the versions kept, reverting, exporting and importing.
-// Hooks: button#adapt-model, #adapt-status[data-state=idle|training|done|rejected|error][data-before][data-after],
+// Hooks: button#adapt-model, #adapt-status[data-state=idle|training|done|rejected|error][data-before][data-after]
+// (balanced accuracy, 0..1, on the held-out reviewed cells)[data-seconds] (time to adapt),
 // button#revert-model, button#export-model, input#import-model.
 import { AdaptationError, adaptationRecord, adaptedMetadata, applyHead, currentHead, isImprovement, notReadyReason,
   runAdaptation, usableCells } from './adapt.js';
@@ -26,7 +27,7 @@ function setStatus(state, text, figures = {}) {
   const status = element('adapt-status');
   status.dataset.state = state;
   status.textContent = text;
-  for (const key of ['before', 'after']) {
+  for (const key of ['before', 'after', 'seconds']) {
     if (figures[key] === undefined || figures[key] === null) delete status.dataset[key];
     else status.dataset[key] = String(figures[key]);
   }
@@ -39,7 +40,9 @@ function showCounts() {
     remove.type = 'button';
     remove.dataset.deleteClass = name;
     remove.setAttribute('aria-label', `Delete the ${count} reviewed cells of class ${name.toLowerCase()}`);
-    row.append(make('td', null, label(name)), make('td', 'count', String(count)), make('td', null, remove));
+    const action = make('td');
+    action.append(remove);
+    row.append(make('td', null, label(name)), make('td', 'count', String(count)), action);
     row.dataset.class = name;
     row.dataset.count = String(count);
     return row;
@@ -109,7 +112,7 @@ async function adapt() {
     const result = await runAdaptation(cells, panel.loaded, { onProgress: (fraction) => { bar.value = fraction; } });
     const record = adaptationRecord(result, cells, panel.loaded.metadata, (performance.now() - started) / 1000);
     await panel.store.putAdaptation(record);
-    const figures = { before: record.before, after: record.after };
+    const figures = { before: record.before, after: record.after, seconds: record.seconds };
     const measured = `on ${record.heldOut} of your reviewed cells, each left out of the training that predicted it: `
       + `before ${percent(record.before)}, after ${percent(record.after)} (balanced accuracy)`;
     if (isImprovement(record)) {

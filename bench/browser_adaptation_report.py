@@ -1,0 +1,89 @@
+"""bench/browser_adaptation.json as a section of bench/adaptation.md and a picture."""
+from pathlib import Path
+
+from core.files import atomic_path
+
+pct = lambda value: "n/a" if value is None else f"{100 * value:.1f}%"  # noqa: E731
+
+
+def table(result: dict) -> list:
+    lines = ["| reviewed cells | adaptation | held-out reviewed: before | after | rest of the lab (cells) | "
+             "rest: shipped model | rest: page after adapting | time to adapt | longest main-thread task |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for step in result["steps"]:
+        if step["state"] == "not enabled":
+            lines.append(f"| {step['reviewed']} | not enabled: {step['why']} | | | {step['rest']} | "
+                         f"{pct(step['rest_before']['balanced_accuracy'])} | | | |")
+            continue
+        lines.append(f"| {step['reviewed']} | {step['state']} | {pct(step['held_out_before'])} | {pct(step['held_out_after'])} | "
+                     f"{step['rest']} | {pct(step['rest_before']['balanced_accuracy'])} | "
+                     f"**{pct(step['rest_after']['balanced_accuracy'])}** | {step['seconds']:.1f} s | "
+                     f"{step['longest_task_ms']:.0f} ms |")
+    return lines
+
+
+def forgetting_table(result: dict) -> list:
+    if not result["forgetting"]:
+        return []
+    labs = list(result["shipped_on_training_labs"])
+    lines = ["", f"Forgetting: balanced accuracy on {result['forgetting_per_class']} TEST cells per class of each training "
+             "lab, through the page.", "", "| model | " + " | ".join(f"{lab} TEST" for lab in labs) + " |",
+             "| --- |" + " ---: |" * len(labs),
+             "| shipped | " + " | ".join(pct(result["shipped_on_training_labs"][lab]["balanced_accuracy"]) for lab in labs) + " |"]
+    for reviewed, scores in result["forgetting"].items():
+        lines.append(f"| adapted on {reviewed} reviewed cells | "
+                     + " | ".join(pct(scores[lab]["balanced_accuracy"]) for lab in labs) + " |")
+    return lines
+
+
+def render(result: dict) -> str:
+    lines = ["## In the browser: the page learns the clinic's microscope from the technologist's review", "",
+             f"Written by `python -m bench.browser_adaptation` (`make bench-adaptation`) through the real page in headless "
+             f"Chromium on this {result['machine']['cpus']}-core machine, with the page's default model. The clinic is "
+             f"{result['lab']} ({result['cells']} labelled cells; a lab the shipped model never trained on). A technologist "
+             f"meets its cells in a fixed random order (seed {result['seed']}), reviews the first N (confirms the cells the "
+             "page has right, corrects the others), presses \"Adapt to this microscope\", and the cells not reviewed yet are "
+             "then classified by the page and scored. Balanced accuracy (mean of the per-class recalls; a photo in which the "
+             "page finds no cell counts as wrong). \"Held-out reviewed\" is what the page itself shows before adopting: each "
+             "reviewed cell predicted by a head fitted without it (4-fold). The time to adapt is from the click to the "
+             "result, features and training in a Web Worker.", ""]
+    lines += table(result) + forgetting_table(result)
+    lines += ["", "![Balanced accuracy on the rest of the lab against the number of reviewed cells](browser_adaptation.png)", ""]
+    return "\n".join(lines)
+
+
+def write_section(result: dict, path: Path, begin: str, end: str) -> None:
+    """Replaces the section between the markers (or appends it), leaving the rest of the file as it is."""
+    text = path.read_text() if path.exists() else ""
+    section = f"{begin}\n{render(result)}\n{end}\n"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + section + rest.split(end, 1)[1].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + section
+    with atomic_path(path) as temporary:
+        temporary.write_text(text)
+
+
+def kept_section(path: Path, begin: str, end: str) -> str:
+    """The section as it is in the file, to keep when the rest of the file is written anew."""
+    text = path.read_text() if path.exists() else ""
+    if begin not in text or end not in text:
+        return ""
+    return "\n" + begin + text.split(begin, 1)[1].split(end, 1)[0] + end + "\n"
+
+
+def plot(result: dict, path: Path) -> None:
+    from core.plots import plt, save_figure
+
+    steps = [step for step in result["steps"] if step["state"] != "not enabled"]
+    figure, axis = plt.subplots(figsize=(6, 4))
+    cells = [s["reviewed"] for s in steps]
+    axis.plot(cells, [s["rest_before"]["balanced_accuracy"] for s in steps], "o:", color="grey", label="shipped model")
+    axis.plot(cells, [s["rest_after"]["balanced_accuracy"] for s in steps], "o-", label="after adapting in the page")
+    axis.plot(cells, [s["held_out_after"] for s in steps], "x--", label="held-out reviewed cells (what the page shows)")
+    axis.set(xscale="log", xticks=cells, xticklabels=[str(c) for c in cells], ylim=(0, 1), xlabel="reviewed cells",
+             ylabel="balanced accuracy", title=f"{result['lab']}: the cells not reviewed yet")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8, loc="lower right")
+    save_figure(figure, path)
