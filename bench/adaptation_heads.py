@@ -102,13 +102,15 @@ def render(result: dict) -> str:
     lines = ["## Which output layer to adapt (measured under Node, before any page)", "",
              f"Written by `python -m bench.adaptation_heads` with {result['model']}: features from the published model, each "
              f"head fitted on the first N of {result['lab']}'s cells (fixed random order, seed {result['seed']}), balanced "
-             f"accuracy on the cells not reviewed, and on {result['per_class']} TEST cells per class of each training lab. "
+             f"accuracy on the cells not reviewed (all their classes, and the classes with at least 5 of them: tecom has one "
+             f"basophil), and on {result['per_class']} TEST cells per class of each training lab. "
              "One fit each (the page fits 4 more for its held-out figure).", "",
-             "| head | reviewed | rest: shipped | rest: adapted | " + " | ".join(f"{lab} TEST (shipped: {pct(result['shipped'][lab])})"
+             "| head | reviewed | rest: shipped | rest: adapted | classes of 5+: shipped | adapted | " + " | ".join(f"{lab} TEST (shipped: {pct(result['shipped'][lab])})"
                                                                          for lab in labs) + " | fit time |",
-             "| --- | ---: | ---: | ---: |" + " ---: |" * len(labs) + " ---: |"]
+             "| --- | ---: | ---: | ---: | ---: | ---: |" + " ---: |" * len(labs) + " ---: |"]
     for run in result["runs"]:
         lines.append(f"| {describe(run['settings'])} | {run['cells']} | {pct(run['rest_before'])} | **{pct(run['rest_after'])}** | "
+                     f"{pct(run['rest_before_common'])} | **{pct(run['rest_after_common'])}** | "
                      + " | ".join(pct(run["labs"][lab]) for lab in labs) + f" | {run['seconds']:.1f} s |")
     return "\n".join(lines) + "\n"
 
