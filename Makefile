@@ -17,6 +17,7 @@ MEMBERS  ?=
 QUANTIZE ?=
 FROM     ?=
 PHOTOS   ?=
+FOLDER   ?=
 TRAINABLE ?=
 RESUME   ?=
 QUICK    ?=
@@ -59,8 +60,9 @@ help:
 	@echo "make recalibrate PHOTOS=dir  re-measure the page's model's statistics on your microscope's unlabelled photos"
 	@echo "make convert               convert models/leukolens-cnn/ (NAME=...) into web/models/ and make it the default"
 	@echo "make use NAME=...          make another published model the page's default (e.g. back to leukolens-cnn)"
+	@echo "make use FOLDER=x.zip      publish the page's exported adapted model (a .zip or its folder) as the default"
 	@echo "make evaluate              re-evaluate models/leukolens-cnn/ (NAME=...) on the held-out splits"
-	@echo "make bench-adaptation      fine-tuning and recalibration measured on the cross-lab twins: bench/adaptation.md"
+	@echo "make bench-adaptation      the page adapting to tecom's reviewed cells, and fine-tuning the cross-lab twins: bench/adaptation.md"
 	@echo "make bench [QUICK=1]       measure the page's default model: bench/results.md (quick: bench/quick/)"
 
 setup: $(STAMP)
@@ -115,7 +117,7 @@ convert: $(STAMP) node
 
 # Switch the page to another published model (or back to the shipped one): make use NAME=leukolens-cnn
 use: $(STAMP)
-	$(PY) -m convert.use $(NAME)
+	$(PY) -m convert.use $(if $(FOLDER),--folder $(FOLDER),$(NAME))
 
 serve-setup: $(SERVE_STAMP)
 
@@ -160,8 +162,12 @@ test-fast: $(STAMP) node
 	$(PY) -m pytest -m "not training and not browser and not integration" $(PYTEST_ARGS)
 
 # Fine-tuning on 10/20/50 labelled cells per class and recalibration, on the cross-lab twins of make train.
-bench-adaptation: $(STAMP)
-	$(PY) -m bench.adaptation $(MODEL_FLAG)
+# The page adapting in headless Chromium (bench/adaptation.md's in-browser section), then fine-tuning and
+# recalibration of the cross-lab twins when this machine has them (make train leaves them in models/NAME/cross-lab/).
+bench-adaptation: $(STAMP) browser
+	$(PY) -m bench.browser_adaptation
+	@if [ -d models/$(or $(NAME),leukolens-cnn)/cross-lab ]; then $(PY) -m bench.adaptation $(MODEL_FLAG); \
+	else echo "no cross-lab twins in models/$(or $(NAME),leukolens-cnn)/cross-lab: fine-tuning them skipped (make train first)"; fi
 
 # Quality, browser speed, sizes and costs of web/'s default model; QUICK=1 is a two-minute smoke run.
 bench: $(STAMP) browser

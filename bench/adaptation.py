@@ -68,10 +68,14 @@ def run(options) -> dict:
     options.out.mkdir(parents=True, exist_ok=True)
     write_json(options.out / "adaptation.json", result)
     from bench.adaptation_report import plot, render
+    from bench import adaptation_heads, browser_adaptation
+    from bench.browser_adaptation_report import kept_sections
 
     plot(result, options.out / "adaptation.png")
+    in_browser = kept_sections(options.out / "adaptation.md", [(adaptation_heads.BEGIN, adaptation_heads.END),
+                                                                (browser_adaptation.BEGIN, browser_adaptation.END)])
     with atomic_path(options.out / "adaptation.md") as temporary:
-        temporary.write_text(render(result))
+        temporary.write_text(render(result) + in_browser)
     return result
 
 

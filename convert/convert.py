@@ -6,6 +6,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from convert.publish import content_version, file_facts, publish
+from convert.replay import write_replay
 from convert.tfjs_check import check_parity
 from core.artifacts import METADATA, PublishedVersion, TrainedFolder, is_weight_shard, load_keras_file
 from core.files import read_json, write_json
@@ -59,6 +60,7 @@ def convert_model(model_dir: Path, out: Path, quantization, data, make_default: 
         shards = sorted(p.name for p in staging.iterdir() if is_weight_shard(p.name))
         print(f"  wrote {PublishedVersion(staging).model_file.name} and {len(shards)} weight shard(s)", file=sys.stderr)
         sources = data or training_source_folders(info)
+        replay = write_replay(staging, info["preprocessing"], info["classes"], sources)
         # The trained model, not the folded one, is the reference the browser must agree with.
         parity = check_parity(trained, staging, sources, info, quantization)
         for picture in sorted(model_dir.glob("*.png")):
@@ -68,6 +70,8 @@ def convert_model(model_dir: Path, out: Path, quantization, data, make_default: 
         files = file_facts(staging)
         metadata = metadata_from_training(info, metrics, files, conversion, content_version(files),
                                           cross_lab_results(model_dir))
+        if replay:
+            metadata["replay"] = replay
         write_json(staging / METADATA, metadata)
         return publish(staging, out, metadata, make_default)
     finally:

@@ -28,6 +28,7 @@ BEST_EPOCH = "best.h5"
 PUBLISHED_MODEL = "model.json"
 METADATA = "metadata.json"
 FOLDED_STATISTICS = "batch-norm.json"  # the BatchNorm statistics convert folded into the convolutions
+REPLAY_FEATURES = "replay-features.f16"  # training cells' features for adapting in the page (convert/replay.py)
 # A site's models/ folder.
 INDEX = "index.json"
 

@@ -84,3 +84,16 @@ def test_parity_is_checked_on_rows_of_an_hdf5_source(second_source, tmp_path, la
     test = second_source / "TEST"
     photos = [photo for folder in ("blue", "VIOLET") for photo in sorted((test / folder).iterdir())[:2]]
     assert all((inputs[i] == preprocess_file(photo, info["preprocessing"])).all() for i, photo in enumerate(photos))
+
+
+def test_convert_publishes_a_replay_set_of_the_training_labs_cells(published_site):
+    from convert.replay import PER_CLASS
+    from core.model_index import default_model
+
+    metadata, folder = default_model(published_site / "models")
+    replay = metadata["replay"]
+    data = (folder / replay["file"]).read_bytes()
+    assert len(data) == replay["count"] * replay["features"] * 2 and replay["dtype"] == "float16"
+    assert sorted(set(replay["labels"])) == list(range(len(metadata["classes"])))
+    assert all(count <= PER_CLASS for counts in replay["sources"].values() for count in counts.values())
+    assert replay["file"] in metadata["files"] and content_version(metadata["files"]) == metadata["version"]

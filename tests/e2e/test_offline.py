@@ -115,6 +115,7 @@ def saved_models(driver) -> dict:
 def saved_copy_of(server, folder, metadata) -> dict:
     """What saved_models() must show when exactly this version is saved, whole."""
     names = ["metadata.json", "model.json"] + [n for n in metadata["files"] if n.endswith(".bin")]
+    names += [metadata["replay"]["file"]] if metadata.get("replay") else []  # read for adapting offline too
     base = f"{server.url}models/{metadata['name']}/{metadata['version']}/"
     return {f"leukolens-model {metadata['name']} {metadata['version']}":
             {base + name: sha256_file(folder / name) for name in names}}

@@ -4,7 +4,7 @@ import { ImageReadError } from './preprocess.js';
 import { analysePhoto, nextTask } from './analyse.js';
 import { loadDefaultModel } from './model.js';
 import { startOfflineUse } from './offline.js';
-import { cellTypes, differential, reviewRule } from './differential.js';
+import { cellTypes, differential, finalClass, reviewRule } from './differential.js';
 import { csvFileName, sampleCsv } from './export.js';
 import { memoryStore, openSampleStore } from './sample-store.js';
 import { Sample } from './sample.js';
@@ -14,6 +14,9 @@ import * as inspector from './ui-inspector.js';
 import { showDifferential } from './ui-differential.js';
 import * as samplesView from './ui-samples.js';
 import { setClassOrder } from './ui-parts.js';
+import * as adaptView from './ui-adapt.js';
+import { cellKey } from './reviewed-store.js';
+import { exportAdapted, importAdapted } from './model-folder.js';
 
 const page = {
   loaded: null,     // { model, metadata, backend } once the model is ready
@@ -206,8 +209,18 @@ async function correct(change) {
   await written;
 }
 
-const assign = (className) => correct((cell) => page.sample.assign(cell, className));
-const toggleExcluded = () => correct((cell) => page.sample.setExcluded(cell, !cell.excluded));
+// A corrected or confirmed cell is also an example of this microscope for adapting the model (ui-adapt.js).
+function keepReviewed(cell) {
+  const key = { sample: page.sample.key, photo: cell.photo, number: cell.number };
+  if (cell.excluded) adaptView.cellExcluded(cellKey(key.sample, key.photo, key.number));
+  else adaptView.cellReviewed({ ...key, input: cell.input, className: cell.assigned });
+}
+
+const assign = (className) => correct((cell) => page.sample.assign(cell, className).then(() => keepReviewed(cell)));
+const toggleExcluded = () => correct((cell) => page.sample.setExcluded(cell, !cell.excluded).then(() => keepReviewed(cell)));
+// Confirming keeps the class the cell is counted as (the network's, or a person's earlier correction).
+const confirmCell = () => correct((cell) => (cell.excluded ? Promise.resolve()
+  : page.sample.assign(cell, finalClass(cell)).then(() => keepReviewed(cell))));
 
 // ------------------------------------------------------------------ samples: new, open, delete, clear
 
@@ -286,6 +299,24 @@ async function reportOfflineUse(offline, ready) {
   }
 }
 
+// The adapted model is the loaded model with another output layer: the page names it wherever it names the model.
+function useModel(metadata) {
+  page.loaded = { ...page.loaded, metadata };
+  ui.showModel(page.loaded);
+  if (page.shown) refreshCounts();
+}
+
+// Adapting is extra: whatever goes wrong there, the page classifies with the shipped model.
+async function startAdaptation(loaded) {
+  try {
+    useModel(await adaptView.initAdaptation({ loaded: { ...loaded }, order: cellTypes(loaded.metadata).order,
+      onModelChanged: useModel, exportModel: exportAdapted, importModel: importAdapted }));
+  } catch (error) {
+    ui.showNotice(`Adapting to this microscope is not available here: ${error.message}`);
+  }
+  return page.loaded;
+}
+
 function loadModel() {
   return loadDefaultModel().then((loaded) => {
     page.loaded = loaded;
@@ -294,7 +325,7 @@ function loadModel() {
     ui.showNotice(loaded.notice);
     ui.setModelState('ready', loaded.backend);
     refreshStatus();
-    return loaded;
+    return startAdaptation(loaded);
   }, (error) => {
     page.modelError = error.message;
     ui.setStatus('error', error.message);
@@ -315,7 +346,7 @@ function wireControls(started) {
   ui.onExport(exportCsv);
   ui.onPrint(refreshCounts);
   photosView.initPhotos({ onSelect: select });
-  inspector.initInspector({ onAssign: assign, onExclude: toggleExcluded });
+  inspector.initInspector({ onAssign: assign, onExclude: toggleExcluded, onConfirm: confirmCell });
   samplesView.initSamples({
     onLabel: (label) => { page.sample.setLabel(label); refreshCounts(); },
     onTarget: (target) => { page.sample.setTarget(target); refreshCounts(); },

@@ -125,3 +125,17 @@ export async function readModelArtifacts(reader, metadata) {
     convertedBy: modelJson.convertedBy,
   };
 }
+
+// The replay set published beside the model (convert/replay.py), checked like every model file:
+// { bytes, labels, count, features } or { problem } when it is missing or damaged. It only serves
+// adapting the model, so a problem with it never stops the page from classifying.
+export async function readReplay(reader, metadata) {
+  const replay = metadata.replay;
+  if (!replay || typeof replay.file !== 'string') return { problem: 'this model was published without a replay set of its training labs\' cells' };
+  try {
+    const bytes = await reader.read(replay.file, (data) => fileProblem(replay.file, data, metadata.files));
+    return { bytes, labels: replay.labels, count: replay.count, features: replay.features };
+  } catch (error) {
+    return { problem: error.message };
+  }
+}

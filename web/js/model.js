@@ -4,7 +4,7 @@
 // browser is used instead and the page says why. A version is used whole or not at all.
 import { checkSpec } from './preprocess.js';
 import { schemaProblem } from './schema.js';
-import { ModelLoadError, VersionReader, parseJson, readModelArtifacts, versionProblem } from './model-files.js';
+import { ModelLoadError, VersionReader, parseJson, readModelArtifacts, readReplay, versionProblem } from './model-files.js';
 import * as store from './model-store.js';
 import facts from './facts.json' with { type: 'json' };
 import metadataSchema from './metadata.schema.json' with { type: 'json' };
@@ -128,10 +128,11 @@ async function loadVersion(entry) {
     throw error;
   }
   warmUp(model, metadata.preprocessing);
+  const replay = await readReplay(reader, metadata);  // before saving: offline adaptation needs it too
   // Saved only now that every file passed its check and the model loaded: a saved copy is always whole and good.
   // Read from the saved copy: it is already whole; versions saved before it can go.
   const saved = reader.fromServer ? store.save(entry, base, reader.files) : store.dropOlder(entry).then(() => true);
-  return { model, metadata, backend: backendName, saved };
+  return { model, metadata, backend: backendName, saved, artifacts, replay };
 }
 
 // Resolves to { model, metadata, backend, saved (a promise: saved for offline use?), notice (or null) }.

@@ -13,12 +13,13 @@ function typingIn(target) {
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
-export function initInspector({ onAssign, onExclude }) {
+export function initInspector({ onAssign, onExclude, onConfirm }) {
   element('class-buttons').addEventListener('click', (event) => {
     const button = event.target.closest('button[data-assign]');
     if (button) onAssign(button.dataset.assign);
   });
   element('exclude-cell').addEventListener('click', () => onExclude());
+  element('confirm-cell').addEventListener('click', () => onConfirm());
   document.addEventListener('keydown', (event) => {
     if (!shown || event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey || typingIn(event.target)
       || document.querySelector('dialog[open]')) return;
@@ -29,6 +30,9 @@ export function initInspector({ onAssign, onExclude }) {
     } else if (['0', 'x', 'X'].includes(event.key)) {
       event.preventDefault();
       onExclude();
+    } else if (event.key === 'Enter' && !event.target.closest('button:not(.cell), a, summary')) {
+      event.preventDefault();  // on another focused button, Enter is that button's click; on a cell's box it confirms
+      onConfirm();
     }
   });
 }

@@ -1,0 +1,190 @@
+"""The page learns this clinic's microscope from the technologist's review: reviewed cells kept across
+reloads, adapting in a Web Worker, adopted only when better, reverted, exported, published and imported.
+The real page in headless Chromium with the shipped model, on tecom's cells (a lab it never trained on)."""
+import json
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from headless.chromium import open_page, pick_files, severe_console_messages, unique_copies
+from headless.review import adapt, adaptation_status, review
+from headless.site_server import RunningServer
+from tests.conftest import REPO, SHARED_DATA
+from tests.e2e.smear_page import cell_box, open_fresh, press, wait_until_idle
+
+TECOM = SHARED_DATA / "tecom" / "VAL"
+
+
+@pytest.fixture(scope="module")
+def tecom_cells():
+    if not TECOM.is_dir():
+        pytest.skip(f"{TECOM} not found")
+    cells = [(path, path.parent.name) for path in sorted(TECOM.glob("*/*.png")) + sorted(TECOM.glob("*/*.jpg"))]
+    random.Random(0).shuffle(cells)
+    return cells
+
+
+def site_copy(folder: Path) -> Path:
+    site = folder / "web"
+    shutil.copytree(REPO / "web", site)
+    return site
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory):
+    """A private copy of the page and the shipped model, so publishing into it leaves web/ alone."""
+    site = site_copy(tmp_path_factory.mktemp("clinic"))
+    with RunningServer(site) as server:
+        server.site = site
+        yield server
+
+
+@pytest.fixture(scope="module")
+def broken_worker(tmp_path_factory):
+    """The page with an adaptation worker that throws as soon as it starts."""
+    site = site_copy(tmp_path_factory.mktemp("broken"))
+    (site / "js" / "adapt-worker.js").write_text("throw new Error('this worker is broken on purpose');\n")
+    with RunningServer(site) as server:
+        yield server
+
+
+def picked(driver, cells, folder: Path) -> dict:
+    """{name shown: true class} of the photos picked into the page."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = unique_copies([path for path, _ in cells], folder)
+    pick_files(driver, copies, seconds=600)
+    return {copy.name: truth for copy, (_, truth) in zip(copies, cells)}
+
+
+def fresh(driver, url):
+    """The page with nothing kept on this origin: no sample, no reviewed cell, no adaptation (as another browser)."""
+    open_fresh(driver, url)
+
+
+def kept(driver) -> dict:
+    return adaptation_status(driver)["reviewed"]
+
+
+def downloaded(driver, button: str, folder: Path, pattern: str, seconds=60) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+    driver.find_element(By.ID, button).click()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done = list(folder.glob(pattern))
+        if done and not list(folder.glob("*.crdownload")):
+            return done[0]
+        time.sleep(0.2)
+    raise AssertionError(f"nothing matching {pattern} was downloaded")
+
+
+def test_confirmed_and_corrected_cells_are_kept_across_reloads_and_can_be_deleted(chromium, clinic, tecom_cells, tmp_path):
+    fresh(chromium, clinic.url)
+    names = list(picked(chromium, tecom_cells[:4], tmp_path))
+    cell_box(chromium, names[0], 1).click()
+    assert kept(chromium) == {}, "selecting a cell is not reviewing it"
+    press(chromium, "\n")  # Enter confirms the class it is counted as
+    WebDriverWait(chromium, 10).until(lambda d: sum(kept(d).values()) == 1)
+    first_class = chromium.find_element(By.CSS_SELECTOR, f'.result[data-file="{names[0]}"] .cell').get_attribute("data-class")
+    cell_box(chromium, names[1], 1).click()
+    chromium.find_element(By.ID, "confirm-cell").click()
+    cell_box(chromium, names[2], 1).click()
+    chromium.find_element(By.CSS_SELECTOR, '#class-buttons button[data-assign="BASOPHIL"]').click()
+    WebDriverWait(chromium, 10).until(lambda d: sum(kept(d).values()) == 3)
+    assert kept(chromium).get("BASOPHIL", 0) >= 1 and kept(chromium).get(first_class, 0) >= 1
+    status = adaptation_status(chromium)
+    assert not status["adapt_enabled"] and "at least 30 reviewed cells" in chromium.find_element(By.ID, "adapt-why").text
+
+    open_page(chromium, clinic.url)
+    wait_until_idle(chromium)
+    assert sum(kept(chromium).values()) == 3
+    chromium.find_element(By.CSS_SELECTOR, '#reviewed-rows button[data-delete-class="BASOPHIL"]').click()
+    WebDriverWait(chromium, 10).until(lambda d: "BASOPHIL" not in kept(d))
+    assert sum(kept(chromium).values()) == 3 - status["reviewed"]["BASOPHIL"]
+
+
+def test_an_adaptation_that_does_better_is_adopted_named_kept_reverted_exported_and_imported(chromium, clinic, tecom_cells,
+                                                                                            tmp_path):
+    fresh(chromium, clinic.url)
+    shipped_name = chromium.find_element(By.ID, "model-name").text
+    actions = review(chromium, picked(chromium, tecom_cells[:45], tmp_path / "photos"))
+    assert actions["corrected"] > 0 and sum(kept(chromium).values()) >= 40
+    assert adaptation_status(chromium)["adapt_enabled"]
+
+    status = adapt(chromium)
+    assert status["state"] == "done", status["text"]
+    assert 0 <= status["before"] < status["after"] <= 1
+    adaptation_id = status["text"].split("adaptation ")[1].split(")")[0]
+    assert f"adaptation {adaptation_id} from" in status["model"] and "version b0277e089ad2" in status["model"]
+    picked(chromium, tecom_cells[45:46], tmp_path / "after")  # the report names each model its photos were classified with
+    report_model = chromium.find_element(By.ID, "report-model").get_attribute("textContent")
+    assert f"adaptation {adaptation_id} from" in report_model and "leukolens-cnn (version b0277e089ad2)" in report_model
+    assert severe_console_messages(chromium) == []
+
+    open_page(chromium, clinic.url)  # kept across a reload, and still in use
+    wait_until_idle(chromium)
+    assert adaptation_id in adaptation_status(chromium)["model"]
+    exported = downloaded(chromium, "export-model", tmp_path / "download", "*.zip")
+    assert exported.name == f"leukolens-cnn-adapted-{adaptation_id}.zip"
+
+    chromium.find_element(By.ID, "revert-model").click()
+    WebDriverWait(chromium, 10).until(lambda d: adaptation_status(d)["model"] == shipped_name)
+    assert not adaptation_status(chromium)["revert_enabled"]
+    assert chromium.find_element(By.CSS_SELECTOR, f'#adaptation-list [data-adaptation="{adaptation_id}"]')
+
+    # Another browser (an empty origin) imports it; a file that is not such a folder is refused.
+    fresh(chromium, clinic.url)
+    not_a_model = tmp_path / "photo.zip"
+    not_a_model.write_bytes(tecom_cells[0][0].read_bytes())
+    chromium.find_element(By.ID, "import-model").send_keys(str(not_a_model))
+    WebDriverWait(chromium, 10).until(lambda d: adaptation_status(d)["state"] == "error")
+    assert "Not imported: photo.zip is not a readable .zip" in adaptation_status(chromium)["text"]
+    chromium.find_element(By.ID, "import-model").send_keys(str(exported))
+    WebDriverWait(chromium, 20).until(lambda d: adaptation_status(d)["state"] == "done")
+    assert adaptation_id in adaptation_status(chromium)["model"]
+
+    # make use FOLDER=... publishes it for every laptop: a fresh browser loads it as the model.
+    done = subprocess.run([sys.executable, "-m", "convert.use", "--folder", str(exported), "--out", str(clinic.site / "models")],
+                          cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    fresh(chromium, clinic.url)
+    assert chromium.find_element(By.ID, "model-name").text.startswith(f"leukolens-cnn-adapted-{adaptation_id} (version ")
+    index = json.loads((clinic.site / "models" / "index.json").read_text())
+    assert index["default"] == f"leukolens-cnn-adapted-{adaptation_id}"
+    subprocess.run([sys.executable, "-m", "convert.use", "leukolens-cnn", "--out", str(clinic.site / "models")], cwd=REPO, check=True)
+
+
+def test_an_adaptation_that_is_no_better_is_rejected_and_the_model_stays(chromium, clinic, tecom_cells, tmp_path):
+    fresh(chromium, clinic.url)
+    shipped_name = chromium.find_element(By.ID, "model-name").text
+    # Every cell confirmed as the page already counts it: the shipped model is right on all of them.
+    names = picked(chromium, tecom_cells[:36], tmp_path)
+    shown = {card.get_attribute("data-file"): card.find_element(By.CSS_SELECTOR, ".cell").get_attribute("data-class")
+             for card in chromium.find_elements(By.CSS_SELECTOR, ".result") if card.find_elements(By.CSS_SELECTOR, ".cell")}
+    review(chromium, {name: shown[name] for name in names if name in shown})
+    assert len(kept(chromium)) >= 2, "the shipped model gives these cells at least two classes"
+    status = adapt(chromium)
+    assert status["state"] == "rejected", status["text"]
+    assert status["before"] == 1 and status["after"] <= 1
+    assert status["text"].startswith("Not adopted: no better on ")
+    assert status["model"] == shipped_name and not status["revert_enabled"]
+
+
+def test_a_worker_that_fails_says_so_and_keeps_the_model_and_the_cells(chromium, broken_worker, tecom_cells, tmp_path):
+    fresh(chromium, broken_worker.url)
+    shipped_name = chromium.find_element(By.ID, "model-name").text
+    review(chromium, picked(chromium, tecom_cells[:34], tmp_path))
+    before = kept(chromium)
+    status = adapt(chromium)
+    assert status["state"] == "error"
+    assert status["text"].startswith("Adapting failed: the adaptation worker failed to run")
+    assert "The page keeps the model it had; your reviewed cells are kept." in status["text"]
+    assert status["model"] == shipped_name and kept(chromium) == before
+    assert status["adapt_enabled"], "it can be tried again"
