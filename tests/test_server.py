@@ -507,11 +507,39 @@ def test_the_servers_version_hash_is_the_publishers():
 def test_cors_allows_a_configured_origin(client):
     response = client.get("/models/index.json", headers={"Origin": ALLOWED_ORIGIN})
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert "Origin" in response.vary
 
 
-def test_cors_refuses_other_origins(client):
-    response = client.get("/models/index.json", headers={"Origin": "https://evil.example"})
+@pytest.mark.parametrize("origin", ["https://evil.example", None])
+def test_cors_refuses_other_origins_and_says_the_answer_depends_on_it(client, origin):
+    headers = {"Origin": origin} if origin else {}
+    response = client.get(f"/models/m/{HASHED_VERSION}/group1-shard1of1.bin", headers=headers)
     assert "Access-Control-Allow-Origin" not in response.headers
+    # Kept for a year by shared caches too: without Vary, one origin's answer would serve the other.
+    assert response.headers["Cache-Control"] == IMMUTABLE
+    assert "Origin" in response.vary
+
+
+def test_a_preflight_from_an_allowed_origin_is_answered_with_get_and_head_only(client):
+    response = client.options("/models/index.json", headers={
+        "Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "range, x-custom"})
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert response.headers["Access-Control-Allow-Methods"] == "GET, HEAD"
+    assert response.headers["Access-Control-Allow-Headers"] == "range"
+    assert "Origin" in response.vary
+    assert response.headers["Content-Security-Policy"] == CSP
+
+
+@pytest.mark.parametrize(("origin", "method"), [
+    ("https://evil.example", "GET"), (ALLOWED_ORIGIN, "DELETE"), (ALLOWED_ORIGIN, "PUT"), (None, None)])
+def test_other_preflights_are_refused_and_advertise_nothing_but_get_and_head(client, origin, method):
+    headers = {key: value for key, value in (("Origin", origin), ("Access-Control-Request-Method", method)) if value}
+    response = client.options("/models/index.json", headers=headers)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD"}
+    assert "Access-Control-Allow-Methods" not in response.headers
 
 
 def test_no_cross_origin_access_by_default(web_root):
@@ -578,6 +606,34 @@ def test_a_small_request_body_reaches_the_app_which_allows_no_post(live_server):
                                             b"Content-Length: 7\r\n\r\npayload")
     assert answer.startswith(b"HTTP/1.1 405 ")
     assert answer.endswith(b"405 Method Not Allowed\n")
+
+
+SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                    "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp",
+                    "Cross-Origin-Resource-Policy": "same-origin", "Cache-Control": "no-cache"}
+
+
+def answer_head_and_body(answer: bytes) -> tuple[bytes, dict, bytes]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    return status.encode(), dict(line.split(": ", 1) for line in lines), body
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), [
+    (b"G<script>" + MARKER + b"T / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"400 Bad Request"),
+    (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-" + MARKER + b" bad header\r\n\r\n", b"400 Bad Request"),
+    (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % (MAX_REQUEST_BODY_BYTES * 100),
+     b"413 Request Entity Too Large"),
+    (CLOSING_GET % b"/" + b"".join(b"X-Part-%d: %s%s\r\n" % (i, MARKER, b"d" * 8000)
+                                  for i in range(MAX_REQUEST_HEAD_BYTES // 8000 + 1)) + b"\r\n",
+     b"431 Request Header Fields Too Large"),
+], ids=["400-method", "400-header", "413", "431"])
+def test_waitress_own_answers_carry_the_security_headers_and_echo_nothing(live_server, request_bytes, status):
+    head, headers, body = answer_head_and_body(raw_exchange(live_server.port, request_bytes))
+    assert head.split(b" ", 1)[1] == status  # HTTP/1.0 when the request line itself is unreadable
+    assert body == status + b"\n"
+    assert {name: headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+    assert headers["Server"] == "Leukolens"
 
 
 @pytest.mark.parametrize("path", ["/", "/missing", "/healthz"])
@@ -749,5 +805,5 @@ def pins(path: Path) -> dict:
 
 def test_the_serve_requirements_pin_what_requirements_txt_pins():
     serve, everything = pins(REPO / "requirements-serve.txt"), pins(REPO / "requirements.txt")
-    assert {"flask", "flask-cors", "waitress", "werkzeug"} <= serve.keys()
+    assert {"flask", "waitress", "werkzeug"} <= serve.keys()
     assert {name: everything.get(name) for name in serve} == serve
