@@ -13,3 +13,13 @@ IMAGE_SUFFIXES = frozenset(suffix for kind in IMAGE_FORMATS for suffix in kind["
 SUPPORTED_PREPROCESSING = {key: frozenset(values) for key, values in FACTS["preprocessing"]["supported"].items()}
 PREPROCESSING_DEFAULTS: dict = FACTS["preprocessing"]["defaults"]
 NO_MODEL_FIX: str = FACTS["no_model_fix"]
+
+
+def megapixels(pixels: int) -> str:
+    """"50.4 megapixels": as few decimals as show a size over MAX_PIXELS to be over it, rounded half
+    up in whole numbers, as megapixels() in web/js/image-file.js does (a parity test holds them together)."""
+    for digits in range(4):
+        scaled = (pixels * 10**digits + 500_000) // 10**6
+        if scaled * 10 ** (6 - digits) > MAX_PIXELS:
+            return f"{scaled / 10**digits:.{digits}f} megapixels"
+    return f"{pixels:,} pixels"
