@@ -317,8 +317,9 @@ function wireControls(started) {
   photosView.initPhotos({ onSelect: select });
   inspector.initInspector({ onAssign: assign, onExclude: toggleExcluded });
   samplesView.initSamples({
-    onLabel: (label) => { page.sample.setLabel(label); refreshCounts(); },
-    onTarget: (target) => { page.sample.setTarget(target); refreshCounts(); },
+    // Before the kept sample is shown there is nothing to name: showing it fills both fields.
+    onLabel: (label) => { if (page.shown) { page.sample.setLabel(label); refreshCounts(); } },
+    onTarget: (target) => { if (page.shown) { page.sample.setTarget(target); refreshCounts(); } },
     onNew: newSample,
     onOpen: openEarlierSample,
     onDelete: deleteSample,

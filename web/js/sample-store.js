@@ -207,6 +207,44 @@ function openDatabase() {
 
 export const memoryStore = () => new MemoryStore();
 
+// The sample's ID and target as last typed, written synchronously to localStorage at every keystroke.
+// An IndexedDB write takes a round trip and, with strict durability, a flush to disk; one still queued
+// when the page reloads or its renderer crashes is lost, localStorage's is not. The draft names the
+// sample by its key and creation time (keys are reused after IndexedDB alone is cleared) and is dropped
+// once IndexedDB holds the same values. Only for a store that is kept: nothing else outlives the page.
+const DRAFT_FIELDS = ['label', 'target'];
+const draftName = (record) => `leukolens-sample-draft-${record.key}`;
+
+function sameFields(a, b) {
+  return DRAFT_FIELDS.every((field) => a[field] === b[field]);
+}
+
+export const drafts = {
+  write(record) {
+    try {
+      localStorage.setItem(draftName(record), JSON.stringify(
+        { created: record.created, ...Object.fromEntries(DRAFT_FIELDS.map((field) => [field, record[field]])) }));
+    } catch (error) { /* localStorage blocked or full: IndexedDB's own write still follows */ }
+  },
+  // The typed values for this record, or {} when there are none newer than it.
+  read(record) {
+    try {
+      const draft = JSON.parse(localStorage.getItem(draftName(record)) || 'null');
+      if (!draft || draft.created !== record.created) return {};
+      return Object.fromEntries(DRAFT_FIELDS.filter((field) => field in draft).map((field) => [field, draft[field]]));
+    } catch (error) {
+      return {};
+    }
+  },
+  // Dropped once IndexedDB holds what it says; a draft typed since then stays.
+  settle(record) {
+    try {
+      const draft = JSON.parse(localStorage.getItem(draftName(record)) || 'null');
+      if (draft && (draft.created !== record.created || sameFields(draft, record))) localStorage.removeItem(draftName(record));
+    } catch (error) { /* nothing to drop */ }
+  },
+};
+
 // Resolves to { store, problem }: an IndexedDB store, or a MemoryStore and why nothing will be kept.
 export async function openSampleStore() {
   if (typeof indexedDB === 'undefined') return { store: new MemoryStore(), problem: 'it has no IndexedDB' };

@@ -7,6 +7,8 @@
 // A cell: what analyse.js found ({ number, box, square, touchesEdge, probabilities, modelClass,
 //   probability, review, input }), its photo's order, and what a person decided: assigned, excluded.
 
+import { drafts } from './sample-store.js';
+
 const DEFAULT_TARGET = 100;
 
 const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
@@ -56,9 +58,11 @@ export class Sample {
   static async load(store, key, onProblem) {
     const stored = await store.loadSample(key);
     if (!stored.sample) return null;
-    const sample = new Sample(store, { ...stored.sample, opened: new Date().toISOString() }, onProblem);
+    // What was typed last, if the page went away before IndexedDB had it.
+    const typed = store.kept ? drafts.read(stored.sample) : {};
+    const sample = new Sample(store, { ...stored.sample, ...typed, opened: new Date().toISOString() }, onProblem);
     sample.photos = assemble(stored);
-    await sample.keep(() => store.putSample(sample.record));  // the latest opened is the one a reload shows
+    await sample.saveRecord();  // the latest opened is the one a reload shows
     return sample;
   }
 
@@ -66,11 +70,14 @@ export class Sample {
     return this.record.key;
   }
 
+  // true once written; false, and onProblem told, when the write failed.
   async keep(write) {
     try {
       await write();
+      return true;
     } catch (error) {
       this.onProblem(error);
+      return false;
     }
   }
 
@@ -145,12 +152,33 @@ export class Sample {
 
   async setLabel(label) {
     this.record.label = label;
-    await this.keep(() => this.store.putSample(this.record));
+    await this.saveRecord();
   }
 
   async setTarget(target) {
     this.record.target = target;
-    await this.keep(() => this.store.putSample(this.record));
+    await this.saveRecord();
+  }
+
+  // The sample's record: a draft at once (see drafts in sample-store.js), then IndexedDB, one write at
+  // a time with the latest values last, so fast typing queues no backlog of writes.
+  saveRecord() {
+    if (this.store.kept) drafts.write(this.record);
+    if (this.recordWrite) {
+      this.recordChanged = true;
+      return this.recordWrite;
+    }
+    this.recordWrite = (async () => {
+      let written;
+      do {
+        this.recordChanged = false;
+        const record = { ...this.record };
+        written = await this.keep(() => this.store.putSample(record));
+      } while (this.recordChanged);
+      this.recordWrite = null;
+      if (written && this.store.kept) drafts.settle(this.record);
+    })();
+    return this.recordWrite;
   }
 
   // Empty and unnamed: not worth listing once the user has moved on to another sample.
