@@ -86,8 +86,12 @@ class GuardedServer(TcpWSGIServer):
         return len(self.active_channels) >= self.adj.connection_limit
 
     def readable(self):
-        super().readable()  # its periodic maintenance, and its view of the limit, which we replace
-        self.in_connection_overflow = False
+        """waitress's own, but for the limit: a full server still accepts while it can make room (and
+        does not log that it stopped accepting, which it did not)."""
+        now = time.time()
+        if now >= self.next_channel_cleanup:
+            self.next_channel_cleanup = now + self.adj.cleanup_interval
+            self.maintenance(now)
         # Only when every open connection is being answered does a new one wait for a free slot.
         return self.accepting and (not self.full() or self.longest_waiting() is not None)
 
