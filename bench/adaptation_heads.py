@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from convert.replay import tfjs_features
-from core.artifacts import METADATA
+from core.artifacts import METADATA, PUBLISHED_MODEL
 from core.cli import run_stage
 from core.dataset import preprocess_files
 from core.files import read_json, write_json
@@ -54,7 +54,7 @@ def write_set(work: Path, name: str, folder: Path, model: Path, metadata: dict, 
 
 def base_head(model: Path) -> tuple:
     """The published output layer's kernel and bias, as float32 (the weights are stored as the converter wrote them)."""
-    manifest = json.loads((model / "model.json").read_text())["weightsManifest"]
+    manifest = json.loads((model / PUBLISHED_MODEL).read_text())["weightsManifest"]
     data = b"".join((model / path).read_bytes() for group in manifest for path in group["paths"])
     out, offset = {}, 0
     for spec in [w for group in manifest for w in group["weights"]]:

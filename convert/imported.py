@@ -11,11 +11,11 @@ import zipfile
 from pathlib import Path
 
 from convert.publish import content_version, publish, sha256_file
-from core.artifacts import METADATA
+from core.artifacts import METADATA, PUBLISHED_MODEL
 from core.files import read_json
 
 NOT_A_FOLDER = ("give the .zip that the page's \"Export adapted model\" wrote, or the folder it holds "
-                "(metadata.json, model.json and its .bin files)")
+                f"({METADATA}, {PUBLISHED_MODEL} and its .bin files)")
 
 
 def unpacked(source: Path, scratch: Path) -> Path:
@@ -32,7 +32,7 @@ def unpacked(source: Path, scratch: Path) -> Path:
         source = scratch
     found = sorted(source.rglob(METADATA))
     if len(found) != 1:
-        raise ValueError(f"{source} holds {len(found)} metadata.json files, not one: {NOT_A_FOLDER}")
+        raise ValueError(f"{source} holds {len(found)} {METADATA} files, not one: {NOT_A_FOLDER}")
     return found[0].parent
 
 
@@ -50,9 +50,9 @@ def check_folder(folder: Path) -> dict:
         if not path.is_file():
             raise ValueError(f"{file_name} is missing from {folder}: the folder is incomplete")
         if path.stat().st_size != facts.get("bytes") or sha256_file(path) != facts.get("sha256"):
-            raise ValueError(f"{file_name} is damaged or was changed (its size or SHA-256 is not the one metadata.json records)")
+            raise ValueError(f"{file_name} is damaged or was changed (its size or SHA-256 is not the one {METADATA} records)")
     if content_version(metadata["files"]) != metadata["version"]:
-        raise ValueError(f"metadata.json says version {metadata['version']}, but its files hash to "
+        raise ValueError(f"{METADATA} says version {metadata['version']}, but its files hash to "
                          f"{content_version(metadata['files'])}")
     return metadata
 

@@ -15,3 +15,13 @@ PREPROCESSING_DEFAULTS: dict = FACTS["preprocessing"]["defaults"]
 NO_MODEL_FIX: str = FACTS["no_model_fix"]
 # The smear check's settings, for a finder spec written before they existed.
 SMEAR_CHECK_DEFAULTS: dict = {key: value for key, value in FACTS["smear_check"].items() if key != "about"}
+
+
+def megapixels(pixels: int) -> str:
+    """"50.4 megapixels": as few decimals as show a size over MAX_PIXELS to be over it, rounded half
+    up in whole numbers, as megapixels() in web/js/image-file.js does (a parity test holds them together)."""
+    for digits in range(4):
+        scaled = (pixels * 10**digits + 500_000) // 10**6
+        if scaled * 10 ** (6 - digits) > MAX_PIXELS:
+            return f"{scaled / 10**digits:.{digits}f} megapixels"
+    return f"{pixels:,} pixels"

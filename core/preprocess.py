@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from core.colour import constant_colour, default_colour_spec
-from core.facts import MAX_PIXELS
+from core.facts import MAX_PIXELS, megapixels
 from core.facts import PREPROCESSING_DEFAULTS as DEFAULTS
 from core.facts import SUPPORTED_PREPROCESSING as SUPPORTED
 from core.finder import default_finder_spec, main_cell_crop
@@ -97,8 +97,8 @@ def open_image(path: Path) -> Image.Image:
     with image:
         width, height = image.size
         if width * height > MAX_PIXELS:
-            raise ImageReadError(path, f"too large to read safely: {width} x {height} pixels, "
-                                       f"more than {MAX_PIXELS // 10**6} megapixels")
+            raise ImageReadError(path, f"too large to read safely: {width} x {height} pixels "
+                                       f"({megapixels(width * height)}), more than {MAX_PIXELS // 10**6} megapixels")
         frames = getattr(image, "n_frames", 1)
         if frames > 1:
             raise ImageReadError(path, f"an animation ({frames} frames), not a single photo")

@@ -38,6 +38,8 @@ def describe_model(web_root: Path) -> str:
     status = read_model_status(web_root)
     if status["status"] == "ok":
         return f"Model: {status['model']['name']} (version {status['model']['version']})"
+    if status["status"] == "broken-model":
+        return f"Warning: {status['problem']}"
     return f"Warning: {status['problem']} The page will say the same until then."
 
 

@@ -5,9 +5,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, Response, abort, request
-from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
+from server.cors import allow_origins
 from server.routes import site
 
 DEFAULT_WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
@@ -58,7 +58,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_error_handler(HTTPException, plain_text_error)
     app.after_request(add_security_headers)
     if app.config["CORS_ORIGINS"]:
-        CORS(app, origins=list(app.config["CORS_ORIGINS"]))
+        allow_origins(app, list(app.config["CORS_ORIGINS"]))
     return app
 
 

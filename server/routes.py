@@ -5,9 +5,10 @@ import os
 import re
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, jsonify, send_file
+from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
 from werkzeug.security import safe_join
 
+from server.conditional import answer_conditionally
 from server.model_status import read_model_status
 
 # Explicit, so the answer never depends on the host's mime database.
@@ -49,7 +50,8 @@ def static_file(url_path: str = "index.html") -> Response:
     file_path = resolve_static_file(current_app.config["WEB_ROOT"], url_path)
     if file_path is None:
         abort(404)
-    response = send_file(file_path, conditional=True, etag=True)
+    response = send_file(file_path, conditional=False, etag=True)
+    response = answer_conditionally(request, response, file_path.stat().st_size)
     if CONTENT_HASHED.fullmatch(url_path):
         response.cache_control.no_cache = None
         response.cache_control.public = True

@@ -13,6 +13,7 @@ import select
 import socket
 import ssl
 import threading
+import time
 from pathlib import Path
 
 from server.app import SERVER_HEADER
@@ -73,15 +74,39 @@ def _check_readable(flag: str, path: Path) -> None:
         raise CertificateProblem(f"{flag} {path} cannot be read ({error.strerror})") from None
 
 
+class Tracked:
+    """One relayed connection: its socket (the TLS one once the handshake is done) and since when it
+    has waited without an answer from waitress (accepted, or the last byte waitress sent)."""
+
+    def __init__(self, connection: socket.socket):
+        self.socket = connection
+        self.idle_since = time.monotonic()
+
+    def cut(self) -> None:
+        """Ends it from another thread: its own thread's select and recv then return at once.
+        socket.socket's shutdown, not SSLSocket's, which would tear down the TLS state under it."""
+        try:
+            socket.socket.shutdown(self.socket, socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
+
+
 class TLSRelay:
-    """Accepts TLS connections on listener and relays each, decrypted, to backend (host, port)."""
+    """Accepts TLS connections on listener and relays each, decrypted, to backend (host, port).
+
+    When max_connections are open, the one that has waited longest for an answer (still in its
+    handshake, idle, or trickling a request) is cut to make room, as waitress behind it does
+    (server/connections.py): otherwise 300 idle connections would lock every new client out."""
 
     def __init__(self, listener: socket.socket, context: ssl.SSLContext, backend: tuple, max_connections: int):
         self.listener = listener
         self.context = context
         self.backend = backend
-        # A thread per connection: the bound keeps a flood of connections from spawning thousands.
-        self.slots = threading.BoundedSemaphore(max_connections)
+        self.max_connections = max_connections
+        self.open: set[Tracked] = set()
+        self.lock = threading.Lock()
+        # A thread per connection: a hard bound, reached only if cut connections were slow to end.
+        self.slots = threading.BoundedSemaphore(2 * max_connections)
 
     def start(self) -> None:
         threading.Thread(target=self.serve_forever, name="tls-accept", daemon=True).start()
@@ -96,24 +121,39 @@ class TLSRelay:
                 if self.listener.fileno() == -1:
                     return  # closed: shutting down
                 continue
-            threading.Thread(target=self.handle, args=(connection,), name="tls-connection", daemon=True).start()
+            tracked = self.make_room_for(connection)
+            threading.Thread(target=self.handle, args=(tracked,), name="tls-connection", daemon=True).start()
 
-    def handle(self, connection: socket.socket) -> None:
+    def make_room_for(self, connection: socket.socket) -> Tracked:
+        tracked = Tracked(connection)
+        with self.lock:
+            if len(self.open) >= self.max_connections:
+                victim = min(self.open, key=lambda entry: entry.idle_since)
+                self.open.discard(victim)
+                victim.cut()
+            self.open.add(tracked)
+        return tracked
+
+    def handle(self, tracked: Tracked) -> None:
+        connection = tracked.socket
         try:
             connection.settimeout(HANDSHAKE_SECONDS)
             first = connection.recv(1, socket.MSG_PEEK)
             if first == bytes([TLS_HANDSHAKE]):
-                self.relay_tls(connection)
+                self.relay_tls(tracked)
             elif first:
                 redirect_to_https(connection, self.listener.getsockname()[1])
         except OSError:
             pass  # a client that went away, failed the handshake or stalled: nothing to tell anyone
         finally:
+            with self.lock:
+                self.open.discard(tracked)
             connection.close()
             self.slots.release()
 
-    def relay_tls(self, connection: socket.socket) -> None:
-        with self.context.wrap_socket(connection, server_side=True) as client:
+    def relay_tls(self, tracked: Tracked) -> None:
+        with self.context.wrap_socket(tracked.socket, server_side=True) as client:
+            tracked.socket = client
             client.settimeout(IDLE_SECONDS)
             try:
                 backend = socket.create_connection(self.backend, timeout=IDLE_SECONDS)
@@ -121,10 +161,10 @@ class TLSRelay:
                 logger.warning("https: the web server behind the TLS relay does not answer (%s)", error)
                 return
             with backend:
-                relay(client, backend)
+                relay(client, backend, tracked)
 
 
-def relay(client: ssl.SSLSocket, backend: socket.socket) -> None:
+def relay(client: ssl.SSLSocket, backend: socket.socket, tracked: Tracked) -> None:
     """Copies bytes both ways until either side closes or both stay idle for IDLE_SECONDS.
 
     One thread does both directions: an SSL connection must not be read and written from two
@@ -138,6 +178,8 @@ def relay(client: ssl.SSLSocket, backend: socket.socket) -> None:
             data = source.recv(BUFFER_BYTES)
             if not data:
                 return
+            if source is backend:
+                tracked.idle_since = time.monotonic()
             (backend if source is client else client).sendall(data)
 
 

@@ -35,13 +35,14 @@ def png_file(width, height, bit_depth, colour_type, idat: bytes) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
-def huge_png(folder: Path, side=20000) -> Path:
-    """A side x side black greyscale PNG, a few hundred kB on disk: deflate packs the zero rows."""
+def huge_png(folder: Path, side=20000, height=None) -> Path:
+    """A side x side (or side x height) black greyscale PNG, a few hundred kB on disk: deflate packs the zero rows."""
+    height = side if height is None else height
     packer = zlib.compressobj(9)
     row = bytes(side + 1)  # filter byte + side zero samples
-    idat = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
-    path = folder / f"huge-{side}.png"
-    path.write_bytes(png_file(side, side, 8, 0, idat))
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    path = folder / f"huge-{side}x{height}.png"
+    path.write_bytes(png_file(side, height, 8, 0, idat))
     return path
 
 

@@ -157,11 +157,16 @@ def test_javascript_lays_transparency_on_white_as_python_does(tmp_path):
     assert np.array_equal(np.frombuffer(raw, np.uint8).reshape(17, 23, 4)[..., :3], flatten_alpha(rgba))
 
 
-@pytest.mark.parametrize("side, reason", [(8000, "8000 x 8000 pixels, more than 50 megapixels"),
+@pytest.mark.parametrize("side, reason", [(8000, r"8000 x 8000 pixels \(64 megapixels\), more than 50 megapixels"),
                                           (20000, "more than 50 megapixels")])
 def test_huge_images_are_refused_before_decoding(tmp_path, side, reason):
     with pytest.raises(ImageReadError, match=reason):
         load_rgb(samples.huge_png(tmp_path, side))
+
+
+def test_a_photo_just_over_the_limit_is_refused_with_its_real_size(tmp_path):
+    with pytest.raises(ImageReadError, match=r"8200 x 6150 pixels \(50.4 megapixels\), more than 50 megapixels"):
+        load_rgb(samples.huge_png(tmp_path, 8200, 6150))
 
 
 def test_animations_are_refused(tmp_path):

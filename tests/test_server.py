@@ -1,4 +1,5 @@
 """The static server: what it serves, with which headers, and what it never gives away."""
+import hashlib
 import http.client
 import json
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from packaging.markers import Marker
 
+from core.model_files import content_version
 from headless.site_server import RunningServer
 from server import create_app
 from server.__main__ import describe_addresses
@@ -56,6 +58,15 @@ TRAVERSALS = [
 ]
 
 
+# Model "m": its files recorded in metadata.json as convert/publish.py records them, so the server's
+# check (core/model_files.py) passes until a test breaks one.
+M_SHARD = bytes(range(256))
+M_MODEL_JSON = json.dumps({"modelTopology": {}, "weightsManifest": [{"paths": ["group1-shard1of1.bin"], "weights": []}]}).encode()
+M_FILES = {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+           for name, data in (("model.json", M_MODEL_JSON), ("group1-shard1of1.bin", M_SHARD))}
+M_VERSION = content_version(M_FILES)
+
+
 def write_json(path: Path, data: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data))
@@ -82,9 +93,10 @@ def make_site(base: Path) -> Path:
     (web / ".git" / "config").write_text(SECRET)
     (web / "escape.txt").symlink_to(base / "secret.txt")
     (web / "outside").symlink_to(base, target_is_directory=True)
-    write_json(web / "models" / "index.json", {"default": "m", "models": [{"name": "m", "version": "v1", "path": "m/"}]})
-    write_json(web / "models" / "m" / "metadata.json", shipped_metadata(name="m", version="v1"))
-    (web / "models" / "m" / "group1-shard1of1.bin").write_bytes(bytes(range(256)))
+    write_json(web / "models" / "index.json", {"default": "m", "models": [{"name": "m", "version": M_VERSION, "path": "m/"}]})
+    write_json(web / "models" / "m" / "metadata.json", shipped_metadata(name="m", version=M_VERSION, files=M_FILES))
+    (web / "models" / "m" / "model.json").write_bytes(M_MODEL_JSON)
+    (web / "models" / "m" / "group1-shard1of1.bin").write_bytes(M_SHARD)
     # Published models live in folders named by their content hash (convert/publish.py).
     (web / "models" / "m" / HASHED_VERSION).mkdir()
     (web / "models" / "m" / HASHED_VERSION / "group1-shard1of1.bin").write_bytes(bytes(range(256)))
@@ -383,7 +395,7 @@ def test_each_response_has_one_date_header(live_server, path):
 def test_healthz_reports_the_default_model(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "model": {"name": "m", "version": "v1"}}
+    assert response.get_json() == {"status": "ok", "model": {"name": "m", "version": M_VERSION}}
 
 
 def remove_index(models: Path) -> None:
@@ -395,7 +407,7 @@ def corrupt_index(models: Path) -> None:
 
 
 def unlist_default(models: Path) -> None:
-    write_json(models / "index.json", {"default": "gone", "models": [{"name": "m", "version": "v1", "path": "m/"}]})
+    write_json(models / "index.json", {"default": "gone", "models": [{"name": "m", "version": M_VERSION, "path": "m/"}]})
 
 
 def remove_metadata(models: Path) -> None:
@@ -424,16 +436,110 @@ def test_healthz_explains_a_missing_or_broken_model(tmp_path, break_models, prob
     assert "`make train convert`" in body["problem"]
 
 
+def flip_a_shard_byte(model: Path) -> None:
+    shard = model / "group1-shard1of1.bin"
+    data = bytearray(shard.read_bytes())
+    data[100] ^= 0x01
+    shard.write_bytes(bytes(data))
+
+
+def truncate_the_shard(model: Path) -> None:
+    shard = model / "group1-shard1of1.bin"
+    shard.write_bytes(shard.read_bytes()[:200])
+
+
+def delete_the_shard(model: Path) -> None:
+    (model / "group1-shard1of1.bin").unlink()
+
+
+def change_model_json(model: Path) -> None:
+    (model / "model.json").write_bytes(M_MODEL_JSON.replace(b"{}", b"{ }", 1))
+
+
+def record_other_checksums(model: Path) -> None:
+    metadata = json.loads((model / "metadata.json").read_text())
+    metadata["files"]["group1-shard1of1.bin"]["sha256"] = "0" * 64
+    write_json(model / "metadata.json", metadata)
+
+
+@pytest.mark.parametrize(("break_model", "file", "problem"), [
+    (flip_a_shard_byte, "models/m/group1-shard1of1.bin", "is damaged (its SHA-256 does not match metadata.json)"),
+    (truncate_the_shard, "models/m/group1-shard1of1.bin", "is incomplete or damaged (200 bytes instead of 256)"),
+    (delete_the_shard, "models/m/group1-shard1of1.bin", "does not exist"),
+    (change_model_json, "models/m/model.json", "is incomplete or damaged"),
+    (record_other_checksums, "models/m/metadata.json", f"does not belong to version {M_VERSION}"),
+])
+def test_healthz_names_the_model_file_the_page_would_refuse(tmp_path, break_model, file, problem):
+    web_root = make_site(tmp_path)
+    break_model(web_root / "models" / "m")
+    response = create_app({"WEB_ROOT": web_root}).test_client().get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert (body["status"], body["file"], body["model"]) == ("broken-model", file, {"name": "m", "version": M_VERSION})
+    assert f"{file} {problem}" in body["problem"]
+    assert "`make convert`" in body["problem"]
+
+
+def test_the_start_up_line_names_a_broken_model_file(tmp_path):
+    web_root = make_site(tmp_path)
+    flip_a_shard_byte(web_root / "models" / "m")
+    with RunningServer(web_root) as server:
+        status, _, body = raw_get(server.port, "/healthz")
+        log = server.log_text()
+    assert status == 503 and json.loads(body)["file"] == "models/m/group1-shard1of1.bin"
+    assert "Warning: The model m" in log and "models/m/group1-shard1of1.bin is damaged" in log
+    assert "Model: m (version" not in log
+
+
+def test_the_shipped_model_passes_the_check_the_page_makes():
+    response = create_app().test_client().get("/healthz")
+    assert response.status_code == 200, response.get_json()
+
+
+def test_the_servers_version_hash_is_the_publishers():
+    from convert.publish import content_version as published_version
+    metadata = json.loads(next((REPO / "web" / "models").glob("*/*/metadata.json")).read_text())
+    assert content_version(metadata["files"]) == published_version(metadata["files"]) == metadata["version"]
+
+
 # Cross-origin access only for configured origins.
 
 def test_cors_allows_a_configured_origin(client):
     response = client.get("/models/index.json", headers={"Origin": ALLOWED_ORIGIN})
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert "Origin" in response.vary
 
 
-def test_cors_refuses_other_origins(client):
-    response = client.get("/models/index.json", headers={"Origin": "https://evil.example"})
+@pytest.mark.parametrize("origin", ["https://evil.example", None])
+def test_cors_refuses_other_origins_and_says_the_answer_depends_on_it(client, origin):
+    headers = {"Origin": origin} if origin else {}
+    response = client.get(f"/models/m/{HASHED_VERSION}/group1-shard1of1.bin", headers=headers)
     assert "Access-Control-Allow-Origin" not in response.headers
+    # Kept for a year by shared caches too: without Vary, one origin's answer would serve the other.
+    assert response.headers["Cache-Control"] == IMMUTABLE
+    assert "Origin" in response.vary
+
+
+def test_a_preflight_from_an_allowed_origin_is_answered_with_get_and_head_only(client):
+    response = client.options("/models/index.json", headers={
+        "Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "range, x-custom"})
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert response.headers["Access-Control-Allow-Methods"] == "GET, HEAD"
+    assert response.headers["Access-Control-Allow-Headers"] == "range"
+    assert "Origin" in response.vary
+    assert response.headers["Content-Security-Policy"] == CSP
+
+
+@pytest.mark.parametrize(("origin", "method"), [
+    ("https://evil.example", "GET"), (ALLOWED_ORIGIN, "DELETE"), (ALLOWED_ORIGIN, "PUT"), (None, None)])
+def test_other_preflights_are_refused_and_advertise_nothing_but_get_and_head(client, origin, method):
+    headers = {key: value for key, value in (("Origin", origin), ("Access-Control-Request-Method", method)) if value}
+    response = client.options("/models/index.json", headers=headers)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD"}
+    assert "Access-Control-Allow-Methods" not in response.headers
 
 
 def test_no_cross_origin_access_by_default(web_root):
@@ -454,7 +560,7 @@ def test_live_server_prints_url_and_model(live_server):
     assert raw_get(port, "/")[0] == 200
     log = live_server.log_text()
     assert f"http://127.0.0.1:{port}/" in log
-    assert "Model: m (version v1)" in log
+    assert f"Model: m (version {M_VERSION})" in log
 
 
 def test_server_starts_without_a_model_and_says_how_to_fix_it(tmp_path):
@@ -500,6 +606,34 @@ def test_a_small_request_body_reaches_the_app_which_allows_no_post(live_server):
                                             b"Content-Length: 7\r\n\r\npayload")
     assert answer.startswith(b"HTTP/1.1 405 ")
     assert answer.endswith(b"405 Method Not Allowed\n")
+
+
+SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                    "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp",
+                    "Cross-Origin-Resource-Policy": "same-origin", "Cache-Control": "no-cache"}
+
+
+def answer_head_and_body(answer: bytes) -> tuple[bytes, dict, bytes]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    return status.encode(), dict(line.split(": ", 1) for line in lines), body
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), [
+    (b"G<script>" + MARKER + b"T / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"400 Bad Request"),
+    (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-" + MARKER + b" bad header\r\n\r\n", b"400 Bad Request"),
+    (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % (MAX_REQUEST_BODY_BYTES * 100),
+     b"413 Request Entity Too Large"),
+    (CLOSING_GET % b"/" + b"".join(b"X-Part-%d: %s%s\r\n" % (i, MARKER, b"d" * 8000)
+                                  for i in range(MAX_REQUEST_HEAD_BYTES // 8000 + 1)) + b"\r\n",
+     b"431 Request Header Fields Too Large"),
+], ids=["400-method", "400-header", "413", "431"])
+def test_waitress_own_answers_carry_the_security_headers_and_echo_nothing(live_server, request_bytes, status):
+    head, headers, body = answer_head_and_body(raw_exchange(live_server.port, request_bytes))
+    assert head.split(b" ", 1)[1] == status  # HTTP/1.0 when the request line itself is unreadable
+    assert body == status + b"\n"
+    assert {name: headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+    assert headers["Server"] == "Leukolens"
 
 
 @pytest.mark.parametrize("path", ["/", "/missing", "/healthz"])
@@ -597,7 +731,7 @@ def test_https_serves_the_page_with_a_verified_certificate(https_server):
 def test_https_healthz_reports_the_model(https_server):
     status, _, body = https_get(https_server, "/healthz")
     assert status == 200
-    assert json.loads(body) == {"status": "ok", "model": {"name": "m", "version": "v1"}}
+    assert json.loads(body) == {"status": "ok", "model": {"name": "m", "version": M_VERSION}}
 
 
 def test_https_keeps_the_same_limits(https_server):
@@ -671,5 +805,5 @@ def pins(path: Path) -> dict:
 
 def test_the_serve_requirements_pin_what_requirements_txt_pins():
     serve, everything = pins(REPO / "requirements-serve.txt"), pins(REPO / "requirements.txt")
-    assert {"flask", "flask-cors", "waitress", "werkzeug"} <= serve.keys()
+    assert {"flask", "waitress", "werkzeug"} <= serve.keys()
     assert {name: everything.get(name) for name in serve} == serve

@@ -24,6 +24,10 @@ from tests.e2e.page_results import severe_console_messages, shown_probabilities,
 TOLERANCE = 1e-3
 TITLE = "Leukolens: white blood cell classifier"
 
+def just_over_the_limit_png(folder):
+    return samples.huge_png(folder, 8200, 6150)
+
+
 REFUSED = [
     (samples.zero_byte, "empty (0 bytes)"),
     (samples.truncated_jpeg, "JPEG file is damaged or incomplete"),
@@ -31,6 +35,7 @@ REFUSED = [
     (samples.pdf, "PDF document, not a photo"),
     (samples.svg_with_script, "SVG drawing, not a photo"),
     (samples.huge_png, "20000 x 20000 pixels (400 megapixels)"),
+    (just_over_the_limit_png, "8200 x 6150 pixels (50.4 megapixels), too large"),
     (samples.animated_gif, "GIF is an animation"),
     (samples.heic, "HEIC photo (the iPhone format), which this browser cannot read. Export it as JPEG"),
 ]

@@ -172,11 +172,21 @@ function notAPhotoProblem(b) {
   return null;
 }
 
+// "50.4 megapixels": as few decimals as show a size over the limit to be over it, rounded half up in
+// whole numbers, as megapixels() in core/facts.py does (a parity test holds them together).
+export function megapixels(pixels) {
+  for (let digits = 0; digits <= 3; digits += 1) {
+    const scaled = Math.floor((pixels * 10 ** digits + 5e5) / 1e6);
+    if (scaled * 10 ** (6 - digits) > MAX_PIXELS) return `${(scaled / 10 ** digits).toFixed(digits)} megapixels`;
+  }
+  return `${pixels.toLocaleString('en')} pixels`;
+}
+
 function sizeProblem({ width, height }, format) {
   if (!width || !height) return `This ${formatName(format)} file is damaged: its header gives no picture size.`;
   const pixels = width * height;
   if (pixels <= MAX_PIXELS) return null;
-  return `This image is ${width} x ${height} pixels (${Math.round(pixels / 1e6)} megapixels), too large to read `
+  return `This image is ${width} x ${height} pixels (${megapixels(pixels)}), too large to read `
     + `safely in the browser; the limit is ${MAX_PIXELS / 1e6} megapixels. Save a smaller copy of the photo `
     + '(for example 4000 pixels wide) and choose that instead.';
 }

@@ -6,7 +6,7 @@ import { loadDefaultModel } from './model.js';
 import { startOfflineUse } from './offline.js';
 import { cellTypes, differential, finalClass, reviewRule } from './differential.js';
 import { csvFileName, sampleCsv } from './export.js';
-import { memoryStore, openSampleStore } from './sample-store.js';
+import { askPersistence, isQuotaProblem, memoryStore, openSampleStore, storageEstimate } from './sample-store.js';
 import { Sample } from './sample.js';
 import * as ui from './ui.js';
 import * as photosView from './ui-photos.js';
@@ -29,6 +29,8 @@ const page = {
   run: null,        // { done, total, cells, name } while photos are being classified
   shown: false,     // the kept sample is on the page: only then is the page "ready"
   queue: null,      // photos are classified one after another, in the order picked
+  notKept: [],      // photos of this sample whose files the browser's storage refused
+  writeProblem: '', // why the last other write failed
 };
 
 // ------------------------------------------------------------------ keeping the sample
@@ -38,7 +40,41 @@ function storageProblem(reason) {
     + 'the page is closed or reloaded; export the CSV to keep it.');
 }
 
-const onWriteProblem = (error) => storageProblem(error.message);
+const megabytes = (bytes) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`);
+
+// What was refused, and only that: the photos not kept (by name and size), why, and how full the
+// storage is by navigator.storage.estimate(); everything else of the sample is kept.
+function writeProblemText(reason, estimate) {
+  const why = estimate ? `${reason} (${megabytes(estimate.usage)} of ${megabytes(estimate.quota)} used)` : reason;
+  const lines = [];
+  if (page.notKept.length) {
+    const names = page.notKept.map((photo) => `"${photo.name}" (${megabytes(photo.blob ? photo.blob.size : 0)})`).join(', ');
+    const one = page.notKept.length === 1;
+    lines.push(`Not kept in this browser: ${names}, because ${why}. ${one ? 'This photo stays' : 'These photos stay'} `
+      + 'on this page, with its cells and corrections, until the page is closed or reloaded or another sample is '
+      + 'opened: export the CSV to keep the results. Every other photo of the sample is kept.');
+  }
+  if (page.writeProblem) {
+    lines.push(`A change could not be kept in this browser, because ${page.writeProblem}. It shows on this page until `
+      + 'the page is closed or reloaded; what was kept before is safe.');
+  }
+  return lines.join(' ');
+}
+
+async function onWriteProblem(error, photo) {
+  if (photo) page.notKept.push(photo);
+  else page.writeProblem = error.message;
+  const estimate = isQuotaProblem(error) ? await storageEstimate() : null;
+  ui.showStorageProblem(writeProblemText(error.message, estimate));
+}
+
+// A sample shown anew: what was not kept of the one before is no longer on the page either.
+function forgetWriteProblems() {
+  if (!page.notKept.length && !page.writeProblem) return;
+  page.notKept = [];
+  page.writeProblem = '';
+  ui.showStorageProblem('');
+}
 
 // A new sample; kept in memory only when the browser's storage refuses even that.
 async function createSample(target) {
@@ -234,6 +270,7 @@ async function newSample() {
   const name = samplesView.sampleName(page.sample.record);
   if (!(await ui.confirmAction(`Start a new sample? "${name}" (${whiteTotal} white cells counted) stays in the list `
     + 'of earlier samples and can be opened again.', 'Start a new sample'))) return;
+  forgetWriteProblems();
   page.sample = await createSample(page.sample.record.target);
   showWholeSample();
   samplesView.focusSampleId();
@@ -249,6 +286,7 @@ async function openEarlierSample(key) {
   }
   if (!opened) return;
   await leaveSample();
+  forgetWriteProblems();
   page.sample = opened;
   showWholeSample();
   schedule(page.sample.pending());
@@ -348,8 +386,9 @@ function wireControls(started) {
   photosView.initPhotos({ onSelect: select });
   inspector.initInspector({ onAssign: assign, onExclude: toggleExcluded, onConfirm: confirmCell });
   samplesView.initSamples({
-    onLabel: (label) => { page.sample.setLabel(label); refreshCounts(); },
-    onTarget: (target) => { page.sample.setTarget(target); refreshCounts(); },
+    // Before the kept sample is shown there is nothing to name: showing it fills both fields.
+    onLabel: (label) => { if (page.shown) { page.sample.setLabel(label); refreshCounts(); } },
+    onTarget: (target) => { if (page.shown) { page.sample.setTarget(target); refreshCounts(); } },
     onNew: newSample,
     onOpen: openEarlierSample,
     onDelete: deleteSample,
@@ -367,6 +406,8 @@ function start() {
   const started = Promise.all([ready, openSample()]).then(() => {
     showWholeSample();
     schedule(page.sample.pending());
+    if (page.store.kept) askPersistence().then(ui.showPersistence);
+    else ui.showPersistence('not-kept');
   });
   page.queue = started;
   wireControls(started);

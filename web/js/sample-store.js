@@ -6,7 +6,10 @@
 //   cells        {sample, photo, number, box, probabilities, ...}    each found cell and the model's answer, saved once
 //   corrections  {sample, photo, number, assigned, excluded}         what a person changed: one small write each
 // A file without a photos record was picked but not classified yet (the page was closed): it is
-// classified when the sample is opened again.
+// classified when the sample is opened again. Each photo's file is written in a transaction of its own,
+// so one that does not fit (a full quota) costs that photo alone; nothing of a photo whose file was not
+// kept is ever written (sample.js), and records left without their file by older versions are
+// removed when their sample is opened (removePhotos), so no record outlives its photo.
 // When IndexedDB cannot be opened (blocked, private browsing in some browsers), a MemoryStore with the
 // same methods keeps the sample for as long as the page is open, and the page says so.
 
@@ -21,7 +24,15 @@ const STORES = {
 };
 const PER_SAMPLE = ['files', 'photos', 'cells', 'corrections'];
 
-class StoreError extends Error {}
+// .quota: the write did not fit in this origin's storage quota.
+class StoreError extends Error {
+  constructor(message, quota = false) {
+    super(message);
+    this.quota = quota;
+  }
+}
+
+const isQuotaExceeded = (error) => Boolean(error && error.name === 'QuotaExceededError');
 
 // Every record of one sample: compound keys start with the sample's key.
 const sampleRange = (key) => IDBKeyRange.bound([key], [key, []]);
@@ -48,11 +59,11 @@ class IdbStore {
     try {
       tx = this.db.transaction(names, mode, { durability: 'strict' });
     } catch (error) {
-      throw new StoreError(explain(error));
+      throw new StoreError(explain(error), isQuotaExceeded(error));
     }
     const done = new Promise((resolve, reject) => {
       tx.oncomplete = resolve;
-      tx.onabort = () => reject(new StoreError(explain(tx.error)));
+      tx.onabort = () => reject(new StoreError(explain(tx.error), isQuotaExceeded(tx.error)));
       tx.onerror = (event) => event.preventDefault();  // the abort that follows reports it
     });
     const stores = Object.fromEntries(names.map((name) => [name, tx.objectStore(name)]));
@@ -62,7 +73,7 @@ class IdbStore {
     } catch (error) {
       try { tx.abort(); } catch (ignored) { /* already finished */ }
       await done.catch(() => {});
-      throw error instanceof StoreError ? error : new StoreError(explain(error));
+      throw error instanceof StoreError ? error : new StoreError(explain(error), isQuotaExceeded(error));
     }
     await done;
     return result;
@@ -91,8 +102,16 @@ class IdbStore {
     });
   }
 
-  async putFiles(records) {
-    await this.transact(['files'], 'readwrite', ({ files }) => Promise.all(records.map((r) => requestDone(files.put(r)))));
+  async putFile(record) {
+    await this.transact(['files'], 'readwrite', ({ files }) => requestDone(files.put(record)));
+  }
+
+  // Everything of these photos of one sample: their files, findings, cells and corrections.
+  async removePhotos(key, orders) {
+    await this.transact(PER_SAMPLE, 'readwrite', (stores) => Promise.all(orders.flatMap((order) => [
+      ...['files', 'photos'].map((name) => requestDone(stores[name].delete([key, order]))),
+      ...['cells', 'corrections'].map((name) => requestDone(stores[name].delete(IDBKeyRange.bound([key, order], [key, order, []])))),
+    ])));
   }
 
   // A photo's findings and all its cells at once: a reload never sees half a photo.
@@ -159,8 +178,19 @@ class MemoryStore {
     return { sample: this.tables.samples.get(key), ...Object.fromEntries(PER_SAMPLE.map((name) => [name, this.ofSample(name, key)])) };
   }
 
-  async putFiles(records) {
-    for (const record of records) this.put('files', record);
+  async putFile(record) {
+    this.put('files', record);
+  }
+
+  async removePhotos(key, orders) {
+    const gone = new Set(orders);
+    for (const name of PER_SAMPLE) {
+      for (const [id, record] of this.tables[name]) {
+        if (record.sample === key && gone.has(name === 'files' || name === 'photos' ? record.order : record.photo)) {
+          this.tables[name].delete(id);
+        }
+      }
+    }
   }
 
   async putResult(photo, cells, file = null) {
@@ -207,15 +237,74 @@ function openDatabase() {
 
 export const memoryStore = () => new MemoryStore();
 
+// The sample's ID and target as last typed, written synchronously to localStorage at every keystroke.
+// An IndexedDB write takes a round trip and, with strict durability, a flush to disk; one still queued
+// when the page reloads or its renderer crashes is lost, localStorage's is not. The draft names the
+// sample by its key and creation time (keys are reused after IndexedDB alone is cleared) and is dropped
+// once IndexedDB holds the same values. Only for a store that is kept: nothing else outlives the page.
+const DRAFT_FIELDS = ['label', 'target'];
+const draftName = (record) => `leukolens-sample-draft-${record.key}`;
+
+function sameFields(a, b) {
+  return DRAFT_FIELDS.every((field) => a[field] === b[field]);
+}
+
+export const drafts = {
+  write(record) {
+    try {
+      localStorage.setItem(draftName(record), JSON.stringify(
+        { created: record.created, ...Object.fromEntries(DRAFT_FIELDS.map((field) => [field, record[field]])) }));
+    } catch (error) { /* localStorage blocked or full: IndexedDB's own write still follows */ }
+  },
+  // The typed values for this record, or {} when there are none newer than it.
+  read(record) {
+    try {
+      const draft = JSON.parse(localStorage.getItem(draftName(record)) || 'null');
+      if (!draft || draft.created !== record.created) return {};
+      return Object.fromEntries(DRAFT_FIELDS.filter((field) => field in draft).map((field) => [field, draft[field]]));
+    } catch (error) {
+      return {};
+    }
+  },
+  // Dropped once IndexedDB holds what it says; a draft typed since then stays.
+  settle(record) {
+    try {
+      const draft = JSON.parse(localStorage.getItem(draftName(record)) || 'null');
+      if (draft && (draft.created !== record.created || sameFields(draft, record))) localStorage.removeItem(draftName(record));
+    } catch (error) { /* nothing to drop */ }
+  },
+};
+
 // Resolves to { store, problem }: an IndexedDB store, or a MemoryStore and why nothing will be kept.
 export async function openSampleStore() {
   if (typeof indexedDB === 'undefined') return { store: new MemoryStore(), problem: 'it has no IndexedDB' };
   try {
     const db = await openDatabase();
-    // Asked once; when granted, the browser will not clear kept samples to free space.
-    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
     return { store: new IdbStore(db), problem: null };
   } catch (error) {
     return { store: new MemoryStore(), problem: explain(error) };
   }
 }
+
+// Asks that this origin's storage be persistent: when granted, the browser will not clear kept samples
+// to free disk space. Resolves to 'granted', 'not-granted' or 'unsupported' (no StorageManager).
+export async function askPersistence() {
+  if (!(navigator.storage && navigator.storage.persist)) return 'unsupported';
+  try {
+    return (await navigator.storage.persisted()) || (await navigator.storage.persist()) ? 'granted' : 'not-granted';
+  } catch (error) {
+    return 'not-granted';
+  }
+}
+
+// { usage, quota } in bytes, as navigator.storage.estimate() gives them, or null where it cannot.
+export async function storageEstimate() {
+  try {
+    const { usage, quota } = await navigator.storage.estimate();
+    return Number.isFinite(usage) && Number.isFinite(quota) ? { usage, quota } : null;
+  } catch (error) {
+    return null;
+  }
+}
+
+export const isQuotaProblem = (error) => Boolean(error && error.quota);

@@ -6,6 +6,10 @@
 //   main (index of its main cell or null), classes, model, milliseconds, cells }.
 // A cell: what analyse.js found ({ number, box, square, touchesEdge, probabilities, modelClass,
 //   probability, review, input }), its photo's order, and what a person decided: assigned, excluded.
+// Whether a photo is kept in the store: kept (its file; false when the store refused it, then nothing
+// else of it is written), resultKept (its findings and cells; corrections are written only after them).
+
+import { drafts } from './sample-store.js';
 
 const DEFAULT_TARGET = 100;
 
@@ -32,13 +36,24 @@ function assemble({ files, photos, cells, corrections }) {
     position: i + 1,
     name: file.name,
     blob: file.blob,
+    kept: true,
+    resultKept: results.has(file.order),
     ...(results.get(file.order) || { order: file.order, status: 'pending' }),
     cells: (cellsOf.get(file.order) || []).sort((a, b) => a.number - b.number),
   }));
 }
 
+// Orders of the photo, cell and correction records that have no file record (left by versions that
+// wrote a pick in one transaction and its results even when the files were refused).
+function orphans({ files, photos, cells, corrections }) {
+  const filed = new Set(files.map((file) => file.order));
+  return [...new Set([...photos.map((photo) => photo.order), ...cells.map((cell) => cell.photo),
+    ...corrections.map((c) => c.photo)])].filter((order) => !filed.has(order));
+}
+
 export class Sample {
-  // onProblem(error) is told about every failed write; the sample carries on in memory regardless.
+  // onProblem(error, photo) is told about every failed write, with the photo whose file could not be
+  // kept when that is what failed; the sample carries on in memory regardless.
   constructor(store, record, onProblem) {
     this.store = store;
     this.record = record;
@@ -56,9 +71,13 @@ export class Sample {
   static async load(store, key, onProblem) {
     const stored = await store.loadSample(key);
     if (!stored.sample) return null;
-    const sample = new Sample(store, { ...stored.sample, opened: new Date().toISOString() }, onProblem);
+    // What was typed last, if the page went away before IndexedDB had it.
+    const typed = store.kept ? drafts.read(stored.sample) : {};
+    const sample = new Sample(store, { ...stored.sample, ...typed, opened: new Date().toISOString() }, onProblem);
     sample.photos = assemble(stored);
-    await sample.keep(() => store.putSample(sample.record));  // the latest opened is the one a reload shows
+    const unfiled = orphans(stored);
+    if (unfiled.length) await sample.keep(() => store.removePhotos(key, unfiled));
+    await sample.saveRecord();  // the latest opened is the one a reload shows
     return sample;
   }
 
@@ -66,11 +85,14 @@ export class Sample {
     return this.record.key;
   }
 
-  async keep(write) {
+  // true once written; false, and onProblem told, when the write failed.
+  async keep(write, photo = null) {
     try {
       await write();
+      return true;
     } catch (error) {
-      this.onProblem(error);
+      this.onProblem(error, photo);
+      return false;
     }
   }
 
@@ -96,16 +118,22 @@ export class Sample {
     return [...new Set(this.cells().flatMap((cell) => [cell.modelClass, cell.assigned].filter(Boolean)))];
   }
 
-  // New photos, in the order picked; their files are kept at once, so a crash before they are
-  // classified loses nothing (they are classified when the sample is opened again). Keys start from the
-  // clock: a second tab adding to the same sample gets keys of its own instead of overwriting these.
+  // New photos, in the order picked; their files are kept at once, each in a write of its own, so a
+  // crash before they are classified loses nothing (they are classified when the sample is opened
+  // again) and a file that does not fit costs only itself. Keys start from the clock: a second tab
+  // adding to the same sample gets keys of its own instead of overwriting these.
   addFiles(files) {
     const next = this.photos.reduce((last, photo) => Math.max(last, photo.order + 1), Date.now());
     const added = files.map((file, i) => ({
       order: next + i, position: this.photos.length + i + 1, name: file.name, blob: file, status: 'pending', cells: [],
+      kept: null, resultKept: false,
     }));
     this.photos.push(...added);
-    this.keep(() => this.store.putFiles(added.map((photo) => this.fileRecord(photo))));
+    for (const photo of added) {
+      photo.stored = this.keep(() => this.store.putFile(this.fileRecord(photo)), photo).then((kept) => {
+        photo.kept = kept;
+      });
+    }
     return added;
   }
 
@@ -118,7 +146,9 @@ export class Sample {
     photo.cells = (result.cells || []).map((cell) => ({ ...cell, photo: photo.order, assigned: null, excluded: false }));
     // An unreadable file is kept by name only: its bytes show nothing and may be large.
     if (photo.status === 'error') photo.blob = null;
-    await this.keep(() => this.store.putResult(
+    await photo.stored;
+    if (!photo.kept) return;  // shown for this visit only: a result without its file would be an orphan
+    photo.resultKept = await this.keep(() => this.store.putResult(
       { sample: this.key, ...pick(photo, PHOTO_FIELDS) },
       photo.cells.map((cell) => ({ sample: this.key, ...pick(cell, CELL_FIELDS) })),
       photo.status === 'error' ? this.fileRecord(photo) : null,
@@ -138,6 +168,8 @@ export class Sample {
   }
 
   async keepCorrection(cell) {
+    const photo = this.photo(cell.photo);
+    if (!(photo && photo.kept && photo.resultKept)) return;  // its photo or cells are not kept: nor is this
     await this.keep(() => this.store.putCorrection({
       sample: this.key, photo: cell.photo, number: cell.number, assigned: cell.assigned, excluded: cell.excluded,
     }));
@@ -145,12 +177,33 @@ export class Sample {
 
   async setLabel(label) {
     this.record.label = label;
-    await this.keep(() => this.store.putSample(this.record));
+    await this.saveRecord();
   }
 
   async setTarget(target) {
     this.record.target = target;
-    await this.keep(() => this.store.putSample(this.record));
+    await this.saveRecord();
+  }
+
+  // The sample's record: a draft at once (see drafts in sample-store.js), then IndexedDB, one write at
+  // a time with the latest values last, so fast typing queues no backlog of writes.
+  saveRecord() {
+    if (this.store.kept) drafts.write(this.record);
+    if (this.recordWrite) {
+      this.recordChanged = true;
+      return this.recordWrite;
+    }
+    this.recordWrite = (async () => {
+      let written;
+      do {
+        this.recordChanged = false;
+        const record = { ...this.record };
+        written = await this.keep(() => this.store.putSample(record));
+      } while (this.recordChanged);
+      this.recordWrite = null;
+      if (written && this.store.kept) drafts.settle(this.record);
+    })();
+    return this.recordWrite;
   }
 
   // Empty and unnamed: not worth listing once the user has moved on to another sample.

@@ -101,6 +101,20 @@ export function showStorageProblem(message) {
   notice.hidden = !message;
 }
 
+const PERSISTENCE = {
+  granted: 'until deleted here (the browser granted persistent storage)',
+  'not-granted': 'until the browser needs the disk space (persistent storage was not granted): export the CSV of each sample',
+  unsupported: 'until the browser needs the disk space (this browser cannot grant persistent storage)',
+  'not-kept': 'not kept: this browser\'s storage cannot be used (see the message above)',
+};
+
+// Whether navigator.storage.persist() was granted, so staff know how safe the kept samples are.
+export function showPersistence(state) {
+  const shown = element('storage-persistence');
+  shown.dataset.state = state;
+  shown.textContent = PERSISTENCE[state];
+}
+
 // "Photo 7 of 50" and the cells found so far, while a run of photos is being classified.
 export function showProgress(run) {
   const progress = element('progress');
