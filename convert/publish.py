@@ -11,9 +11,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from core.artifacts import INDEX, METADATA, PUBLISHED_MODEL, is_weight_shard
+from core.artifacts import INDEX, METADATA
 from core.files import read_json, write_json
 from core.metadata import check_metadata
+from core.model_files import content_version  # noqa: F401  (what a version is: convert's callers ask here)
 
 
 def sha256_file(path: Path) -> str:
@@ -27,13 +28,6 @@ def sha256_file(path: Path) -> str:
 def file_facts(folder: Path) -> dict:
     return {path.name: {"sha256": sha256_file(path), "bytes": path.stat().st_size}
             for path in sorted(folder.iterdir()) if path.is_file() and path.name != METADATA}
-
-
-def content_version(facts: dict) -> str:
-    """Short hash of the model's own files, so equal weights give an equal version."""
-    model_files = [name for name in facts if name == PUBLISHED_MODEL or is_weight_shard(name)]
-    listing = "".join(f"{name}:{facts[name]['sha256']}\n" for name in sorted(model_files))
-    return hashlib.sha256(listing.encode()).hexdigest()[:12]
 
 
 def read_index(out: Path) -> dict:

@@ -9,6 +9,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from core.artifacts import PUBLISHED_MODEL, is_weight_shard
 from core.model_index import NoModel
 
 
@@ -21,8 +22,9 @@ class BrokenModelFile(NoModel):
 
 
 def content_version(files: dict) -> str:
-    """The twin of contentVersion() in web/js/model-files.js and of convert/publish.py's."""
-    names = sorted(name for name in files if name == "model.json" or name.endswith(".bin"))
+    """Short hash of the model's own files (model.json and its weight shards), so equal weights give an
+    equal version: what convert publishes under, and the twin of contentVersion() in web/js/model-files.js."""
+    names = sorted(name for name in files if name == PUBLISHED_MODEL or is_weight_shard(name))
     listing = "".join(f"{name}:{files[name]['sha256']}\n" for name in names)
     return hashlib.sha256(listing.encode()).hexdigest()[:12]
 

@@ -2,7 +2,7 @@
 
 waitress reads and writes every connection in one thread and runs the app in a pool of worker
 threads. The app only finds the file and hands it back; waitress then sends it from its own thread,
-so a few workers keep up with many browsers fetching the model at once (server/loadtest.py).
+so a few workers keep up with many browsers fetching the model at once (bench/loadtest.py).
 """
 from __future__ import annotations
 
