@@ -37,6 +37,7 @@ const SHELL = [
   'js/model-store.js',
   'js/model.js',
   'js/offline.js',
+  'js/palette.js',
   'js/preprocess.js',
   'js/sample-store.js',
   'js/sample.js',

@@ -35,9 +35,21 @@ function locate(image, spec) {
   const main = white.indexOf(pickMain(candidates));
   return {
     smear: true,
-    found: white.map((cell) => ({ square: cell.crop, touchesEdge: cell.touches_edge })),
+    found: white.map((cell) => ({ square: cell.crop, touchesEdge: cell.touches_edge, nucleus: cell.nucleus_box })),
     main: main >= 0 ? main : null,
   };
+}
+
+// The cell's outline, [left, top, width, height] clipped to the photo: its nucleus's box (top, left,
+// bottom, right) widened by a quarter of its longer side all round, for the cytoplasm around it. Drawn
+// on the photo; the crop square (twice the nucleus) is what the network saw.
+function cellOutline(nucleus, image) {
+  if (!nucleus) return null;
+  const [top, left, bottom, right] = nucleus;
+  const margin = Math.floor(Math.max(bottom - top, right - left) / 4);
+  const x0 = Math.max(0, left - margin);
+  const y0 = Math.max(0, top - margin);
+  return [x0, y0, Math.min(image.width, right + margin) - x0, Math.min(image.height, bottom + margin) - y0];
 }
 
 // [left, top, width, height] of the square clipped to the photo (a cell_sized square may reach past it).
@@ -66,6 +78,7 @@ function describeCell(cell, number, image, output, metadata, rule) {
     number,
     square: cell.square,
     box: visibleBox(cell.square, image),
+    outline: cellOutline(cell.nucleus, image),
     touchesEdge: cell.touchesEdge,
     probabilities,
     modelClass,

@@ -1,8 +1,10 @@
 // The photo cards: each photo shown large, a numbered box on every cell found (coloured by class),
 // and the keyboard and mouse ways to pick a cell. The selected cell itself is shown by ui-inspector.js.
-import { awaitsReview, finalClass, headlineCell, isChecked, isCorrected, photoTally } from './differential.js';
 import {
-  cellVerdict, counted, element, label, lower, make, paintClass, probabilityBars,
+  awaitsReview, finalClass, headlineCell, isChecked, isConfirmed, isCorrected, lead, photoTally,
+} from './differential.js';
+import {
+  cellVerdict, classLetter, counted, element, label, lower, make, paintClass, probabilityBars,
 } from './ui-parts.js';
 
 const results = () => element('results');
@@ -42,7 +44,9 @@ export function initPhotos({ onSelect }) {
 export function showLegend(types) {
   const legend = element('legend');
   const swatch = (name) => {
-    const item = make('li', 'swatch', label(name));
+    const item = make('li', 'swatch');
+    item.dataset.class = name;
+    item.append(make('span', 'letter', classLetter(name)), ` ${label(name)}`);
     paintClass(item, name);
     return item;
   };
@@ -60,19 +64,23 @@ function cellDescription(cell) {
   return parts.join('; ');
 }
 
-// The box's attributes are the test and benchmark hooks: data-box in photo pixels, data-class after
-// any correction, data-probability the model's own.
+// The box's attributes are the test and benchmark hooks: data-box (the crop square the network saw,
+// clipped to the photo) and data-outline (the cell itself, drawn) in photo pixels, data-class after any
+// correction, data-probability the model's own.
 function renderBox(box, cell, photo) {
-  const [left, top, width, height] = cell.box;
+  const drawn = cell.outline || cell.box;
+  const [left, top, width, height] = drawn;
   Object.assign(box.dataset, {
     cell: String(cell.number),
     box: cell.box.join(','),
+    outline: drawn.join(','),
     class: finalClass(cell),
     probability: String(cell.probability),
     review: String(Boolean(cell.review)),
+    lead: String(lead(cell)),
   });
   for (const [key, on] of [['corrected', isCorrected(cell)], ['excluded', cell.excluded], ['edge', cell.touchesEdge],
-    ['awaiting', awaitsReview(cell)], ['checked', isChecked(cell)]]) {
+    ['awaiting', awaitsReview(cell)], ['checked', isChecked(cell)], ['confirmed', isConfirmed(cell)]]) {
     if (on) box.dataset[key] = 'true';
     else delete box.dataset[key];
   }
@@ -82,7 +90,7 @@ function renderBox(box, cell, photo) {
   box.style.height = `${(100 * height) / photo.height}%`;
   paintClass(box, finalClass(cell));
   const mark = cell.excluded ? ' ×' : awaitsReview(cell) ? ' ?' : isCorrected(cell) ? ' ✎' : '';
-  box.querySelector('.cell-tag').textContent = `${cell.number}${mark}`;
+  box.querySelector('.cell-tag').textContent = `${cell.number} ${classLetter(finalClass(cell))}${mark}`;
   box.setAttribute('aria-label', cellDescription(cell));
   box.title = cellDescription(cell);
 }
@@ -120,6 +128,7 @@ function photoFlags(photo) {
 
 // The main cell's probabilities (the cell Python's evaluation uses for a one-cell photo) as
 // .bar[data-class][data-probability], one per model class: what the benchmark compares with Keras.
+// Every cell's own probabilities are shown when it is selected (ui-inspector.js).
 function mainCellBars(photo) {
   const main = photo.main === null || photo.main === undefined ? null : photo.cells[photo.main];
   if (!main) return null;
@@ -127,7 +136,7 @@ function mainCellBars(photo) {
   const details = make('details', 'main-cell');
   details.open = photo.cells.length === 1;
   details.append(make('summary', null, photo.cells.length === 1 ? 'Probabilities'
-    : `Probabilities of cell ${main.number}, the photo's main cell`), bars);
+    : `Probabilities of cell ${main.number} (the most prominent cell clear of the edge); select a cell for its own`), bars);
   return details;
 }
 
@@ -150,6 +159,7 @@ function errorCard(photo) {
 function photoCard(photo, types) {
   const card = make('article', 'result');
   const frame = make('div', 'photo');
+  if (photo.width && photo.height) frame.style.setProperty('--aspect', String(photo.width / photo.height));
   const picture = make('img');
   picture.src = URL.createObjectURL(photo.blob);
   picture.alt = `Smear photo ${photo.name}`;
@@ -189,10 +199,23 @@ export function updateCell(photo, cell, types) {
   renderHeader(cardOf(photo.order), photo, types);
 }
 
+// Marks the selected cell's box and returns it (or null).
 export function markSelected(ref) {
   for (const box of results().querySelectorAll('.cell[aria-current]')) box.removeAttribute('aria-current');
   const box = ref && boxOf(ref.photo, ref.number);
   if (box) box.setAttribute('aria-current', 'true');
+  return box || null;
+}
+
+// The photo's own picture (for the enlarged view of a cell), or null.
+export function photoPicture(order) {
+  const card = cardOf(order);
+  return (card && card.querySelector('.photo img')) || null;
+}
+
+export function focusCell(ref) {
+  const box = boxOf(ref.photo, ref.number);
+  if (box) box.focus({ preventScroll: true });
 }
 
 function revoke(card) {

@@ -6,7 +6,7 @@ const LABEL_SAVE_DELAY_MS = 400;  // one write when the typing pauses, not one p
 export const when = (iso) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 export const sampleName = (record) => record.label || 'Sample without ID';
 
-export function initSamples({ onLabel, onTarget, onNew, onOpen, onDelete }) {
+export function initSamples({ onLabel, onTarget, onWbc, onNew, onOpen, onDelete }) {
   const input = element('sample-id');
   let timer = null;
   const save = () => {
@@ -25,6 +25,22 @@ export function initSamples({ onLabel, onTarget, onNew, onOpen, onDelete }) {
     if (Number.isFinite(value) && value >= 1) onTarget(value);
     else target.value = target.dataset.saved;
   });
+  // The analyser's white-cell count: empty for none; a value out of range is refused and said why.
+  const wbc = element('wbc-count');
+  wbc.addEventListener('change', () => {
+    const text = wbc.value.trim();
+    const value = Number(text.replace(',', '.'));
+    if (!text) {
+      element('wbc-note').textContent = '';
+      onWbc(null);
+    } else if (Number.isFinite(value) && value >= Number(wbc.min) && value <= Number(wbc.max)) {
+      element('wbc-note').textContent = '';
+      onWbc(value);
+    } else {
+      element('wbc-note').textContent = `Not used: a white-cell count is between ${wbc.min} and ${wbc.max} ×10⁹/L.`;
+      wbc.value = wbc.dataset.saved || '';
+    }
+  });
   element('new-sample').addEventListener('click', onNew);
   element('sample-list').addEventListener('click', (event) => {
     const button = event.target.closest('button[data-action]');
@@ -39,6 +55,9 @@ export function showSample(record) {
   element('sample-id').value = record.label;
   element('target-count').value = String(record.target);
   element('target-count').dataset.saved = String(record.target);
+  element('wbc-count').value = record.wbc ?? '';
+  element('wbc-count').dataset.saved = record.wbc ?? '';
+  element('wbc-note').textContent = '';
 }
 
 function sampleItem(record) {
