@@ -272,3 +272,39 @@ def test_the_white_cell_count_gives_absolute_counts_in_the_differential_csv_and_
         laptop.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     laptop.refresh()
     WebDriverWait(laptop, 60).until(lambda d: d.find_element(By.ID, "wbc-count").get_attribute("value") == "7.5")
+
+
+def test_the_cell_is_enlarged_from_the_photos_own_pixels_and_the_photo_zooms(laptop, three_photos):
+    from PIL import Image
+
+    box = cell_box(laptop, "one-a.png", 1)
+    box.click()
+    left, top, width, height = map(int, box.get_attribute("data-box").split(","))
+    photo = np.asarray(Image.open(three_photos[0]).convert("RGB"))
+    # The enlarged view's centre pixel is the photo's own pixel at the crop square's centre (no smoothing).
+    canvas = laptop.execute_script("""const canvas = document.getElementById('inspector-photo');
+      const side = canvas.width; return [side, [...canvas.getContext('2d').getImageData(side / 2, side / 2, 1, 1).data]];""")
+    assert canvas[0] == 240
+    assert width == height  # a square well inside the photo: shown whole
+    want = photo[top + height // 2, left + width // 2]
+    assert np.abs(np.array(canvas[1][:3]) - want).max() <= 2, (canvas[1], want)
+
+    before = box.rect["width"]
+    press(laptop, "+")
+    press(laptop, "+")
+    view = laptop.find_element(By.CSS_SELECTOR, '.result[data-file="one-a.png"] .photo-view')
+    assert view.get_attribute("data-zoom") == "2"
+    assert box.rect["width"] == pytest.approx(2 * before, rel=0.02)
+    assert_in_view(laptop, [box])  # zoomed around the selected cell: still in view, and so are its controls
+    laptop.find_element(By.CSS_SELECTOR, '.result[data-file="one-a.png"] button[data-zoom-step="-1"]').click()
+    assert view.get_attribute("data-zoom") == "1.5"
+    # Ctrl and the wheel (as a touchpad's pinch arrives) zoom under the pointer; the wheel alone scrolls the page.
+    centre = laptop.execute_script("arguments[0].scrollIntoView({block: 'center'}); const r = arguments[0].getBoundingClientRect();"
+                                   "return [r.left + r.width / 2, r.top + r.height / 2];", box)
+    laptop.execute_cdp_cmd("Input.dispatchMouseEvent", {"type": "mouseWheel", "x": centre[0], "y": centre[1],
+                                                        "deltaX": 0, "deltaY": -100, "modifiers": 2})
+    WebDriverWait(laptop, 5).until(lambda _: view.get_attribute("data-zoom") == "2")
+    laptop.execute_cdp_cmd("Input.dispatchMouseEvent", {"type": "mouseWheel", "x": centre[0], "y": centre[1],
+                                                        "deltaX": 0, "deltaY": 100, "modifiers": 0})
+    time.sleep(0.3)  # a plain wheel event has nothing to wait for: the zoom must simply not have changed
+    assert view.get_attribute("data-zoom") == "2"

@@ -383,7 +383,8 @@ function wireControls(started) {
   ui.onExport(exportCsv);
   ui.onPrint(refreshCounts);
   photosView.initPhotos({ onSelect: select });
-  inspector.initInspector({ onAssign: assign, onExclude: toggleExcluded, onConfirm: confirmCell, onNext: selectNextToReview });
+  inspector.initInspector({ onAssign: assign, onExclude: toggleExcluded, onConfirm: confirmCell, onNext: selectNextToReview,
+    onZoom: photosView.zoomSelected });
   samplesView.initSamples({
     onLabel: (label) => { page.sample.setLabel(label); refreshCounts(); },
     onTarget: (target) => { page.sample.setTarget(target); refreshCounts(); },

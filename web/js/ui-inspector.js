@@ -1,7 +1,7 @@
 // The selected cell: the photo's own pixels around it and what the network saw (its input), both
 // enlarged, what it said, and the buttons to confirm or correct it. As on a manual differential counter,
 // keys 1..9 give the classes in the order the buttons show them, 0 or X marks the cell "not a cell",
-// Enter confirms it as it is and N goes to the next cell awaiting review.
+// Enter confirms it as it is, N goes to the next cell awaiting review, + and - zoom its photo.
 import { awaitsReview, finalClass, isChecked, isConfirmed, isCorrected } from './differential.js';
 import { counted, element, label, lower, make, modelSays, paintClass, probabilityBars } from './ui-parts.js';
 
@@ -19,12 +19,16 @@ function typingIn(target) {
 // Enter confirms the selected cell unless it is meant for another button (a class button, "Next").
 const enterConfirms = (target) => !target.closest('button, a, summary') || target.matches('.cell');
 
-function onKey(event, { onAssign, onExclude, onConfirm, onNext }) {
+function onKey(event, { onAssign, onExclude, onConfirm, onNext, onZoom }) {
   if (event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey || typingIn(event.target)
     || document.querySelector('dialog[open]')) return;
   if (event.key === 'n' || event.key === 'N') {
     event.preventDefault();
     onNext();
+    return;
+  }
+  if (['+', '=', '-'].includes(event.key)) {
+    if (onZoom(event.key === '-' ? -1 : 1)) event.preventDefault();
     return;
   }
   if (!shown) return;

@@ -20,7 +20,82 @@ const NOTES = {
 };
 
 // onSelect({ photo, number }) when a cell is clicked or reached with Tab or the arrow keys.
+// ------------------------------------------------------------------ zoom: the photo itself, larger
+
+const ZOOMS = [1, 1.5, 2, 3, 4, 6];
+
+function zoomButtons() {
+  const group = make('p', 'zoom');
+  group.setAttribute('role', 'group');
+  group.setAttribute('aria-label', 'Zoom the photo (+ and - keys, or Ctrl and the wheel)');
+  for (const [step, text, name] of [[-1, '−', 'Zoom out'], [1, '+', 'Zoom in']]) {
+    const button = make('button', 'zoom-step', text);
+    button.type = 'button';
+    button.dataset.zoomStep = String(step);
+    button.setAttribute('aria-label', name);
+    group.append(button);
+  }
+  group.append(make('span', 'zoom-level', '100%'));
+  return group;
+}
+
+// Zooms a photo one step in or out, keeping the photo point (fx, fy: fractions of its width and height)
+// where it was on the screen: under the pointer for the wheel, the selected cell for the keys.
+function zoomPhoto(viewport, step, fx = 0.5, fy = 0.5) {
+  const now = Number(viewport.dataset.zoom);
+  const next = ZOOMS[Math.max(0, Math.min(ZOOMS.length - 1, ZOOMS.indexOf(now) + step))];
+  if (next === now) return;
+  const frame = viewport.querySelector('.photo');
+  const before = frame.getBoundingClientRect();
+  const view = viewport.getBoundingClientRect();
+  const onScreenX = before.left + fx * before.width - view.left;
+  const onScreenY = before.top + fy * before.height - view.top;
+  viewport.dataset.zoom = String(next);
+  viewport.style.setProperty('--zoom', String(next));
+  viewport.closest('.result').querySelector('.zoom-level').textContent = `${Math.round(next * 100)}%`;
+  const after = frame.getBoundingClientRect();
+  viewport.scrollLeft = fx * after.width - onScreenX;
+  viewport.scrollTop = fy * after.height - onScreenY;
+}
+
+function initZoom() {
+  results().addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-zoom-step]');
+    if (!button) return;
+    const viewport = button.closest('.result').querySelector('.photo-view');
+    const selected = viewport.querySelector('.cell[aria-current="true"]');
+    zoomPhoto(viewport, Number(button.dataset.zoomStep), ...(selected ? photoFraction(selected) : []));
+  });
+  // Ctrl and the wheel (a touchpad's pinch arrives so too) zoom the photo under the pointer; the wheel
+  // alone still scrolls the page.
+  results().addEventListener('wheel', (event) => {
+    const viewport = event.target.closest('.photo-view');
+    if (!viewport || !event.ctrlKey) return;
+    event.preventDefault();
+    const frame = viewport.querySelector('.photo').getBoundingClientRect();
+    zoomPhoto(viewport, event.deltaY < 0 ? 1 : -1, (event.clientX - frame.left) / frame.width,
+      (event.clientY - frame.top) / frame.height);
+  }, { passive: false });
+}
+
+// Where a box's cell is in its photo, as fractions of the photo's width and height.
+function photoFraction(box) {
+  const [left, top, width, height] = box.dataset.outline.split(',').map(Number);
+  const picture = box.closest('.photo').querySelector('img');
+  return [(left + width / 2) / picture.naturalWidth, (top + height / 2) / picture.naturalHeight];
+}
+
+// + and - zoom the selected cell's photo around that cell.
+export function zoomSelected(step) {
+  const box = results().querySelector('.cell[aria-current="true"]');
+  if (!box) return false;
+  zoomPhoto(box.closest('.photo-view'), step, ...photoFraction(box));
+  box.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: 'instant' });
+  return true;
+}
+
 export function initPhotos({ onSelect }) {
+  initZoom();
   const refOf = (box) => ({ photo: Number(box.closest('.result').dataset.photo), number: Number(box.dataset.cell) });
   results().addEventListener('click', (event) => {
     const box = event.target.closest('.cell');
@@ -158,8 +233,11 @@ function errorCard(photo) {
 
 function photoCard(photo, types) {
   const card = make('article', 'result');
+  const viewport = make('div', 'photo-view');
+  if (photo.width && photo.height) viewport.style.setProperty('--aspect', String(photo.width / photo.height));
+  viewport.dataset.zoom = '1';
   const frame = make('div', 'photo');
-  if (photo.width && photo.height) frame.style.setProperty('--aspect', String(photo.width / photo.height));
+  viewport.append(frame);
   const picture = make('img');
   picture.src = URL.createObjectURL(photo.blob);
   picture.alt = `Smear photo ${photo.name}`;
@@ -170,7 +248,8 @@ function photoCard(photo, types) {
   const bars = mainCellBars(photo);
   if (bars) facts.append(bars);
   if (photo.milliseconds) facts.append(make('p', 'time', `classified in ${photo.milliseconds.toFixed(0)} ms`));
-  card.append(frame, facts);
+  facts.append(zoomButtons());
+  card.append(viewport, facts);
   renderHeader(card, photo, types);
   return card;
 }
