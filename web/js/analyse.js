@@ -2,7 +2,7 @@
 import { cropSquare, decodeImageFile, squareInput, toModelInput } from './preprocess.js';
 import { findCandidates, pickMain } from './finder.js';
 import { classifyBatch } from './model.js';
-import { needsReview, ranked, reviewRule } from './differential.js';
+import { calibrated, calibrationOf, needsReview, ranked, reviewRule } from './differential.js';
 
 // Cells classified per call: one call per photo in practice, bounded for a photo with very many cells.
 const BATCH = 32;
@@ -71,7 +71,8 @@ async function classifyInBatches(model, inputs, spec) {
 }
 
 function describeCell(cell, number, image, output, metadata, rule) {
-  const probabilities = Object.fromEntries(metadata.classes.map((name, k) => [name, output.values[k]]));
+  const values = calibrated(output.values, calibrationOf(metadata));  // as the review thresholds were chosen
+  const probabilities = Object.fromEntries(metadata.classes.map((name, k) => [name, values[k]]));
   const [[modelClass, probability]] = ranked(probabilities);
   const [height, width] = metadata.preprocessing.input_size;
   return {

@@ -30,6 +30,23 @@ export function reviewRule(metadata) {
   return { minProbability: review.min_probability, minMargin: review.min_margin };
 }
 
+// The temperature Python fitted on validation data (core/calibration.py, metadata "calibration"), or null.
+export function calibrationOf(metadata) {
+  const given = metadata && metadata.calibration;
+  if (!given || !(given.temperature > 0) || !(given.floor > 0)) return null;
+  return { temperature: given.temperature, floor: given.floor };
+}
+
+// softmax(log p / T): the network's probabilities as often right as they say (same formula as Python's).
+export function calibrated(values, calibration) {
+  if (!calibration) return [...values];
+  const logs = [...values].map((p) => Math.log(Math.max(p, calibration.floor)) / calibration.temperature);
+  const top = Math.max(...logs);
+  const scaled = logs.map((v) => Math.exp(v - top));
+  const sum = scaled.reduce((a, b) => a + b, 0);
+  return scaled.map((v) => v / sum);
+}
+
 // [[class, probability], ...], most probable first.
 export function ranked(probabilities) {
   return Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
