@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 
-from core.calibration import calibrated
 from core.metrics import compute_metrics
 from core.plots import plot_confusion_matrix
 
@@ -15,12 +14,6 @@ CROSS_LAB_FIGURES = ("images", "accuracy", "balanced_accuracy")
 
 def keras_probabilities(model, images: np.ndarray) -> np.ndarray:
     return model.predict(images, batch_size=256, verbose=0).astype(np.float64)
-
-
-def as_the_page_shows(probabilities: np.ndarray, metadata: dict) -> np.ndarray:
-    """The probabilities the page shows for these answers: calibrated when the metadata says how."""
-    calibration = metadata.get("calibration")
-    return calibrated(probabilities, calibration["temperature"]) if calibration else probabilities
 
 
 def agreement(reference: np.ndarray, other: list, files: list) -> dict:

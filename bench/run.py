@@ -10,6 +10,7 @@ from pathlib import Path
 from bench import browser, conversions, find_cells, machine, previous, published, quality, sources, tutorial
 from bench.targets import target_rows
 from bench.throughput import server_throughput
+from core.calibration import page_probabilities
 from core.metrics import compute_metrics
 from core.model_index import default_model
 from core.paths import default_dataset
@@ -95,7 +96,7 @@ def page_quality(run: Run, driver) -> dict:
                                     run.metadata["classes"], errors)}
         # The page shows calibrated probabilities (metadata "calibration"): compared with Keras's, calibrated alike.
         run.results["quality"][key]["browser_vs_keras"] = quality.agreement(
-            quality.as_the_page_shows(run.keras[key], run.metadata), shown[key], dataset.files)
+            page_probabilities(run.keras[key], run.metadata), shown[key], dataset.files)
     return shown
 
 

@@ -20,6 +20,12 @@ def calibrated(probabilities: np.ndarray, temperature: float) -> np.ndarray:
     return scaled / scaled.sum(axis=1, keepdims=True)
 
 
+def page_probabilities(probabilities: np.ndarray, metadata: dict) -> np.ndarray:
+    """What the page shows for these network answers: calibrated when the model's metadata says how."""
+    calibration = (metadata or {}).get("calibration")
+    return calibrated(probabilities, calibration["temperature"]) if calibration else np.asarray(probabilities)
+
+
 def weighted_nll(probabilities: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> float:
     picked = np.maximum(probabilities[np.arange(len(labels)), labels], FLOOR)
     return float(-(weights * np.log(picked)).sum() / weights.sum())

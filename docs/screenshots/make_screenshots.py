@@ -64,10 +64,8 @@ def sign_off(driver, initials: str) -> None:
 
 def correct_to_runner_up(driver) -> None:
     """What a reviewer might decide: the selected cell is the network's second choice (its number key)."""
-    runner_up = driver.find_elements(By.CSS_SELECTOR, "#inspector-bars .bar .name")[1].text
-    button = next(b for b in driver.find_elements(By.CSS_SELECTOR, "#class-buttons button")
-                  if b.text.split(" ", 1)[-1] == runner_up)
-    button.click()
+    runner_up = driver.find_elements(By.CSS_SELECTOR, "#inspector-bars .bar[data-class]")[1].get_attribute("data-class")
+    driver.find_element(By.CSS_SELECTOR, f'#class-buttons button[data-assign="{runner_up}"]').click()
 
 
 def make_screenshots(web_root: Path, smears: Path, out: Path) -> list:

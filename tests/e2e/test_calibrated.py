@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from core.calibration import FLOOR, calibrated
+from core.finder import find_cells
 from core.model_index import default_model
 from core.preprocess import load_rgb, square_input
-from core.finder import find_cells
 from core.tfjs import tfjs_probabilities
 from headless.chromium import upload
 from headless.site_server import RunningServer
