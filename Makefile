@@ -45,7 +45,7 @@ SERVE_PY    := $(SERVE_VENV)/bin/python
 SERVE_STAMP  = $(SERVE_VENV)/.installed-with-$(notdir $(PYTHON))
 SERVE_FLAGS  = --host $(HOST) --port $(PORT) $(call flag,CERT,cert) $(call flag,KEY,key)
 
-.PHONY: setup browser node train adapt recalibrate evaluate convert use serve-setup serve install-service test test-fast bench bench-adaptation clean help
+.PHONY: setup browser node train adapt recalibrate calibrate evaluate convert use serve-setup serve install-service test test-fast bench bench-adaptation clean help
 
 help:
 	@echo "make serve                 serve the page with the shipped model on http://$(HOST):$(PORT)/"
@@ -58,6 +58,7 @@ help:
 	@echo "make train RESUME=1        continue an interrupted training run from its last epoch"
 	@echo "make adapt DATA=my-lab     fine-tune the page's model on your lab's labelled cells (FROM=, NAME=, TRAINABLE=head|all)"
 	@echo "make recalibrate PHOTOS=dir  re-measure the page's model's statistics on your microscope's unlabelled photos"
+	@echo "make calibrate             fit the page's model's temperature and review flags on validation (FROM=web/models/NAME/<version>)"
 	@echo "make convert               convert models/leukolens-cnn/ (NAME=...) into web/models/ and make it the default"
 	@echo "make use NAME=...          make another published model the page's default (e.g. back to leukolens-cnn)"
 	@echo "make use FOLDER=x.zip      publish the page's exported adapted model (a .zip or its folder) as the default"
@@ -108,6 +109,11 @@ recalibrate: $(STAMP) node
 	$(PY) -m train.recalibrate --model $(or $(FROM),web/models) --photos $(PHOTOS) --name $(RECALIBRATED)
 	$(PY) -m convert --model models/$(RECALIBRATED)
 	@echo "Published $(RECALIBRATED). Make it the page's model: make use NAME=$(RECALIBRATED)"
+
+# Calibrated flags for a published model (the page's default, or FROM=web/models/NAME/<version>): a temperature
+# and review thresholds fitted on the training sources' validation parts, tecom scored; metadata.json rewritten.
+calibrate: $(STAMP) node
+	$(PY) -m train.calibrate --model $(or $(FROM),web/models) $(foreach d,$(DATA),--data $(d))
 
 evaluate: $(STAMP)
 	$(PY) -m train.evaluate $(MODEL_FLAG) $(foreach d,$(DATA),--data $(d))

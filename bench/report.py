@@ -356,9 +356,32 @@ def cell_finding_section(results: dict) -> list:
     return lines + [""]
 
 
+def calibration_section(results: dict) -> list:
+    c = results.get("calibration")
+    lines = ["## Calibration and review flags", ""]
+    if not c or "not_measured" in c:
+        return lines + [f"Not measured: {(c or {}).get('not_measured', 'no calibration figures')}.", ""]
+    rule = c["review"]
+    lines += [f"Temperature {c['temperature']:.3f} (fitted by `python -m train.calibrate` on the training sources' "
+              f"validation parts); a cell is flagged when its top probability is below {rule['min_probability']:.2f} "
+              f"or leads the second class by less than {rule['min_margin']:.2f}. Targets: ECE <= 0.05; unflagged "
+              "cells right >= 98% with at most 25% flagged. Before: the raw probabilities and the earlier rule.", ""]
+    rows = []
+    for group, kind in (("validation", "validation"), ("other_labs", "another lab, validation only")):
+        for name, parts in c[group].items():
+            before, after = parts["uncalibrated"], parts["calibrated"]
+            rows.append([f"{name} ({kind})", f"{after['cells']:,}", pct(after["accuracy"]), num(before["ece"]),
+                         num(after["ece"]), pct(before["flagged_share"]), pct(after["flagged_share"]),
+                         pct(before["unflagged_accuracy"]), pct(after["unflagged_accuracy"])])
+    lines += table(["cells of", "cells", "accuracy", "ECE before", "ECE", "flagged before", "flagged",
+                    "unflagged right before", "unflagged right"], rows)
+    return lines + [""]
+
+
 def render(results: dict, command: str) -> str:
     sections = [header(results, command), targets_section(results), quality_section(results),
-                cross_lab_section(results), previous_section(results), cell_finding_section(results),
+                cross_lab_section(results), calibration_section(results), previous_section(results),
+                cell_finding_section(results),
                 speed_section(results),
                 quantization_section(results), tutorial_section(results), cost_section(results),
                 throughput_section(results)]

@@ -11,11 +11,14 @@ from bench import browser, conversions, find_cells, machine, previous, published
 from bench.targets import target_rows
 from bench.throughput import server_throughput
 from core.artifacts import PUBLISHED_MODEL, load_keras_file
+from core.calibration import page_probabilities
 from core.metrics import compute_metrics
 from core.model_index import default_model
+from core.paths import default_dataset
 from core.tfjs import save_h5
 from headless.chromium import open_page, start_chromium
 from headless.site_server import RunningServer
+from train import calibrate
 
 BACKENDS = {"full": ("wasm", "webgl", "cpu"), "quick": ("wasm",)}
 SPEED = {"full": {"repeats": 100, "batchRepeats": 10, "budgetMs": 20_000},
@@ -92,7 +95,22 @@ def page_quality(run: Run, driver) -> dict:
             "source": split.source, "split": split.split, "photos_in_split": split.photos, "sample": split.sampled,
             **quality.split_quality(dataset.labels, run.keras[key], shown[key], dataset.files,
                                     run.metadata["classes"], errors)}
+        # The page shows calibrated probabilities (metadata "calibration"): compared with Keras's, calibrated alike.
+        run.results["quality"][key]["browser_vs_keras"] = quality.agreement(
+            page_probabilities(run.keras[key], run.metadata), shown[key], dataset.files)
     return shown
+
+
+def calibration_figures(options, metadata: dict, folder: Path, say) -> dict:
+    """ECE, share flagged and accuracy of unflagged cells per training source's validation part and per
+    validation-only lab (tecom), with the published temperature and review rule (train/calibrate.py)."""
+    if options.quick:
+        return {"not_measured": "not in a quick run"}
+    trained = {source["name"] for source in metadata.get("training", {}).get("sources", [])}
+    data = [path for path in sources.source_folders(options.data, metadata) if path.name in trained]
+    others = [Path(default_dataset(name)) for name in calibrate.DEFAULT_OTHER_LABS if Path(default_dataset(name)).is_dir()]
+    say("calibration: the published model on each source's validation part and on " + (", ".join(p.name for p in others) or "no other lab"))
+    return calibrate.measure_published(folder, metadata, data, others)
 
 
 def backend_speed(run: Run, driver, model_url: str, backends: tuple, input_size: list) -> dict:
@@ -291,6 +309,7 @@ def run_bench(options) -> tuple:
     run.results.update(tutorial=baseline, training_cost=training_cost(metadata, baseline),
                        rebuilt_model_check=published_accuracy_check(metadata, run.results["quality"]))
     run.results["cell_finding"] = cell_finding(options, metadata, say)
+    run.results["calibration"] = calibration_figures(options, metadata, folder, say)
     run.results["targets"] = target_rows(run.results)
     predictions = {key: {"classes": metadata["classes"], "files": dataset.files, "labels": dataset.labels.tolist(),
                          "keras": keras[key].tolist(), "browser": shown[key]} for key, dataset in datasets.items()}

@@ -42,6 +42,7 @@ const SHELL = [
   'js/model-store.js',
   'js/model.js',
   'js/offline.js',
+  'js/palette.js',
   'js/preprocess.js',
   'js/reviewed-store.js',
   'js/sample-store.js',

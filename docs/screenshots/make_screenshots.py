@@ -1,6 +1,7 @@
 """Screenshots of the page on real whole smears (bccd-smears), made in headless Chromium against the real
-server: the photos with their boxes and the selected cell (smear.png), the least sure cell selected and
-corrected to the network's second choice (review.png), and the printed report (print.png).
+server, as a 1366x768 laptop shows it (a maximised browser leaves 1366x625 of page): the photos with their
+boxes and the selected cell (smear.png), the next cell to review (N) corrected to the network's second
+choice (review.png), and the printed report, signed off, with an analyser's white-cell count (print.png).
 
     .venv/bin/python docs/screenshots/make_screenshots.py                 # the model web/ publishes
     .venv/bin/python docs/screenshots/make_screenshots.py --web-root DIR  # another published site
@@ -15,7 +16,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from headless.chromium import open_page, pick_files, start_chromium  # noqa: E402
@@ -23,8 +26,8 @@ from headless.site_server import RunningServer  # noqa: E402
 
 # Two white cells in the first (a neutrophil and an eosinophil, as the dataset labels it), one in the others.
 PHOTOS = ["BloodImage_00010.jpg", "BloodImage_00000.jpg", "BloodImage_00043.jpg"]
-WINDOW = (1280, 1000)  # a laptop's screen
-TALL = 1500
+VIEWPORT = (1366, 625)  # a 1366x768 screen less the taskbar and the browser's bars
+PRINT_HEIGHT = 1100
 
 
 def parse_args(argv=None):
@@ -36,26 +39,33 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def show_cell(driver, box) -> None:
-    """Select a cell as a person would (a click), with its photo in view."""
-    driver.execute_script("arguments[0].closest('.result').scrollIntoView({block: 'start'}); window.scrollBy(0, -12);", box)
-    box.click()
+def viewport(driver, width: int, height: int) -> None:
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
 
 
-def least_sure_cell(driver):
-    """The cell flagged for review, or else the one the network is least sure of."""
-    flagged = driver.find_elements(By.CSS_SELECTOR, ".cell[data-awaiting]")
-    if flagged:
-        return flagged[0]
-    return min(driver.find_elements(By.CSS_SELECTOR, ".cell"), key=lambda box: float(box.get_attribute("data-probability")))
+def press(driver, keys: str) -> None:
+    ActionChains(driver).send_keys(keys).perform()
+
+
+def review_everything(driver) -> None:
+    """Each cell awaiting review confirmed as it is (N, then Enter), as a technologist agreeing would."""
+    while driver.find_elements(By.CSS_SELECTOR, ".cell[data-awaiting]"):
+        press(driver, "n")
+        press(driver, Keys.ENTER)
+
+
+def sign_off(driver, initials: str) -> None:
+    driver.find_element(By.ID, "sign-off").click()
+    driver.find_element(By.ID, "sign-initials").send_keys(initials)
+    driver.find_element(By.ID, "sign-ok").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "sign-state").get_attribute("data-state") == "signed")
 
 
 def correct_to_runner_up(driver) -> None:
     """What a reviewer might decide: the selected cell is the network's second choice (its number key)."""
-    runner_up = driver.find_elements(By.CSS_SELECTOR, "#inspector-bars .bar .name")[1].text
-    button = next(b for b in driver.find_elements(By.CSS_SELECTOR, "#class-buttons button")
-                  if b.text.split(" ", 1)[-1] == runner_up)
-    button.click()
+    runner_up = driver.find_elements(By.CSS_SELECTOR, "#inspector-bars .bar[data-class]")[1].get_attribute("data-class")
+    driver.find_element(By.CSS_SELECTOR, f'#class-buttons button[data-assign="{runner_up}"]').click()
 
 
 def make_screenshots(web_root: Path, smears: Path, out: Path) -> list:
@@ -67,19 +77,22 @@ def make_screenshots(web_root: Path, smears: Path, out: Path) -> list:
     with RunningServer(web_root) as server, tempfile.TemporaryDirectory(prefix="leukolens-shots-") as profile:
         driver = start_chromium(Path(profile))
         try:
-            driver.set_window_size(*WINDOW)
+            viewport(driver, *VIEWPORT)
             open_page(driver, server.url)
             driver.find_element(By.ID, "sample-id").send_keys("BCCD demo")
             pick_files(driver, photos)
             WebDriverWait(driver, 60).until(lambda d: not d.find_element(By.ID, "progress").is_displayed())
-            driver.find_elements(By.CSS_SELECTOR, ".cell")[0].click()
-            driver.set_window_size(WINDOW[0], TALL)  # the page from its top: controls, boxes, count, the cell
             driver.execute_script("window.scrollTo(0, 0)")
+            driver.find_elements(By.CSS_SELECTOR, ".cell")[0].click()  # from the top, as after picking the photos
             driver.save_screenshot(str(out / "smear.png"))
-            driver.set_window_size(*WINDOW)
-            show_cell(driver, least_sure_cell(driver))
+            press(driver, "n")  # the most doubtful cell awaiting review, or the least sure one
             correct_to_runner_up(driver)
             driver.save_screenshot(str(out / "review.png"))
+            review_everything(driver)
+            wbc = driver.find_element(By.ID, "wbc-count")
+            wbc.send_keys("7.2", Keys.TAB)
+            sign_off(driver, "AB")
+            viewport(driver, VIEWPORT[0], PRINT_HEIGHT)
             driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
             driver.execute_script("window.scrollTo(0, 0)")
             driver.save_screenshot(str(out / "print.png"))

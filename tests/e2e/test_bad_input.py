@@ -13,6 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 import tests.image_samples as samples
+from core.calibration import page_probabilities
 from core.finder import find_candidates, pick_main
 from core.model_index import default_model
 from core.preprocess import load_rgb, preprocess_file
@@ -113,7 +114,8 @@ def test_odd_image_modes_give_the_model_what_python_gives_it(page, shipped, tmp_
 def test_odd_image_modes_are_classified_as_tfjs_classifies_python_input(page, shipped, tmp_path):
     _, metadata, folder = shipped
     paths = [write(tmp_path) for write in samples.VALID_ODD_MODES]
-    expected = tfjs_probabilities(folder, np.stack([preprocess_file(p, metadata["preprocessing"]) for p in paths]))
+    expected = page_probabilities(tfjs_probabilities(folder, np.stack([preprocess_file(p, metadata["preprocessing"])
+                                                                       for p in paths])), metadata)
     results = upload(page, paths)
     classified = 0
     for path, want in zip(paths, expected):
@@ -144,7 +146,7 @@ def test_exif_rotated_photo_is_classified_upright(page, shipped, tmp_path):
     assert size == Image.open(upright).size, "the browser did not turn the photo upright"
     results = upload(page, [upright, rotated])
     assert results["rotated.jpg"].get_attribute("data-top-class") == results["upright.jpg"].get_attribute("data-top-class")
-    want = tfjs_probabilities(folder, preprocess_file(rotated, metadata["preprocessing"])[None])[0]
+    want = page_probabilities(tfjs_probabilities(folder, preprocess_file(rotated, metadata["preprocessing"])[None]), metadata)[0]
     shown = shown_probabilities(results["rotated.jpg"], metadata["classes"])
     assert np.abs(np.array(shown) - want).max() <= TOLERANCE
 

@@ -20,6 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from convert.publish import content_version, file_facts, publish, sha256_file
+from core.calibration import page_probabilities
 from core.model_index import default_model
 from core.preprocess import preprocess_file
 from core.tfjs import tfjs_probabilities
@@ -76,7 +77,8 @@ def classify(driver, photos, metadata) -> np.ndarray:
 
 def expected_probabilities(folder, photos, metadata) -> np.ndarray:
     """What the vendored TensorFlow.js gives for this model folder under Node, on Python's preprocessing."""
-    return tfjs_probabilities(folder, np.stack([preprocess_file(p, metadata["preprocessing"]) for p in photos]))
+    raw = tfjs_probabilities(folder, np.stack([preprocess_file(p, metadata["preprocessing"]) for p in photos]))
+    return page_probabilities(raw, metadata)  # calibrated as the page calibrates, when the model says how
 
 
 def shown_version(driver) -> str:

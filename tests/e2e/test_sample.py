@@ -138,12 +138,14 @@ def test_the_csv_holds_what_the_page_shows(page, published_site, tmp_path):
     assert next(downloads.glob("*.csv")).name.startswith("leukolens-LAB-42-")
     cells, differential, without, about = csv_sections(text)
     assert cells[0] == ["photo", "cell", "box left", "box top", "box width", "box height", "class", "model class",
-                        "model probability", "corrected", "excluded", "review flag"]
+                        "model probability", "corrected", "excluded", "review flag", "confirmed", "decided at"]
     page_rows = [[card["file"], str(cell["number"]), *map(str, cell["box"]), cell["class"],
                   first["class"] if cell["corrected"] else cell["class"], cell["probability"],
-                  "yes" if cell["corrected"] else "no", "yes" if cell["excluded"] else "no", "no"]
+                  "yes" if cell["corrected"] else "no", "yes" if cell["excluded"] else "no", "no", "no"]
                  for card in shown["photos"] for cell in card["cells"]]
-    assert [[*row[:8], float(row[8]), *row[9:]] for row in cells[1:]] == page_rows
+    assert [[*row[:8], float(row[8]), *row[9:13]] for row in cells[1:]] == page_rows
+    decided = [bool(row[13]) for row in cells[1:]]
+    assert decided == [cell["corrected"] or cell["excluded"] for card in shown["photos"] for cell in card["cells"]]
     rows = {row[0]: row for row in differential[1:]}
     for name, facts in shown["white"].items():
         assert int(rows[name][2]) == facts["count"] and float(rows[name][3]) == pytest.approx(facts["percent"], abs=0.01)

@@ -2,7 +2,7 @@
 import { decodeImageFile, squareInput } from './preprocess.js';
 import { photoCells } from './photo-cells.js';
 import { classifyBatch } from './model.js';
-import { needsReview, ranked, reviewRule } from './differential.js';
+import { calibrated, calibrationOf, needsReview, ranked, reviewRule } from './differential.js';
 
 // Cells classified per call: one call per photo in practice, bounded for a photo with very many cells.
 const BATCH = 32;
@@ -16,6 +16,18 @@ export function nextTask() {
     channel.port1.onmessage = () => resolve();
     channel.port2.postMessage(null);
   });
+}
+
+// The cell's outline, [left, top, width, height] clipped to the photo: its nucleus's box (top, left,
+// bottom, right) widened by a quarter of its longer side all round, for the cytoplasm around it. Drawn
+// on the photo; the crop square (twice the nucleus) is what the network saw.
+function cellOutline(nucleus, image) {
+  if (!nucleus) return null;
+  const [top, left, bottom, right] = nucleus;
+  const margin = Math.floor(Math.max(bottom - top, right - left) / 4);
+  const x0 = Math.max(0, left - margin);
+  const y0 = Math.max(0, top - margin);
+  return [x0, y0, Math.min(image.width, right + margin) - x0, Math.min(image.height, bottom + margin) - y0];
 }
 
 // [left, top, width, height] of the square clipped to the photo (a cell_sized square may reach past it).
@@ -37,13 +49,15 @@ async function classifyInBatches(model, inputs, spec) {
 }
 
 function describeCell(cell, number, image, output, metadata, rule) {
-  const probabilities = Object.fromEntries(metadata.classes.map((name, k) => [name, output.values[k]]));
+  const values = calibrated(output.values, calibrationOf(metadata));  // as the review thresholds were chosen
+  const probabilities = Object.fromEntries(metadata.classes.map((name, k) => [name, values[k]]));
   const [[modelClass, probability]] = ranked(probabilities);
   const [height, width] = metadata.preprocessing.input_size;
   return {
     number,
     square: cell.square,
     box: visibleBox(cell.square, image),
+    outline: cellOutline(cell.nucleus_box, image),
     touchesEdge: cell.touches_edge,
     probabilities,
     modelClass,

@@ -30,6 +30,23 @@ export function reviewRule(metadata) {
   return { minProbability: review.min_probability, minMargin: review.min_margin };
 }
 
+// The temperature Python fitted on validation data (core/calibration.py, metadata "calibration"), or null.
+export function calibrationOf(metadata) {
+  const given = metadata && metadata.calibration;
+  if (!given || !(given.temperature > 0) || !(given.floor > 0)) return null;
+  return { temperature: given.temperature, floor: given.floor };
+}
+
+// softmax(log p / T): the network's probabilities as often right as they say (same formula as Python's).
+export function calibrated(values, calibration) {
+  if (!calibration) return [...values];
+  const logs = [...values].map((p) => Math.log(Math.max(p, calibration.floor)) / calibration.temperature);
+  const top = Math.max(...logs);
+  const scaled = logs.map((v) => Math.exp(v - top));
+  const sum = scaled.reduce((a, b) => a + b, 0);
+  return scaled.map((v) => v / sum);
+}
+
 // [[class, probability], ...], most probable first.
 export function ranked(probabilities) {
   return Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
@@ -43,12 +60,48 @@ export function needsReview(probabilities, rule) {
 }
 
 // A cell as the model left it: { modelClass, probability, probabilities, review }, then a person may set
-// `assigned` (a class, possibly the model's own: checked) and `excluded` (not a cell at all).
+// `assigned` (a class, possibly the model's own: checked), `excluded` (not a cell at all) and `confirmed`
+// (when a person confirmed the class it has, as an ISO date-time; null otherwise).
 export const finalClass = (cell) => cell.assigned || cell.modelClass;
 export const isCorrected = (cell) => Boolean(cell.assigned) && cell.assigned !== cell.modelClass;
-export const isChecked = (cell) => Boolean(cell.assigned) || cell.excluded;
+export const isConfirmed = (cell) => Boolean(cell.confirmed) && !cell.excluded;
+export const isChecked = (cell) => Boolean(cell.assigned) || cell.excluded || Boolean(cell.confirmed);
 export const awaitsReview = (cell) => cell.review && !isChecked(cell);
+
+// The class a person vouched for (confirmed or corrected, not excluded), or null: a labelled example.
+export const labelledClass = (cell) => (!cell.excluded && (isConfirmed(cell) || isCorrected(cell)) ? finalClass(cell) : null);
+
+// How unsure the network is of a cell: the lead of its top class over the runner-up (smaller is more doubtful).
+export function lead(cell) {
+  const [[, top], [, second] = [null, 0]] = ranked(cell.probabilities);
+  return top - second;
+}
+
+// The cells awaiting review, most doubtful first (then in the order they are shown).
+export function reviewQueue(photos) {
+  const waiting = photos.flatMap((photo, p) => photo.cells.filter(awaitsReview).map((cell) => ({ cell, p, lead: lead(cell) })));
+  waiting.sort((a, b) => a.lead - b.lead || a.p - b.p || a.cell.number - b.cell.number);
+  return waiting.map(({ cell }) => cell);
+}
+
+// The cell after `current` in the queue (the queue's first when `current` is not in it), or null.
+export function nextToReview(photos, current) {
+  const queue = reviewQueue(photos);
+  if (!queue.length) return null;
+  const at = queue.indexOf(current);
+  return queue[(at + 1) % queue.length];
+}
+
+// { flagged, reviewed }: cells the network was unsure of, and how many of them a person has checked.
+export function reviewProgress(cells) {
+  const flagged = cells.filter((cell) => cell.review);
+  return { flagged: flagged.length, reviewed: flagged.filter(isChecked).length };
+}
 const isCounted = (cell) => !cell.excluded;
+
+// An analyser's white-cell count in x10^9/L: a positive number below any count ever reported.
+export const WBC_LIMITS = { min: 0.01, max: 1000 };
+export const validWbc = (wbc) => Number.isFinite(wbc) && wbc >= WBC_LIMITS.min && wbc <= WBC_LIMITS.max;
 
 function tally(cells) {
   const counts = new Map();
@@ -58,13 +111,19 @@ function tally(cells) {
 
 // Counts over every cell of a sample. White cells make the percentages; nucleated red cells are given
 // per 100 white cells (as a clinic reports them); platelets are named and never counted as white cells.
-export function differential(cells, types) {
+// With the analyser's white-cell count `wbc` (x10^9/L), each white class also gets its absolute count
+// (x10^9/L): its share of the cells counted times wbc.
+export function differential(cells, types, { wbc = null } = {}) {
   const counts = tally(cells);
   const count = (name) => counts.get(name) || 0;
   const whiteTotal = types.white.reduce((total, name) => total + count(name), 0);
+  const absolute = (name) => (validWbc(wbc) && whiteTotal ? (wbc * count(name)) / whiteTotal : null);
   return {
-    white: types.white.map((name) => ({ name, count: count(name), percent: whiteTotal ? (100 * count(name)) / whiteTotal : 0 })),
+    white: types.white.map((name) => ({
+      name, count: count(name), percent: whiteTotal ? (100 * count(name)) / whiteTotal : 0, absolute: absolute(name),
+    })),
     whiteTotal,
+    wbc: validWbc(wbc) ? wbc : null,
     nucleatedRed: types.nucleatedRed.map((name) => ({
       name, count: count(name), per100White: whiteTotal ? (100 * count(name)) / whiteTotal : null,
     })),

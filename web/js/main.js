@@ -4,14 +4,16 @@ import { ImageReadError } from './preprocess.js';
 import { analysePhoto, nextTask } from './analyse.js';
 import { loadDefaultModel } from './model.js';
 import { startOfflineUse } from './offline.js';
-import { cellTypes, differential, finalClass, reviewRule } from './differential.js';
-import { csvFileName, sampleCsv } from './export.js';
+import {
+  cellTypes, differential, finalClass, nextToReview, reviewProgress, reviewRule,
+} from './differential.js';
+import { csvFileName, isoLocal, sampleCsv, signature } from './export.js';
 import { askPersistence, isQuotaProblem, memoryStore, openSampleStore, storageEstimate } from './sample-store.js';
 import { Sample } from './sample.js';
 import * as ui from './ui.js';
 import * as photosView from './ui-photos.js';
 import * as inspector from './ui-inspector.js';
-import { showDifferential } from './ui-differential.js';
+import { showDifferential, showSignState } from './ui-differential.js';
 import * as samplesView from './ui-samples.js';
 import { setClassOrder } from './ui-parts.js';
 import * as adaptView from './ui-adapt.js';
@@ -136,13 +138,19 @@ function modelsUsed() {
   return [...new Set(models)];
 }
 
+const sampleCounts = () => differential(page.sample.cells(), page.types, { wbc: page.sample.record.wbc ?? null });
+
 function refreshCounts() {
-  const counts = differential(page.sample.cells(), page.types);
+  const counts = sampleCounts();
   const photos = photoFacts();
+  const { signed } = page.sample;
   showDifferential(counts, { target: page.sample.record.target, photos, reviewAvailable: Boolean(page.rule) });
-  ui.showReportFacts({ label: page.sample.record.label, date: new Date().toLocaleString(), photos: photos.total,
-    models: modelsUsed() });
-  ui.setActions({ hasPhotos: photos.total > 0, busy: Boolean(page.run) });
+  showSignState(signature(signed), Boolean(signed));
+  ui.showReportFacts({ label: page.sample.record.label, date: isoLocal(new Date()), photos: photos.total,
+    models: modelsUsed(), wbc: counts.wbc, signature: signature(signed) });
+  ui.setActions({ hasPhotos: photos.total > 0, busy: Boolean(page.run), signed: Boolean(signed) });
+  inspector.setReadOnly(Boolean(signed));
+  inspector.showReviewProgress(reviewProgress(page.sample.cells()), Boolean(page.rule));
   return counts;
 }
 
@@ -163,6 +171,7 @@ function showWholeSample() {
   applyCellTypes();
   samplesView.showSample(page.sample.record);
   photosView.clearPhotos();
+  ui.showSignNote('');
   for (const photo of page.sample.photos) if (photo.status !== 'pending') photosView.showPhoto(photo, page.types);
   select(null);
   refreshCounts();
@@ -227,20 +236,39 @@ function schedule(photos) {
 
 function select(ref) {
   const cell = ref && page.sample.cell(ref.photo, ref.number);
+  const moved = !page.selected || !ref || page.selected.photo !== ref.photo || page.selected.number !== ref.number;
   page.selected = cell ? ref : null;
-  photosView.markSelected(page.selected);
-  if (cell) inspector.showCell(page.sample.photo(ref.photo), cell);
-  else inspector.showNoCell();
+  const box = photosView.markSelected(page.selected);
+  if (!cell) {
+    inspector.showNoCell();
+    return;
+  }
+  inspector.showCell(page.sample.photo(ref.photo), cell, photosView.photoPicture(ref.photo));
+  if (moved) inspector.revealInspector(box);
 }
 
-// Memory and screen change at once; the write (one small transaction) follows.
+// The next cell awaiting review, most doubtful first: selected, its box focused, its controls in view.
+function selectNextToReview() {
+  const current = page.selected && page.sample.cell(page.selected.photo, page.selected.number);
+  const next = nextToReview(page.sample.photos, current);
+  if (!next) return;
+  const ref = { photo: next.photo, number: next.number };
+  select(ref);
+  photosView.focusCell(ref);
+}
+
+// Memory and screen change at once; the write (one small transaction) follows. A signed sample is read-only.
 async function correct(change) {
   if (!page.selected) return;
+  if (page.sample.signed) {
+    ui.showSignNote('This sample is signed off: reopen it (with a reason) to change a cell.', true);
+    return;
+  }
   const photo = page.sample.photo(page.selected.photo);
   const cell = page.sample.cell(page.selected.photo, page.selected.number);
   const written = change(cell);
   photosView.updateCell(photo, cell, page.types);
-  inspector.showCell(photo, cell);
+  inspector.showCell(photo, cell, photosView.photoPicture(photo.order));
   refreshCounts();
   await written;
 }
@@ -249,14 +277,44 @@ async function correct(change) {
 function keepReviewed(cell) {
   const key = { sample: page.sample.key, photo: cell.photo, number: cell.number };
   if (cell.excluded) adaptView.cellExcluded(cellKey(key.sample, key.photo, key.number));
-  else adaptView.cellReviewed({ ...key, input: cell.input, className: cell.assigned });
+  else adaptView.cellReviewed({ ...key, input: cell.input, className: finalClass(cell) });
 }
 
 const assign = (className) => correct((cell) => page.sample.assign(cell, className).then(() => keepReviewed(cell)));
+const confirmCell = () => correct((cell) => page.sample.confirm(cell).then(() => keepReviewed(cell)));
 const toggleExcluded = () => correct((cell) => page.sample.setExcluded(cell, !cell.excluded).then(() => keepReviewed(cell)));
-// Confirming keeps the class the cell is counted as (the network's, or a person's earlier correction).
-const confirmCell = () => correct((cell) => (cell.excluded ? Promise.resolve()
-  : page.sample.assign(cell, finalClass(cell)).then(() => keepReviewed(cell))));
+
+// ------------------------------------------------------------------ signing off
+
+// Refused while any cell awaits review (as analysers refuse), and said why; a signed sample is reopened
+// with a reason, kept in the sample.
+async function signOff() {
+  if (page.run) return;
+  const { signed } = page.sample;
+  if (signed) {
+    const answer = await ui.askSignature({ title: 'Reopen this sample', okLabel: 'Reopen',
+      text: `It was ${signature(signed)}. Reopening makes it a draft again; your reason is kept with the sample.`,
+      withReason: true });
+    if (!answer) return;
+    await page.sample.reopen(answer.initials, answer.reason);
+    ui.showSignNote(`Reopened by ${answer.initials}: a draft again.`);
+    refreshCounts();
+    return;
+  }
+  const counts = sampleCounts();
+  if (counts.awaitingReview > 0) {
+    ui.showSignNote(`Not signed: ${counts.awaitingReview === 1 ? '1 cell awaits' : `${counts.awaitingReview} cells await`} `
+      + 'review. Press N to go to the next one, then confirm (Enter) or correct it.', true);
+    return;
+  }
+  const answer = await ui.askSignature({ title: 'Sign off this sample', okLabel: 'Sign off',
+    text: `${counts.whiteTotal} white cells counted. Once signed, the sample is read-only until it is reopened.`,
+    withReason: false });
+  if (!answer) return;
+  await page.sample.sign(answer.initials, modelsUsed());
+  ui.showSignNote(`Signed off by ${answer.initials}.`);
+  refreshCounts();
+}
 
 // ------------------------------------------------------------------ samples: new, open, delete, clear
 
@@ -313,10 +371,11 @@ async function clearSample() {
 
 function exportCsv() {
   const date = new Date();
-  const counts = differential(page.sample.cells(), page.types);
+  const counts = sampleCounts();
   const photos = page.sample.photos.filter((photo) => photo.status !== 'pending');
-  const text = sampleCsv(photos, counts, { label: page.sample.record.label, exported: date.toISOString(),
-    models: modelsUsed(), target: page.sample.record.target });
+  const { record } = page.sample;
+  const text = sampleCsv(photos, counts, { label: record.label, exported: isoLocal(date), models: modelsUsed(),
+    target: record.target, wbc: counts.wbc, signed: record.signed || null, reopened: record.reopened || [] });
   // The byte-order mark tells spreadsheet programs the file is UTF-8 (file names may have accents).
   ui.download(new Blob(['\ufeff', text], { type: 'text/csv;charset=utf-8' }), csvFileName(page.sample.record.label, date));
 }
@@ -375,20 +434,28 @@ function loadModel() {
 
 function wireControls(started) {
   ui.initConfirm();
+  ui.initSignDialog();
+  ui.onSignOff(signOff);
   ui.onFiles(async (files) => {
     if (!files.length) return;
     await started;
+    if (page.sample.signed) {
+      ui.showSignNote('This sample is signed off: reopen it to add photos, or start a new sample.', true);
+      return;
+    }
     schedule(page.sample.addFiles(files));
   });
   ui.onClear(clearSample);
   ui.onExport(exportCsv);
   ui.onPrint(refreshCounts);
   photosView.initPhotos({ onSelect: select });
-  inspector.initInspector({ onAssign: assign, onExclude: toggleExcluded, onConfirm: confirmCell });
+  inspector.initInspector({ onAssign: assign, onExclude: toggleExcluded, onConfirm: confirmCell, onNext: selectNextToReview,
+    onZoom: photosView.zoomSelected });
   samplesView.initSamples({
     // Before the kept sample is shown there is nothing to name: showing it fills both fields.
     onLabel: (label) => { if (page.shown) { page.sample.setLabel(label); refreshCounts(); } },
     onTarget: (target) => { if (page.shown) { page.sample.setTarget(target); refreshCounts(); } },
+    onWbc: (wbc) => { if (page.shown) { page.sample.setWbc(wbc); refreshCounts(); } },
     onNew: newSample,
     onOpen: openEarlierSample,
     onDelete: deleteSample,

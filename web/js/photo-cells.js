@@ -5,14 +5,14 @@ import { findCandidates, pickMain } from './finder.js';
 
 const byScore = (a, b) => (a.score > b.score ? -1 : a.score < b.score ? 1 : 0);
 
-// { status: 'cells' | 'no-cells' | 'not-smear', smear, cells: [{ square, touches_edge }], main }, from a
+// { status: 'cells' | 'no-cells' | 'not-smear', smear, cells: [{ square, touches_edge, nucleus_box }], main }, from a
 // colour-corrected photo. A model without the finder sees each photo as one cell, the square it was trained
 // on. With it: every white cell, most prominent first (a stable sort keeps raster order on ties), and the
 // main one (pickMain, the cell training uses for a photo of one cell) when it is among them; none when the
 // photo fails the smear check, unless the person looked for cells anyway.
 export function photoCells(image, spec, lookAnyway = false) {
   if (!cropMode(spec).findsCells) {
-    return { status: 'cells', smear: true, cells: [{ square: cropSquare(image, spec), touches_edge: false }], main: 0 };
+    return { status: 'cells', smear: true, cells: [{ square: cropSquare(image, spec), touches_edge: false, nucleus_box: null }], main: 0 };
   }
   const { cells: candidates, info } = findCandidates(image, spec.finder);
   const smear = info.smear.is_smear || !spec.finder.require_smear;
@@ -22,7 +22,7 @@ export function photoCells(image, spec, lookAnyway = false) {
   return {
     status: white.length ? 'cells' : 'no-cells',
     smear,
-    cells: white.map((cell) => ({ square: cell.crop, touches_edge: cell.touches_edge })),
+    cells: white.map((cell) => ({ square: cell.crop, touches_edge: cell.touches_edge, nucleus_box: cell.nucleus_box })),
     main: main >= 0 ? main : null,
   };
 }

@@ -5,7 +5,11 @@
 //   status: 'pending' | 'cells' | 'no-cells' | 'not-smear' | 'error', error, width, height,
 //   main (index of its main cell or null), classes, model, milliseconds, cells }.
 // A cell: what analyse.js found ({ number, box, square, touchesEdge, probabilities, modelClass,
-//   probability, review, input }), its photo's order, and what a person decided: assigned, excluded.
+//   probability, review, input }), its photo's order, and what a person decided: assigned, excluded,
+//   confirmed (ISO date-time a person confirmed its class, or null) and decided (ISO date-time of the
+//   latest decision, or null). A confirmed or corrected cell is a labelled example (labelledClass).
+// The sample's record: { key, label, created, opened, target, wbc (x10^9/L or null),
+//   signed ({ by, at, models } or null), reopened ([{ by, at, reason, signed }]: every sign-off undone) }.
 // Whether a photo is kept in the store: kept (its file; false when the store refused it, then nothing
 // else of it is written), resultKept (its findings and cells; corrections are written only after them).
 
@@ -15,11 +19,15 @@ const DEFAULT_TARGET = 100;
 
 const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
 const PHOTO_FIELDS = ['order', 'status', 'error', 'width', 'height', 'main', 'classes', 'model', 'milliseconds'];
-const CELL_FIELDS = ['photo', 'number', 'box', 'square', 'touchesEdge', 'probabilities', 'modelClass', 'probability',
+const CELL_FIELDS = ['photo', 'number', 'box', 'outline', 'square', 'touchesEdge', 'probabilities', 'modelClass', 'probability',
   'review', 'input'];
 
 const byOrder = (a, b) => a.order - b.order;
 const cellKey = (photo, number) => `${photo} ${number}`;
+
+const decisionOf = (correction) => ({ assigned: correction.assigned || null, excluded: Boolean(correction.excluded),
+  confirmed: correction.confirmed || null, decided: correction.decided || null });
+const UNDECIDED = decisionOf({});
 
 // Rebuilds the photos of a loaded sample from its stored records.
 function assemble({ files, photos, cells, corrections }) {
@@ -29,7 +37,7 @@ function assemble({ files, photos, cells, corrections }) {
   for (const cell of cells) {
     const correction = decided.get(cellKey(cell.photo, cell.number)) || {};
     const list = cellsOf.get(cell.photo) || [];
-    list.push({ ...pick(cell, CELL_FIELDS), assigned: correction.assigned || null, excluded: Boolean(correction.excluded) });
+    list.push({ ...pick(cell, CELL_FIELDS), ...decisionOf(correction) });
     cellsOf.set(cell.photo, list);
   }
   return files.sort(byOrder).map((file, i) => ({
@@ -143,7 +151,7 @@ export class Sample {
 
   async recordResult(photo, result) {
     Object.assign(photo, result, { error: result.error || null, main: result.main ?? null });
-    photo.cells = (result.cells || []).map((cell) => ({ ...cell, photo: photo.order, assigned: null, excluded: false }));
+    photo.cells = (result.cells || []).map((cell) => ({ ...cell, photo: photo.order, ...UNDECIDED }));
     // An unreadable file is kept by name only: its bytes show nothing and may be large.
     if (photo.status === 'error') photo.blob = null;
     await photo.stored;
@@ -155,15 +163,23 @@ export class Sample {
     ));
   }
 
-  // A person's class for a cell (the model's own class too: that marks it checked); counts it again if excluded.
+  // A person's class for a cell; counts it again if excluded. The model's own class confirms it.
   async assign(cell, className) {
-    cell.assigned = className;
-    cell.excluded = false;
+    const now = new Date().toISOString();
+    Object.assign(cell, { assigned: className, excluded: false, decided: now,
+      confirmed: className === cell.modelClass ? now : null });
+    await this.keepCorrection(cell);
+  }
+
+  // Checked as it is: the class it has now (the model's, or a person's correction) is the right one.
+  async confirm(cell) {
+    const now = new Date().toISOString();
+    Object.assign(cell, { assigned: cell.assigned || cell.modelClass, excluded: false, confirmed: now, decided: now });
     await this.keepCorrection(cell);
   }
 
   async setExcluded(cell, excluded) {
-    cell.excluded = excluded;
+    Object.assign(cell, { excluded, decided: new Date().toISOString() });
     await this.keepCorrection(cell);
   }
 
@@ -171,8 +187,31 @@ export class Sample {
     const photo = this.photo(cell.photo);
     if (!(photo && photo.kept && photo.resultKept)) return;  // its photo or cells are not kept: nor is this
     await this.keep(() => this.store.putCorrection({
-      sample: this.key, photo: cell.photo, number: cell.number, assigned: cell.assigned, excluded: cell.excluded,
+      sample: this.key, photo: cell.photo, number: cell.number, ...pick(cell, ['assigned', 'excluded', 'confirmed', 'decided']),
     }));
+  }
+
+  // Signed: read-only until reopened.
+  get signed() {
+    return this.record.signed || null;
+  }
+
+  async sign(initials, models) {
+    this.record.signed = { by: initials, at: new Date().toISOString(), models };
+    await this.keep(() => this.store.putSample(this.record));
+  }
+
+  // Undoes the sign-off; who, when, why and the sign-off undone are kept in the record.
+  async reopen(initials, reason) {
+    const reopened = { by: initials, at: new Date().toISOString(), reason, signed: this.record.signed };
+    this.record.reopened = [...(this.record.reopened || []), reopened];
+    this.record.signed = null;
+    await this.keep(() => this.store.putSample(this.record));
+  }
+
+  async setWbc(wbc) {
+    this.record.wbc = wbc;
+    await this.keep(() => this.store.putSample(this.record));
   }
 
   async setLabel(label) {

@@ -24,21 +24,32 @@ function shareCell(share) {
   return cell;
 }
 
-function whiteRow({ name, count, percent: share }) {
+// An absolute count (x10^9/L) as a laboratory writes it: two decimals.
+const absoluteText = (value) => (value === null ? '–' : value.toFixed(2));
+
+function absoluteCell(value, wbc) {
+  const cell = make('td', 'absolute', absoluteText(value));
+  cell.hidden = wbc === null;
+  return cell;
+}
+
+function whiteRow({ name, count, percent: share, absolute }, wbc) {
   const row = make('tr');
-  Object.assign(row.dataset, { class: name, kind: 'white', count: String(count), percent: String(share) });
+  Object.assign(row.dataset, { class: name, kind: 'white', count: String(count), percent: String(share),
+    absolute: absolute === null ? '' : String(absolute) });
   paintClass(row, name);
   row.append(classCell(name), make('td', 'count', count.toLocaleString('en')), make('td', 'percent', `${share.toFixed(1)}%`),
-    shareCell(share / 100));
+    absoluteCell(absolute, wbc), shareCell(share / 100));
   return row;
 }
 
-function totalRow(total) {
+function totalRow(total, wbc) {
   const row = make('tr', 'total');
   row.dataset.whiteTotal = String(total);
   const head = make('th', null, 'White cells');
   head.scope = 'row';
-  row.append(head, make('td', 'count', total.toLocaleString('en')), make('td', 'percent', total ? '100%' : '–'), make('td', 'share'));
+  row.append(head, make('td', 'count', total.toLocaleString('en')), make('td', 'percent', total ? '100%' : '–'),
+    absoluteCell(total ? wbc : null, wbc), make('td', 'share'));
   return row;
 }
 
@@ -46,7 +57,7 @@ function totalRow(total) {
 function apartHeading() {
   const row = make('tr', 'apart');
   const head = make('th', null, 'Counted apart (not white cells)');
-  head.colSpan = 4;
+  head.colSpan = 5;
   head.scope = 'rowgroup';
   row.append(head);
   return row;
@@ -57,7 +68,7 @@ function apartRow(name, count, note) {
   row.dataset.class = name;
   row.dataset.count = String(count);
   const detail = make('td', 'percent', note);
-  detail.colSpan = 2;
+  detail.colSpan = 3;
   row.append(classCell(name), make('td', 'count', count.toLocaleString('en')), detail);
   return row;
 }
@@ -114,12 +125,21 @@ export function showDifferential(counts, { target, photos, reviewAvailable }) {
   element('summary').hidden = photos.total === 0;
   showProgress(counts.whiteTotal, target);
   const apart = [...counts.nucleatedRed.map(nucleatedRedRow), ...counts.platelets.map(plateletRow)];
+  element('differential').querySelector('th.absolute').hidden = counts.wbc === null;
   element('differential-rows').replaceChildren(
-    ...counts.white.map(whiteRow), totalRow(counts.whiteTotal), ...(apart.length ? [apartHeading(), ...apart] : []),
+    ...counts.white.map((row) => whiteRow(row, counts.wbc)), totalRow(counts.whiteTotal, counts.wbc),
+    ...(apart.length ? [apartHeading(), ...apart] : []),
   );
   element('summary-total').textContent = photoLine(photos);
   checksLine(counts, reviewAvailable);
   element('review-note').textContent = reviewAvailable
     ? 'Cells the network is unsure of are marked "?" for review.'
     : 'Review flags: not available for this model.';
+}
+
+// "DRAFT" or who signed the sample off and when, on the page and in the printed report.
+export function showSignState(text, signed) {
+  const state = element('sign-state');
+  state.dataset.state = signed ? 'signed' : 'draft';
+  state.textContent = signed ? text.charAt(0).toUpperCase() + text.slice(1) : 'DRAFT: not signed off';
 }

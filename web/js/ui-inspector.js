@@ -1,40 +1,59 @@
-// The selected cell: what the network saw (its input, drawn enlarged), what it said, and the buttons
-// to correct it. As on a manual differential counter, keys 1..9 give the classes in the order the
-// buttons show them, and 0 or X marks the cell "not a cell".
-import { awaitsReview, finalClass, isChecked, isCorrected } from './differential.js';
-import { element, label, lower, make, modelSays, paintClass, probabilityBars } from './ui-parts.js';
+// The selected cell: the photo's own pixels around it and what the network saw (its input), both
+// enlarged, what it said, and the buttons to confirm or correct it. As on a manual differential counter,
+// keys 1..9 give the classes in the order the buttons show them, 0 or X marks the cell "not a cell",
+// Enter confirms it as it is, N goes to the next cell awaiting review, + and - zoom its photo.
+import { awaitsReview, finalClass, isChecked, isConfirmed, isCorrected } from './differential.js';
+import { counted, element, label, lower, make, modelSays, paintClass, probabilityBars } from './ui-parts.js';
 
 const KEYS = '123456789';
+const ZOOM_PIXELS = 240;  // the enlarged photo's canvas side, in canvas pixels
 let classOrder = [];
 let shown = false;
+let readOnly = false;
 
 // Typing a sample ID or a target must never reclassify a cell.
 function typingIn(target) {
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
-export function initInspector({ onAssign, onExclude, onConfirm }) {
+// Enter confirms the selected cell unless it is meant for another button (a class button, "Next").
+const enterConfirms = (target) => !target.closest('button, a, summary') || target.matches('.cell');
+
+function onKey(event, { onAssign, onExclude, onConfirm, onNext, onZoom }) {
+  if (event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey || typingIn(event.target)
+    || document.querySelector('dialog[open]')) return;
+  if (event.key === 'n' || event.key === 'N') {
+    event.preventDefault();
+    onNext();
+    return;
+  }
+  if (['+', '=', '-'].includes(event.key)) {
+    if (onZoom(event.key === '-' ? -1 : 1)) event.preventDefault();
+    return;
+  }
+  if (!shown) return;
+  const index = KEYS.indexOf(event.key);
+  if (event.key.length === 1 && index >= 0 && index < classOrder.length) {
+    event.preventDefault();
+    onAssign(classOrder[index]);
+  } else if (['0', 'x', 'X'].includes(event.key)) {
+    event.preventDefault();
+    onExclude();
+  } else if (event.key === 'Enter' && enterConfirms(event.target)) {
+    event.preventDefault();
+    onConfirm();
+  }
+}
+
+export function initInspector(actions) {
   element('class-buttons').addEventListener('click', (event) => {
     const button = event.target.closest('button[data-assign]');
-    if (button) onAssign(button.dataset.assign);
+    if (button) actions.onAssign(button.dataset.assign);
   });
-  element('exclude-cell').addEventListener('click', () => onExclude());
-  element('confirm-cell').addEventListener('click', () => onConfirm());
-  document.addEventListener('keydown', (event) => {
-    if (!shown || event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey || typingIn(event.target)
-      || document.querySelector('dialog[open]')) return;
-    const index = KEYS.indexOf(event.key);
-    if (event.key.length === 1 && index >= 0 && index < classOrder.length) {
-      event.preventDefault();
-      onAssign(classOrder[index]);
-    } else if (['0', 'x', 'X'].includes(event.key)) {
-      event.preventDefault();
-      onExclude();
-    } else if (event.key === 'Enter' && !event.target.closest('button:not(.cell), a, summary')) {
-      event.preventDefault();  // on another focused button, Enter is that button's click; on a cell's box it confirms
-      onConfirm();
-    }
-  });
+  element('exclude-cell').addEventListener('click', () => actions.onExclude());
+  element('confirm-cell').addEventListener('click', () => actions.onConfirm());
+  element('next-review').addEventListener('click', () => actions.onNext());
+  document.addEventListener('keydown', (event) => onKey(event, actions));
 }
 
 // The class buttons, in the differential's order; the first nine have a number key.
@@ -48,7 +67,8 @@ export function setClasses(order) {
       button.setAttribute('aria-keyshortcuts', KEYS[i]);
       button.append(make('kbd', null, KEYS[i]), ' ');
     }
-    button.append(label(name));
+    button.append(make('span', 'name', label(name)));
+    button.title = label(name);
     paintClass(button, name);
     return button;
   }));
@@ -67,35 +87,65 @@ function drawInput(canvas, { width, height, rgb }) {
   canvas.getContext('2d').putImageData(pixels, 0, 0);
 }
 
+// The crop square from the photo itself, pixel for pixel (no smoothing), with the cell's outline on it;
+// what lies past the photo's edge is left grey.
+function drawZoom(canvas, picture, cell) {
+  const context = canvas.getContext('2d');
+  canvas.width = ZOOM_PIXELS;
+  canvas.height = ZOOM_PIXELS;
+  context.fillStyle = '#c8c8c8';
+  context.fillRect(0, 0, ZOOM_PIXELS, ZOOM_PIXELS);
+  const [top, left, side] = cell.square || [0, 0, Math.max(picture.naturalWidth, picture.naturalHeight)];
+  const scale = ZOOM_PIXELS / side;
+  context.imageSmoothingEnabled = false;
+  if (picture.complete && picture.naturalWidth) context.drawImage(picture, -left * scale, -top * scale,
+    picture.naturalWidth * scale, picture.naturalHeight * scale);
+  if (!cell.outline) return;
+  const [x, y, w, h] = cell.outline;
+  context.strokeStyle = 'rgba(255, 255, 255, 0.9)';
+  context.lineWidth = 2;
+  context.setLineDash([6, 4]);
+  context.strokeRect((x - left) * scale, (y - top) * scale, w * scale, h * scale);
+}
+
 function stateLine(cell) {
   if (cell.excluded) return 'Marked "not a cell": not counted.';
   if (isCorrected(cell)) return `Corrected to ${lower(cell.assigned)}: counted as ${lower(cell.assigned)}.`;
-  if (awaitsReview(cell)) return 'Needs review: the network is unsure. Press the number of the right class.';
-  if (isChecked(cell)) return 'Checked: the network\'s class was confirmed.';
-  return 'Counted as the network says.';
+  if (awaitsReview(cell)) return 'Needs review: the network is unsure. Enter confirms it, a number key corrects it.';
+  if (isConfirmed(cell)) return 'Checked: the network\'s class was confirmed.';
+  if (isChecked(cell)) return 'Checked.';
+  return 'Counted as the network says (Enter confirms it).';
 }
 
-export function showCell(photo, cell) {
+const stateOf = (cell) => (cell.excluded ? 'excluded' : isCorrected(cell) ? 'corrected' : awaitsReview(cell) ? 'review'
+  : isChecked(cell) ? 'confirmed' : 'counted');
+
+// picture: the photo's <img> (its own pixels are enlarged), or null.
+export function showCell(photo, cell, picture) {
   shown = true;
   element('inspector-empty').hidden = true;
   element('inspector-cell').hidden = false;
+  element('inspector-cell').dataset.cell = `${photo.order} ${cell.number}`;
   element('inspector-where').textContent = `Photo ${photo.position} (${photo.name}), cell ${cell.number} of ${photo.cells.length}`;
   const canvas = element('inspector-crop');
   drawInput(canvas, cell.input);
   const { width, height } = cell.input;
   canvas.setAttribute('aria-label', `What the network saw: the ${width} by ${height} pixel input for cell ${cell.number}`);
+  const zoom = element('inspector-photo');
+  if (picture) drawZoom(zoom, picture, cell);
+  zoom.setAttribute('aria-label', `Cell ${cell.number} enlarged from the photo's own pixels: the square the network's input was cut from`);
   element('inspector-verdict').textContent = `The network says: ${modelSays(cell)}`;
   element('inspector-state').textContent = stateLine(cell);
-  element('inspector-state').dataset.state = cell.excluded ? 'excluded' : isCorrected(cell) ? 'corrected'
-    : awaitsReview(cell) ? 'review' : 'counted';
+  element('inspector-state').dataset.state = stateOf(cell);
   element('inspector-edge').hidden = !cell.touchesEdge;
-  element('inspector-bars').replaceChildren(probabilityBars(cell.probabilities));
+  element('inspector-bars').replaceChildren(probabilityBars(cell.probabilities, { hooks: true }));
   for (const button of element('class-buttons').children) {
     button.setAttribute('aria-pressed', String(!cell.excluded && button.dataset.assign === finalClass(cell)));
   }
   const exclude = element('exclude-cell');
   exclude.setAttribute('aria-pressed', String(cell.excluded));
   exclude.lastChild.textContent = cell.excluded ? ' Count it again' : ' Not a cell';
+  element('confirm-cell').setAttribute('aria-pressed', String(isChecked(cell) && !cell.excluded && !isCorrected(cell)));
   paintClass(element('inspector-crop-frame'), finalClass(cell));
 }
 
@@ -103,4 +153,41 @@ export function showNoCell() {
   shown = false;
   element('inspector-empty').hidden = false;
   element('inspector-cell').hidden = true;
+  delete element('inspector-cell').dataset.cell;
+}
+
+// "k of n reviewed": of the cells the network was unsure of, how many a person has checked.
+export function showReviewProgress({ flagged, reviewed }, available) {
+  const progress = element('review-progress');
+  Object.assign(progress.dataset, { flagged: String(flagged), reviewed: String(reviewed) });
+  progress.textContent = available ? `${reviewed.toLocaleString('en')} of ${counted(flagged, 'flagged cell')} reviewed` : '';
+  element('next-review').disabled = readOnly || reviewed >= flagged;
+}
+
+// A signed sample is read-only: nothing about a cell can change until the sample is reopened.
+export function setReadOnly(on) {
+  readOnly = on;
+  for (const button of element('inspector').querySelectorAll('#class-buttons button, #exclude-cell, #confirm-cell')) {
+    button.disabled = on;
+  }
+  if (on) element('next-review').disabled = true;
+}
+
+export const isReadOnly = () => readOnly;
+
+// The selected cell's controls in view: once the page is scrolled to the workspace, the side column
+// stays put (sticky) and the inspector is at its top; the selected box stays in view too.
+export function revealInspector(box) {
+  const inspector = element('inspector');
+  const side = inspector.closest('.side');
+  const style = getComputedStyle(side);
+  if (style.position === 'sticky') {
+    const stuckAt = parseFloat(style.top) || 0;
+    const offset = side.getBoundingClientRect().top - stuckAt;
+    if (offset > 1) window.scrollBy({ top: offset, behavior: 'instant' });
+    side.scrollTop = 0;
+  } else {
+    inspector.scrollIntoView({ block: 'nearest', behavior: 'instant' });
+  }
+  if (box) box.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: 'instant' });
 }

@@ -1,6 +1,7 @@
 // Small pieces every part of the page's UI uses: wording of classes and probabilities, class colours,
 // element making, share bars. DOM access happens only in the ui*.js modules.
 import { awaitsReview, isCorrected, ranked } from './differential.js';
+import { classPalette } from './palette.js';
 
 export const element = (id) => document.getElementById(id);
 export const percent = (p) => `${(100 * p).toFixed(1)}%`;
@@ -20,19 +21,18 @@ export function make(tag, className, text) {
   return node;
 }
 
-// Colours that stay apart for most colour-blind readers (Okabe-Ito first) and show on a pink smear.
-const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#d55e00', '#56b4e9', '#7a3e9d', '#f0e442', '#222222',
-  '#8c564b', '#17becf', '#bcbd22', '#e377c2'];
-let colours = new Map();
+let palette = classPalette([]);
 
-// Each class keeps its colour while the page is open: boxes, legend, buttons and table agree.
+// Each class keeps its colour and letter while the page is open: boxes, legend, buttons and table agree.
 export function setClassOrder(order) {
-  colours = new Map(order.map((name, i) => [name, PALETTE[i % PALETTE.length]]));
+  palette = classPalette(order);
 }
 
 export function paintClass(node, name) {
-  node.style.setProperty('--class-colour', colours.get(name) || '#666666');
+  node.style.setProperty('--class-colour', (palette.get(name) || { colour: '#666666' }).colour);
 }
+
+export const classLetter = (name) => (palette.get(name) || { letter: '' }).letter;
 
 // A labelled horizontal bar for a share between 0 and 1, with the text shown at its end.
 function shareBar(name, share, text) {

@@ -1,8 +1,10 @@
 // The photo cards: each photo shown large, a numbered box on every cell found (coloured by class),
 // and the keyboard and mouse ways to pick a cell. The selected cell itself is shown by ui-inspector.js.
-import { awaitsReview, finalClass, headlineCell, isChecked, isCorrected, photoTally } from './differential.js';
 import {
-  cellVerdict, counted, element, label, lower, make, paintClass, probabilityBars,
+  awaitsReview, finalClass, headlineCell, isChecked, isConfirmed, isCorrected, lead, photoTally,
+} from './differential.js';
+import {
+  cellVerdict, classLetter, counted, element, label, lower, make, paintClass, probabilityBars,
 } from './ui-parts.js';
 
 const results = () => element('results');
@@ -18,7 +20,82 @@ const NOTES = {
 };
 
 // onSelect({ photo, number }) when a cell is clicked or reached with Tab or the arrow keys.
+// ------------------------------------------------------------------ zoom: the photo itself, larger
+
+const ZOOMS = [1, 1.5, 2, 3, 4, 6];
+
+function zoomButtons() {
+  const group = make('p', 'zoom');
+  group.setAttribute('role', 'group');
+  group.setAttribute('aria-label', 'Zoom the photo (+ and - keys, or Ctrl and the wheel)');
+  for (const [step, text, name] of [[-1, '−', 'Zoom out'], [1, '+', 'Zoom in']]) {
+    const button = make('button', 'zoom-step', text);
+    button.type = 'button';
+    button.dataset.zoomStep = String(step);
+    button.setAttribute('aria-label', name);
+    group.append(button);
+  }
+  group.append(make('span', 'zoom-level', '100%'));
+  return group;
+}
+
+// Zooms a photo one step in or out, keeping the photo point (fx, fy: fractions of its width and height)
+// where it was on the screen: under the pointer for the wheel, the selected cell for the keys.
+function zoomPhoto(viewport, step, fx = 0.5, fy = 0.5) {
+  const now = Number(viewport.dataset.zoom);
+  const next = ZOOMS[Math.max(0, Math.min(ZOOMS.length - 1, ZOOMS.indexOf(now) + step))];
+  if (next === now) return;
+  const frame = viewport.querySelector('.photo');
+  const before = frame.getBoundingClientRect();
+  const view = viewport.getBoundingClientRect();
+  const onScreenX = before.left + fx * before.width - view.left;
+  const onScreenY = before.top + fy * before.height - view.top;
+  viewport.dataset.zoom = String(next);
+  viewport.style.setProperty('--zoom', String(next));
+  viewport.closest('.result').querySelector('.zoom-level').textContent = `${Math.round(next * 100)}%`;
+  const after = frame.getBoundingClientRect();
+  viewport.scrollLeft = fx * after.width - onScreenX;
+  viewport.scrollTop = fy * after.height - onScreenY;
+}
+
+function initZoom() {
+  results().addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-zoom-step]');
+    if (!button) return;
+    const viewport = button.closest('.result').querySelector('.photo-view');
+    const selected = viewport.querySelector('.cell[aria-current="true"]');
+    zoomPhoto(viewport, Number(button.dataset.zoomStep), ...(selected ? photoFraction(selected) : []));
+  });
+  // Ctrl and the wheel (a touchpad's pinch arrives so too) zoom the photo under the pointer; the wheel
+  // alone still scrolls the page.
+  results().addEventListener('wheel', (event) => {
+    const viewport = event.target.closest('.photo-view');
+    if (!viewport || !event.ctrlKey) return;
+    event.preventDefault();
+    const frame = viewport.querySelector('.photo').getBoundingClientRect();
+    zoomPhoto(viewport, event.deltaY < 0 ? 1 : -1, (event.clientX - frame.left) / frame.width,
+      (event.clientY - frame.top) / frame.height);
+  }, { passive: false });
+}
+
+// Where a box's cell is in its photo, as fractions of the photo's width and height.
+function photoFraction(box) {
+  const [left, top, width, height] = box.dataset.outline.split(',').map(Number);
+  const picture = box.closest('.photo').querySelector('img');
+  return [(left + width / 2) / picture.naturalWidth, (top + height / 2) / picture.naturalHeight];
+}
+
+// + and - zoom the selected cell's photo around that cell.
+export function zoomSelected(step) {
+  const box = results().querySelector('.cell[aria-current="true"]');
+  if (!box) return false;
+  zoomPhoto(box.closest('.photo-view'), step, ...photoFraction(box));
+  box.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: 'instant' });
+  return true;
+}
+
 export function initPhotos({ onSelect }) {
+  initZoom();
   const refOf = (box) => ({ photo: Number(box.closest('.result').dataset.photo), number: Number(box.dataset.cell) });
   results().addEventListener('click', (event) => {
     const box = event.target.closest('.cell');
@@ -42,7 +119,9 @@ export function initPhotos({ onSelect }) {
 export function showLegend(types) {
   const legend = element('legend');
   const swatch = (name) => {
-    const item = make('li', 'swatch', label(name));
+    const item = make('li', 'swatch');
+    item.dataset.class = name;
+    item.append(make('span', 'letter', classLetter(name)), ` ${label(name)}`);
     paintClass(item, name);
     return item;
   };
@@ -60,19 +139,23 @@ function cellDescription(cell) {
   return parts.join('; ');
 }
 
-// The box's attributes are the test and benchmark hooks: data-box in photo pixels, data-class after
-// any correction, data-probability the model's own.
+// The box's attributes are the test and benchmark hooks: data-box (the crop square the network saw,
+// clipped to the photo) and data-outline (the cell itself, drawn) in photo pixels, data-class after any
+// correction, data-probability the model's own.
 function renderBox(box, cell, photo) {
-  const [left, top, width, height] = cell.box;
+  const drawn = cell.outline || cell.box;
+  const [left, top, width, height] = drawn;
   Object.assign(box.dataset, {
     cell: String(cell.number),
     box: cell.box.join(','),
+    outline: drawn.join(','),
     class: finalClass(cell),
     probability: String(cell.probability),
     review: String(Boolean(cell.review)),
+    lead: String(lead(cell)),
   });
   for (const [key, on] of [['corrected', isCorrected(cell)], ['excluded', cell.excluded], ['edge', cell.touchesEdge],
-    ['awaiting', awaitsReview(cell)], ['checked', isChecked(cell)]]) {
+    ['awaiting', awaitsReview(cell)], ['checked', isChecked(cell)], ['confirmed', isConfirmed(cell)]]) {
     if (on) box.dataset[key] = 'true';
     else delete box.dataset[key];
   }
@@ -82,7 +165,7 @@ function renderBox(box, cell, photo) {
   box.style.height = `${(100 * height) / photo.height}%`;
   paintClass(box, finalClass(cell));
   const mark = cell.excluded ? ' ×' : awaitsReview(cell) ? ' ?' : isCorrected(cell) ? ' ✎' : '';
-  box.querySelector('.cell-tag').textContent = `${cell.number}${mark}`;
+  box.querySelector('.cell-tag').textContent = `${cell.number} ${classLetter(finalClass(cell))}${mark}`;
   box.setAttribute('aria-label', cellDescription(cell));
   box.title = cellDescription(cell);
 }
@@ -120,6 +203,7 @@ function photoFlags(photo) {
 
 // The main cell's probabilities (the cell Python's evaluation uses for a one-cell photo) as
 // .bar[data-class][data-probability], one per model class: what the benchmark compares with Keras.
+// Every cell's own probabilities are shown when it is selected (ui-inspector.js).
 function mainCellBars(photo) {
   const main = photo.main === null || photo.main === undefined ? null : photo.cells[photo.main];
   if (!main) return null;
@@ -127,7 +211,7 @@ function mainCellBars(photo) {
   const details = make('details', 'main-cell');
   details.open = photo.cells.length === 1;
   details.append(make('summary', null, photo.cells.length === 1 ? 'Probabilities'
-    : `Probabilities of cell ${main.number}, the photo's main cell`), bars);
+    : `Probabilities of cell ${main.number} (the most prominent cell clear of the edge); select a cell for its own`), bars);
   return details;
 }
 
@@ -149,7 +233,11 @@ function errorCard(photo) {
 
 function photoCard(photo, types) {
   const card = make('article', 'result');
+  const viewport = make('div', 'photo-view');
+  if (photo.width && photo.height) viewport.style.setProperty('--aspect', String(photo.width / photo.height));
+  viewport.dataset.zoom = '1';
   const frame = make('div', 'photo');
+  viewport.append(frame);
   const picture = make('img');
   picture.src = URL.createObjectURL(photo.blob);
   picture.alt = `Smear photo ${photo.name}`;
@@ -160,7 +248,8 @@ function photoCard(photo, types) {
   const bars = mainCellBars(photo);
   if (bars) facts.append(bars);
   if (photo.milliseconds) facts.append(make('p', 'time', `classified in ${photo.milliseconds.toFixed(0)} ms`));
-  card.append(frame, facts);
+  facts.append(zoomButtons());
+  card.append(viewport, facts);
   renderHeader(card, photo, types);
   return card;
 }
@@ -189,10 +278,23 @@ export function updateCell(photo, cell, types) {
   renderHeader(cardOf(photo.order), photo, types);
 }
 
+// Marks the selected cell's box and returns it (or null).
 export function markSelected(ref) {
   for (const box of results().querySelectorAll('.cell[aria-current]')) box.removeAttribute('aria-current');
   const box = ref && boxOf(ref.photo, ref.number);
   if (box) box.setAttribute('aria-current', 'true');
+  return box || null;
+}
+
+// The photo's own picture (for the enlarged view of a cell), or null.
+export function photoPicture(order) {
+  const card = cardOf(order);
+  return (card && card.querySelector('.photo img')) || null;
+}
+
+export function focusCell(ref) {
+  const box = boxOf(ref.photo, ref.number);
+  if (box) box.focus({ preventScroll: true });
 }
 
 function revoke(card) {

@@ -13,7 +13,7 @@ function typedTarget(field) {
 // The ID and the target are saved at every keystroke (one small record) and again as the page goes
 // away, so a reload or a crash right after typing keeps them; saving only after a pause in typing
 // lost the last 0.4 s of it.
-export function initSamples({ onLabel, onTarget, onNew, onOpen, onDelete }) {
+export function initSamples({ onLabel, onTarget, onWbc, onNew, onOpen, onDelete }) {
   const input = element('sample-id');
   const target = element('target-count');
   const saveLabel = () => onLabel(input.value.trim());
@@ -34,6 +34,22 @@ export function initSamples({ onLabel, onTarget, onNew, onOpen, onDelete }) {
     saveLabel();
     saveTarget();
   });
+  // The analyser's white-cell count: empty for none; a value out of range is refused and said why.
+  const wbc = element('wbc-count');
+  wbc.addEventListener('change', () => {
+    const text = wbc.value.trim();
+    const value = Number(text.replace(',', '.'));
+    if (!text) {
+      element('wbc-note').textContent = '';
+      onWbc(null);
+    } else if (Number.isFinite(value) && value >= Number(wbc.min) && value <= Number(wbc.max)) {
+      element('wbc-note').textContent = '';
+      onWbc(value);
+    } else {
+      element('wbc-note').textContent = `Not used: a white-cell count is between ${wbc.min} and ${wbc.max} ×10⁹/L.`;
+      wbc.value = wbc.dataset.saved || '';
+    }
+  });
   element('new-sample').addEventListener('click', onNew);
   element('sample-list').addEventListener('click', (event) => {
     const button = event.target.closest('button[data-action]');
@@ -48,6 +64,9 @@ export function showSample(record) {
   element('sample-id').value = record.label;
   element('target-count').value = String(record.target);
   element('target-count').dataset.saved = String(record.target);
+  element('wbc-count').value = record.wbc ?? '';
+  element('wbc-count').dataset.saved = record.wbc ?? '';
+  element('wbc-note').textContent = '';
 }
 
 function sampleItem(record) {

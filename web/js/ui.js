@@ -158,12 +158,59 @@ export function onPrint(beforePrint) {
   photos.addEventListener('change', () => document.body.classList.toggle('print-photos', photos.checked));
 }
 
-// report: { label, date, photos, models } for the printed report's heading.
-export function showReportFacts({ label, date, photos, models }) {
+// report: { label, date, photos, models, wbc, signature } for the printed report's heading.
+export function showReportFacts({ label, date, photos, models, wbc, signature }) {
   element('report-sample').textContent = label || 'no ID given';
   element('report-date').textContent = date;
   element('report-photos').textContent = String(photos);
+  element('report-wbc').textContent = wbc === null ? 'not given' : `${wbc} ×10⁹/L`;
+  element('report-signed').textContent = signature;
   if (models.length) element('report-model').textContent = models.join('; ');
+}
+
+// Initials (and, to reopen, a reason) for a sign-off: resolves { initials, reason } or null (cancelled).
+export function askSignature({ title, text, okLabel, withReason }) {
+  const dialog = element('sign-dialog');
+  element('sign-title').textContent = title;
+  element('sign-text').textContent = text;
+  element('sign-ok').textContent = okLabel;
+  element('reopen-field').hidden = !withReason;
+  element('reopen-reason').required = withReason;
+  element('sign-initials').value = '';
+  element('reopen-reason').value = '';
+  element('sign-error').textContent = '';
+  dialog.returnValue = '';
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok' ? {
+      initials: element('sign-initials').value.trim(), reason: element('reopen-reason').value.trim(),
+    } : null), { once: true });
+    dialog.showModal();
+    element('sign-initials').focus();
+  });
+}
+
+export function initSignDialog() {
+  element('sign-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const initials = element('sign-initials').value.trim();
+    const reasonNeeded = !element('reopen-field').hidden;
+    if (!initials) element('sign-error').textContent = 'Type your initials.';
+    else if (reasonNeeded && !element('reopen-reason').value.trim()) element('sign-error').textContent = 'Say why it is reopened.';
+    else element('sign-dialog').close('ok');
+  });
+  element('sign-cancel').addEventListener('click', () => element('sign-dialog').close('cancel'));
+}
+
+export function onSignOff(handler) {
+  element('sign-off').addEventListener('click', handler);
+}
+
+// Why the sample could not be signed, or what was done; nothing when text is empty.
+export function showSignNote(text, refused = false) {
+  const note = element('sign-note');
+  note.textContent = text;
+  note.hidden = !text;
+  note.className = refused ? 'notice refused' : 'notice';
 }
 
 // The CSV is handed to the browser as a file from memory: nothing is uploaded anywhere.
@@ -179,9 +226,16 @@ export function download(blob, name) {
 }
 
 // What can be done now: export and print once there is something to report; clearing and switching
-// samples not while photos are being classified.
-export function setActions({ hasPhotos, busy }) {
+// samples not while photos are being classified; a signed sample takes no photos and no changes.
+export function setActions({ hasPhotos, busy, signed }) {
   element('export-csv').disabled = !hasPhotos;
   element('print-report').disabled = !hasPhotos;
-  element('clear-results').disabled = !hasPhotos || busy;
+  element('clear-results').disabled = !hasPhotos || busy || signed;
+  const sign = element('sign-off');
+  sign.disabled = !hasPhotos || busy;
+  sign.textContent = signed ? 'Reopen…' : 'Sign off…';
+  sign.dataset.signed = String(signed);
+  element('file-input').disabled = signed || document.documentElement.dataset.model === 'error';
+  element('drop-zone').classList.toggle('disabled', element('file-input').disabled);
+  for (const id of ['target-count', 'wbc-count', 'sample-id']) element(id).disabled = signed;
 }
