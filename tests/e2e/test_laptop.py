@@ -196,7 +196,7 @@ def test_sign_off_is_refused_while_cells_await_review_and_makes_the_sample_read_
         press(laptop, Keys.ENTER)
     sign_with(laptop, "AB")
     state = laptop.find_element(By.ID, "sign-state")
-    assert state.get_attribute("data-state") == "signed"
+    WebDriverWait(laptop, 5).until(lambda _: state.get_attribute("data-state") == "signed")
     assert re.fullmatch(f"Signed by AB at {ISO_WITH_ZONE}", state.text), state.text
     before = read_page(laptop)["photos"]
     cell_box(laptop, "two.png", 1).click()

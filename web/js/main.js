@@ -296,9 +296,10 @@ async function signOff() {
       text: `It was ${signature(signed)}. Reopening makes it a draft again; your reason is kept with the sample.`,
       withReason: true });
     if (!answer) return;
-    await page.sample.reopen(answer.initials, answer.reason);
+    const written = page.sample.reopen(answer.initials, answer.reason);  // memory at once, the write follows
     ui.showSignNote(`Reopened by ${answer.initials}: a draft again.`);
     refreshCounts();
+    await written;
     return;
   }
   const counts = sampleCounts();
@@ -311,9 +312,10 @@ async function signOff() {
     text: `${counts.whiteTotal} white cells counted. Once signed, the sample is read-only until it is reopened.`,
     withReason: false });
   if (!answer) return;
-  await page.sample.sign(answer.initials, modelsUsed());
+  const written = page.sample.sign(answer.initials, modelsUsed());
   ui.showSignNote(`Signed off by ${answer.initials}.`);
   refreshCounts();
+  await written;
 }
 
 // ------------------------------------------------------------------ samples: new, open, delete, clear
