@@ -61,7 +61,7 @@ class TrainConfig:
     schedule: str = setting("cosine", "learning rate: warm-up then cosine decay over all epochs, or halve on "
                             "plateaus with early stopping", choices=SCHEDULES, recipe=True)
     patience: int = setting(8, "epochs without validation improvement before stopping (--schedule plateau)")
-    augment: str = setting("stain", "training-time colour changes: mild (basic), as strong as smears of one lab "
+    augment: str = setting("lab", "training-time colour changes: mild (basic), as strong as smears of one lab "
                            "differ (stain), or as labs, stains and cameras differ (lab)", choices=AUGMENTATIONS,
                            recipe=True)
     normalise: str = setting("none", "per_image: standardise each colour channel over the crop inside the network",
