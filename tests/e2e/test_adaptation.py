@@ -13,7 +13,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from headless.chromium import open_page, pick_files, severe_console_messages, unique_copies
+from headless.chromium import open_page, pick_files, unique_copies
+from tests.e2e.page_results import severe_console_messages
 from headless.review import adapt, adaptation_status, review
 from headless.site_server import RunningServer
 from tests.conftest import REPO, SHARED_DATA

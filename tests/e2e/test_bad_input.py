@@ -14,9 +14,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import tests.image_samples as samples
 from core.calibration import page_probabilities
-from core.finder import find_candidates, pick_main
 from core.model_index import default_model
-from core.preprocess import load_rgb, preprocess_file
+from core.photo_cells import photo_cells
+from core.preprocess import decoded_rgb, preprocess_file
 from core.tfjs import tfjs_probabilities
 from headless.chromium import clear_results, open_page
 from tests.conftest import REAL_DATA, REPO
@@ -131,11 +131,7 @@ def test_odd_image_modes_are_classified_as_tfjs_classifies_python_input(page, sh
 
 def has_cell_to_classify(path, preprocessing: dict) -> bool:
     """Whether the page finds a white cell to classify as the photo's main one (as Python finds it)."""
-    if preprocessing["crop"] != "cell_sized":
-        return True
-    candidates, info = find_candidates(load_rgb(path, "white_background"), preprocessing["finder"])
-    main = pick_main(candidates)
-    return info["smear"]["is_smear"] and main is not None and main["white"]
+    return photo_cells(decoded_rgb(path, preprocessing), preprocessing)["main"] is not None
 
 
 def test_exif_rotated_photo_is_classified_upright(page, shipped, tmp_path):

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from core.calibration import FLOOR, calibrated
-from core.finder import find_cells
+from core.photo_cells import photo_cells
 from core.model_index import default_model
-from core.preprocess import load_rgb, square_input
+from core.preprocess import decoded_rgb, square_input
 from core.tfjs import tfjs_probabilities
-from headless.chromium import upload
+from tests.e2e.page_results import upload
 from headless.site_server import RunningServer
 from tests.e2e.smear_page import TWO_CELLS, open_fresh, photo, read_page, smear_file, variant_site
 
@@ -30,9 +30,9 @@ def test_the_page_shows_calibrated_probabilities(chromium, calibrated_site, publ
     open_fresh(chromium, calibrated_site.url)
     path = smear_file(tmp_path, "two.png", white_cells=TWO_CELLS)
     upload(chromium, [path])
-    rgb = load_rgb(path)
-    cells = find_cells(rgb, spec["finder"])
-    raw = tfjs_probabilities(folder, np.stack([square_input(rgb, tuple(c["crop"]), spec) for c in cells]))
+    rgb = decoded_rgb(path, spec)  # colour-corrected, as the page sees it
+    cells = photo_cells(rgb, spec)["cells"]
+    raw = tfjs_probabilities(folder, np.stack([square_input(rgb, tuple(c["square"]), spec) for c in cells]))
     want = calibrated(raw, TEMPERATURE).max(axis=1)
     shown = np.array([c["probability"] for c in photo(read_page(chromium), path.name)["cells"]])
     assert np.abs(shown - want).max() <= 1e-3

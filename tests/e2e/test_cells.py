@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from selenium.webdriver.common.by import By
 
-from core.finder import find_cells
 from core.model_index import default_model
-from core.preprocess import load_rgb, preprocess_file, square_input
+from core.photo_cells import photo_cells
+from core.preprocess import decoded_rgb, preprocess_file, square_input
 from core.tfjs import tfjs_probabilities
 from headless.site_server import RunningServer
 from tests.conftest import SHARED_DATA
@@ -26,7 +26,7 @@ from tests.e2e.smear_page import (
 )
 
 TOLERANCE = 1e-3
-NOT_A_SMEAR = "This picture does not look like a stained blood smear; no cells were looked for."
+NOT_A_SMEAR = "This picture does not look like a stained blood smear to the check, so no cells were looked for."
 NO_CELL = "No white cell was found in this photo; it adds nothing to the count."
 CLINIC_TYPES = {"white_cells": ["GREEN", "BLUE"], "nucleated_red_cells": ["RED"], "platelets": ["VIOLET"]}
 
@@ -234,13 +234,13 @@ def test_real_smears_get_the_cells_python_finds_and_its_probabilities(page, publ
     results = upload(page, bccd_smears)
     shown = read_page(page)
     for path in bccd_smears:
-        rgb = load_rgb(path)
-        cells = find_cells(rgb, spec["finder"])
+        rgb = decoded_rgb(path, spec)  # colour-corrected, as the page sees it
+        cells = photo_cells(rgb, spec)["cells"]
         card = photo(shown, path.name)
         height, width = rgb.shape[:2]
-        assert [c["box"] for c in card["cells"]] == [clipped(c["crop"], width, height) for c in cells], path.name
+        assert [c["box"] for c in card["cells"]] == [clipped(c["square"], width, height) for c in cells], path.name
         if cells:
-            inputs = np.stack([square_input(rgb, tuple(c["crop"]), spec) for c in cells])
+            inputs = np.stack([square_input(rgb, tuple(c["square"]), spec) for c in cells])
             want = tfjs_probabilities(folder, inputs).max(axis=1)
             assert np.abs(np.array([c["probability"] for c in card["cells"]]) - want).max() <= TOLERANCE, path.name
             main = tfjs_probabilities(folder, preprocess_file(path, spec)[None])[0]

@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from headless.chromium import severe_console_messages, upload
+from tests.e2e.page_results import severe_console_messages, upload
 from headless.site_server import RunningServer
 from tests.conftest import REPO
 from tests.e2e.smear_page import TWO_CELLS, cell_box, open_fresh, press, read_page, smear_file, variant_site

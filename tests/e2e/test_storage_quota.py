@@ -6,7 +6,8 @@ import re
 import pytest
 from selenium.webdriver.common.by import By
 
-from headless.chromium import open_page, severe_console_messages, upload
+from headless.chromium import open_page
+from tests.e2e.page_results import severe_console_messages, upload
 from headless.site_server import RunningServer
 from tests.e2e.smear_page import TWO_CELLS, cell_box, key_for, photo, press, read_page, smear_file, variant_site, wait_until_idle
 

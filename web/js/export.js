@@ -63,9 +63,16 @@ const NOTES = {
   pending: 'not classified yet',
 };
 
+const LOOKED_ANYWAY = 'not a stained smear to the check; a person looked for its cells anyway';
+
+function photoNote(photo) {
+  if (photo.status === 'error') return photo.error;
+  return photo.lookedAnyway ? [LOOKED_ANYWAY, NOTES[photo.status]].filter(Boolean).join('; ') : NOTES[photo.status];
+}
+
 function photoRows(photos) {
-  const without = photos.filter((photo) => photo.status !== 'cells');
-  return [['photo', 'note'], ...without.map((photo) => [photo.name, photo.status === 'error' ? photo.error : NOTES[photo.status]])];
+  const noted = photos.filter((photo) => photo.status !== 'cells' || photo.lookedAnyway);
+  return [['photo', 'note'], ...noted.map((photo) => [photo.name, photoNote(photo)])];
 }
 
 function aboutRows({ label, exported, models, target, wbc, signed, reopened = [] }) {

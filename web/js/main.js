@@ -184,15 +184,26 @@ function showWholeSample() {
 const failureMessage = (error) => (error instanceof ImageReadError ? error.message
   : `This photo could not be classified: ${error.message}`);
 
-async function classifyPhoto(photo) {
+async function classifyPhoto(photo, options = {}) {
   let result;
   try {
-    result = await analysePhoto(photo.blob, page.loaded);
+    result = await analysePhoto(photo.blob, page.loaded, options);
   } catch (error) {
     result = { status: 'error', error: failureMessage(error) };
   }
   await page.sample.recordResult(photo, result);
   photosView.showPhoto(photo, page.types);
+}
+
+// The person overrides the smear check for one photo: its cells are found and classified, and the choice
+// is kept with the photo (the CSV and the card say so).
+async function lookAnyway(order) {
+  const photo = page.sample.photos.find((candidate) => candidate.order === order);
+  if (!photo || !page.loaded || photo.status !== 'not-smear' || page.sample.signed) return;
+  page.queue = page.queue.then(async () => {
+    await classifyPhoto(photo, { lookAnyway: true });
+    refreshCounts();
+  });
 }
 
 async function classifyPhotos(photos) {
@@ -450,7 +461,7 @@ function wireControls(started) {
   ui.onClear(clearSample);
   ui.onExport(exportCsv);
   ui.onPrint(refreshCounts);
-  photosView.initPhotos({ onSelect: select });
+  photosView.initPhotos({ onSelect: select, onLookAnyway: lookAnyway });
   inspector.initInspector({ onAssign: assign, onExclude: toggleExcluded, onConfirm: confirmCell, onNext: selectNextToReview,
     onZoom: photosView.zoomSelected });
   samplesView.initSamples({

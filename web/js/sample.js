@@ -2,7 +2,8 @@
 // store (sample-store.js) as it happens, one small transaction per change. No DOM.
 //
 // A photo: { order (its key: increasing, unique), position (1, 2, ... as shown), name, blob,
-//   status: 'pending' | 'cells' | 'no-cells' | 'not-smear' | 'error', error, width, height,
+//   status: 'pending' | 'cells' | 'no-cells' | 'not-smear' | 'error', lookedAnyway (a person overrode the
+//   smear check), error, width, height,
 //   main (index of its main cell or null), classes, model, milliseconds, cells }.
 // A cell: what analyse.js found ({ number, box, square, touchesEdge, probabilities, modelClass,
 //   probability, review, input }), its photo's order, and what a person decided: assigned, excluded,
@@ -18,7 +19,8 @@ import { drafts } from './sample-store.js';
 const DEFAULT_TARGET = 100;
 
 const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
-const PHOTO_FIELDS = ['order', 'status', 'error', 'width', 'height', 'main', 'classes', 'model', 'milliseconds'];
+const PHOTO_FIELDS = ['order', 'status', 'lookedAnyway', 'error', 'width', 'height', 'main', 'classes', 'model',
+  'milliseconds'];
 const CELL_FIELDS = ['photo', 'number', 'box', 'outline', 'square', 'touchesEdge', 'probabilities', 'modelClass', 'probability',
   'review', 'input'];
 

@@ -15,7 +15,8 @@ const boxOf = (order, number) => {
 };
 
 const NOTES = {
-  'not-smear': ['Not a stained blood smear', 'This picture does not look like a stained blood smear; no cells were looked for.'],
+  'not-smear': ['Not a stained blood smear', 'This picture does not look like a stained blood smear to the check, so no '
+    + 'cells were looked for. If it is a smear, look for its cells anyway.'],
   'no-cells': ['No white cell found', 'No white cell was found in this photo; it adds nothing to the count.'],
 };
 
@@ -94,12 +95,18 @@ export function zoomSelected(step) {
   return true;
 }
 
-export function initPhotos({ onSelect }) {
+// onLookAnyway(photo order) when a person asks for the cells of a photo the smear check refused.
+export function initPhotos({ onSelect, onLookAnyway }) {
   initZoom();
   const refOf = (box) => ({ photo: Number(box.closest('.result').dataset.photo), number: Number(box.dataset.cell) });
   results().addEventListener('click', (event) => {
     const box = event.target.closest('.cell');
     if (box) onSelect(refOf(box));
+    const look = event.target.closest('button.look-anyway');
+    if (look) {
+      look.disabled = true;
+      onLookAnyway(Number(look.closest('.result').dataset.photo));
+    }
   });
   results().addEventListener('focusin', (event) => {
     if (event.target.matches('.cell')) onSelect(refOf(event.target));
@@ -245,6 +252,11 @@ function photoCard(photo, types) {
   const facts = make('div', 'about');
   facts.append(make('p', 'file', `${photo.position}. ${photo.name}`), make('h3', 'top'), make('p', 'flags'));
   if (NOTES[photo.status]) facts.append(make('p', 'note', NOTES[photo.status][1]));
+  if (photo.status === 'not-smear') facts.append(lookAnywayButton());
+  if (photo.lookedAnyway) {
+    facts.append(make('p', 'note looked-anyway', 'Looked for cells anyway: the smear check did not take this '
+      + 'picture for a stained smear.'));
+  }
   const bars = mainCellBars(photo);
   if (bars) facts.append(bars);
   if (photo.milliseconds) facts.append(make('p', 'time', `classified in ${photo.milliseconds.toFixed(0)} ms`));
@@ -252,6 +264,12 @@ function photoCard(photo, types) {
   card.append(viewport, facts);
   renderHeader(card, photo, types);
   return card;
+}
+
+function lookAnywayButton() {
+  const button = make('button', 'look-anyway', 'Look for cells anyway');
+  button.type = 'button';
+  return button;
 }
 
 // Adds (or replaces) a photo's card, in the order the photos were picked.
