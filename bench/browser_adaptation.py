@@ -21,7 +21,7 @@ from pathlib import Path
 
 from core.cli import run_stage
 from core.dataset import list_split
-from core.files import atomic_path, write_json
+from core.files import write_json
 from core.paths import REPO, SHARED_DATA
 from headless.chromium import clear_results, open_page, pick_files, shown_results, start_chromium, unique_copies
 from headless.review import adapt, adaptation_status, review

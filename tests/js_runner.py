@@ -48,3 +48,25 @@ def js_model_input(rgb: np.ndarray, spec: dict, workdir: Path) -> np.ndarray:
 def js_crop_box(rgb: np.ndarray, locate_spec: dict, workdir: Path) -> tuple:
     """web/js/locate.js cropBox() on the same pixels."""
     return tuple(json.loads(run_js(workdir, rgb, locate_spec, "JSON.stringify(cropBox(image, spec))")))
+
+
+def run_on_images(workdir: Path, images: list, spec, imports: str, body: str) -> list:
+    """Run `body` (JavaScript statements that return an answer, with `image` (RGBA, opaque), `number` and
+    `spec` in scope) on each of `images` in one Node run, after `imports`; returns the answers."""
+    files, shapes = {}, []
+    for number, rgb in enumerate(images):
+        alpha = np.full(rgb.shape[:2] + (1,), 255, np.uint8)
+        files[f"image{number}.rgba"] = np.concatenate([rgb, alpha], axis=2).tobytes()
+        shapes.append(rgb.shape[:2])
+    script = (
+        "import { readFileSync } from 'node:fs';\n"
+        f"{imports}"
+        f"const spec = {json.dumps(spec)};\n"
+        f"const shapes = {json.dumps(shapes)};\n"
+        "const answers = shapes.map(([height, width], number) => {\n"
+        "  const data = new Uint8ClampedArray(readFileSync(new URL(`./image${number}.rgba`, import.meta.url)));\n"
+        "  const image = { data, width, height };\n"
+        f"{body}"
+        "});\n"
+        "process.stdout.write(JSON.stringify(answers));\n")
+    return json.loads(run_module_script(workdir, script, files))

@@ -1,7 +1,6 @@
 """Colour constancy: the page (web/js/colour.js) corrects every pixel as Python (core/colour.py) does, on
 drawn photos and on real photos of every lab; a cast photo comes out as the uncast one does, and the finder
 finds the same cells in it."""
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ from core.colour import colour_reference, constant_colour, default_colour_spec
 from core.finder import default_finder_spec, find_cells
 from core.preprocess import load_rgb
 from tests.conftest import SHARED_DATA, draw_smear
-from tests.js_runner import run_module_script
+from tests.js_runner import run_on_images
 
 SPEC = default_colour_spec()
 LABS = {"pbc": "pbc/VAL/*/*.jpg", "blood-cells": "blood-cells/TEST_SIMPLE/*/*.jpeg",
@@ -23,24 +22,10 @@ LABS = {"pbc": "pbc/VAL/*/*.jpg", "blood-cells": "blood-cells/TEST_SIMPLE/*/*.jp
 
 def javascript_corrections(images: dict, workdir: Path) -> dict:
     """colour.js on the same pixels: {name: (white point, corrected RGB)}, all in one Node run."""
-    files, shapes = {}, []
-    for number, rgb in enumerate(images.values()):
-        alpha = np.full(rgb.shape[:2] + (1,), 255, np.uint8)
-        files[f"image{number}.rgba"] = np.concatenate([rgb, alpha], axis=2).tobytes()
-        shapes.append(rgb.shape[:2])
-    script = (
-        "import { readFileSync, writeFileSync } from 'node:fs';\n"
-        "import { colourReference, constantColour } from './colour.js';\n"
-        f"const spec = {json.dumps(SPEC)};\n"
-        f"const shapes = {json.dumps(shapes)};\n"
-        "const points = shapes.map(([height, width], number) => {\n"
-        "  const data = new Uint8ClampedArray(readFileSync(new URL(`./image${number}.rgba`, import.meta.url)));\n"
-        "  const image = { data, width, height };\n"
+    imports = "import { writeFileSync } from 'node:fs';\nimport { colourReference, constantColour } from './colour.js';\n"
+    points = run_on_images(workdir, list(images.values()), SPEC, imports, (
         "  writeFileSync(new URL(`./out${number}.rgba`, import.meta.url), constantColour(image, spec).data);\n"
-        "  return colourReference(image, spec).whitePoint;\n"
-        "});\n"
-        "process.stdout.write(JSON.stringify(points));\n")
-    points = json.loads(run_module_script(workdir, script, files))
+        "  return colourReference(image, spec).whitePoint;\n"))
     answers = {}
     for number, (name, rgb) in enumerate(images.items()):
         rgba = np.frombuffer((workdir / f"out{number}.rgba").read_bytes(), np.uint8).reshape(rgb.shape[:2] + (4,))
@@ -65,14 +50,19 @@ def test_javascript_corrects_drawn_and_awkward_photos_as_python_does(tmp_path):
     assert_same_corrections(images, tmp_path)
 
 
-def test_javascript_corrects_real_photos_of_every_lab_as_python_does(tmp_path):
+def photos_of_every_lab(per_lab: int) -> dict:
+    """{path: decoded RGB} of per_lab photos spread over each lab; skips when a lab's photos are not here."""
     images = {}
     for lab, pattern in LABS.items():
         photos = sorted(SHARED_DATA.glob(pattern))
         if not photos:
             pytest.skip(f"the {lab} photos ({SHARED_DATA / pattern}) are not here")
-        images.update({str(path): load_rgb(path) for path in photos[:: max(1, len(photos) // 6)][:6]})
-    assert_same_corrections(images, tmp_path)
+        images.update({str(path): load_rgb(path) for path in photos[:: max(1, len(photos) // per_lab)][:per_lab]})
+    return images
+
+
+def test_javascript_corrects_real_photos_of_every_lab_as_python_does(tmp_path):
+    assert_same_corrections(photos_of_every_lab(6), tmp_path)
 
 
 @pytest.mark.parametrize("name", list(CASTS))

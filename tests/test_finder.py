@@ -10,7 +10,7 @@ from PIL import Image
 from core.finder import default_finder_spec, find_candidates, find_cells, main_cell_crop
 from core.preprocess import load_rgb
 from tests.conftest import SHARED_DATA, draw_smear
-from tests.js_runner import run_module_script
+from tests.js_runner import run_on_images
 
 SPEC = default_finder_spec()
 ZOOMS = (0.5, 0.7, 1.0, 1.4, 2.0)
@@ -24,24 +24,9 @@ def python_answer(rgb: np.ndarray) -> dict:
 
 def javascript_answers(images: list, workdir: Path) -> list:
     """finder.js on the same pixels, all images in one Node run."""
-    files, shapes = {}, []
-    for number, rgb in enumerate(images):
-        alpha = np.full(rgb.shape[:2] + (1,), 255, np.uint8)
-        files[f"image{number}.rgba"] = np.concatenate([rgb, alpha], axis=2).tobytes()
-        shapes.append(rgb.shape[:2])
-    script = (
-        "import { readFileSync } from 'node:fs';\n"
-        "import { findCandidates, findCells, mainCellCrop } from './finder.js';\n"
-        f"const spec = {json.dumps(SPEC)};\n"
-        f"const shapes = {json.dumps(shapes)};\n"
-        "const answers = shapes.map(([height, width], number) => {\n"
-        "  const data = new Uint8ClampedArray(readFileSync(new URL(`./image${number}.rgba`, import.meta.url)));\n"
-        "  const image = { data, width, height };\n"
+    return run_on_images(workdir, images, SPEC, "import { findCandidates, findCells, mainCellCrop } from './finder.js';\n", (
         "  const { cells: candidates, info } = findCandidates(image, spec);\n"
-        "  return { candidates, info, cells: findCells(image, spec), crop: mainCellCrop(image, spec) };\n"
-        "});\n"
-        "process.stdout.write(JSON.stringify(answers));\n")
-    return json.loads(run_module_script(workdir, script, files))
+        "  return { candidates, info, cells: findCells(image, spec), crop: mainCellCrop(image, spec) };\n"))
 
 
 def assert_same_answers(named_images: dict, workdir: Path) -> None:

@@ -5,37 +5,21 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from core.colour import constant_colour
 from core.photo_cells import cell_inputs, photo_cells
-from core.preprocess import load_rgb, preprocessing_spec
-from tests.conftest import SHARED_DATA, draw_smear
-from tests.js_runner import run_module_script
-from tests.test_colour import LABS
+from core.preprocess import preprocessing_spec
+from tests.conftest import draw_smear
+from tests.js_runner import run_on_images
+from tests.test_colour import photos_of_every_lab
 
 SPEC = preprocessing_spec()
 
 
 def javascript_cells(images: dict, look_anyway: bool, workdir: Path) -> list:
-    files, shapes = {}, []
-    for number, rgb in enumerate(images.values()):
-        alpha = np.full(rgb.shape[:2] + (1,), 255, np.uint8)
-        files[f"image{number}.rgba"] = np.concatenate([rgb, alpha], axis=2).tobytes()
-        shapes.append(rgb.shape[:2])
-    script = (
-        "import { readFileSync } from 'node:fs';\n"
-        "import { constantColour } from './colour.js';\n"
-        "import { photoCells } from './photo-cells.js';\n"
-        f"const spec = {json.dumps(SPEC)};\n"
-        f"const shapes = {json.dumps(shapes)};\n"
-        "const answers = shapes.map(([height, width], number) => {\n"
-        "  const data = new Uint8ClampedArray(readFileSync(new URL(`./image${number}.rgba`, import.meta.url)));\n"
-        "  const image = constantColour({ data, width, height }, spec.colour);\n"
-        f"  return photoCells(image, spec, {json.dumps(look_anyway)});\n"
-        "});\n"
-        "process.stdout.write(JSON.stringify(answers));\n")
-    return json.loads(run_module_script(workdir, script, files))
+    imports = "import { constantColour } from './colour.js';\nimport { photoCells } from './photo-cells.js';\n"
+    return run_on_images(workdir, list(images.values()), SPEC, imports, (
+        f"  return photoCells(constantColour(image, spec.colour), spec, {json.dumps(look_anyway)});\n"))
 
 
 def python_cells(rgb: np.ndarray, look_anyway: bool) -> dict:
@@ -66,13 +50,7 @@ def test_javascript_lists_the_cells_python_lists_on_drawn_photos(tmp_path):
 
 
 def test_javascript_lists_the_cells_python_lists_on_every_lab(tmp_path):
-    images = {}
-    for lab, pattern in LABS.items():
-        photos = sorted(SHARED_DATA.glob(pattern))
-        if not photos:
-            pytest.skip(f"the {lab} photos ({SHARED_DATA / pattern}) are not here")
-        images.update({str(path): load_rgb(path) for path in photos[:: max(1, len(photos) // 5)][:5]})
-    assert_same_cells(images, tmp_path)
+    assert_same_cells(photos_of_every_lab(5), tmp_path)
 
 
 def test_a_refused_photo_gives_its_cells_when_looked_at_anyway():
