@@ -94,17 +94,15 @@ def target_rows(results: dict) -> list:
     ]
 
 
-def sampled(results: dict, part: dict) -> str | None:
-    """What a quick run (or a part read every Nth photo) measured: shown, not judged."""
-    if results.get("mode") == "quick" or (part.get("every") or 1) > 1:
-        return "a quick run's sample"
-    return None
+def sampled(part: dict) -> str | None:
+    """What a quick run read of the photos (every Nth): shown, not judged."""
+    return f"every {part['every']}th photo" if (part.get("every") or 1) > 1 else None
 
 
 def cell_finding_rows(results: dict) -> list:
     found = results.get("cell_finding") or {}
     labs = found.get("labs") or {lab: {} for lab in FIELD_SETS}
-    return [row(f"white cells found in {lab}: {name}", ">=", goal, "ratio", figures.get(name), sampled(results, found))
+    return [row(f"white cells found in {lab}: {name}", ">=", goal, "ratio", figures.get(name), sampled(found))
             for lab, figures in labs.items() for name, goal in CELL_FINDING.items()]
 
 
@@ -122,14 +120,14 @@ def label_free_rows(results: dict) -> list:
     checks = results.get("label_free") or {}
     labs = checks.get("labs") or {lab: {} for lab in LABEL_FREE_SETS}
     return [row(f"{lab}: boxed white cells called platelet or erythroblast", "<=", NOT_WHITE_SHARE, "percent",
-                figures.get("boxed_platelet_or_erythroblast_share"), sampled(results, checks))
+                figures.get("boxed_platelet_or_erythroblast_share"), sampled(checks))
             for lab, figures in labs.items()]
 
 
 def tecom_rows(results: dict) -> list:
     scored = results.get("tecom") or {}
     return [row(f"{scored.get('split', 'tecom/VAL')} balanced accuracy, as the page scores it (never trained on)",
-                ">=", TECOM_BALANCED_ACCURACY, "percent", scored.get("balanced_accuracy"), sampled(results, scored))]
+                ">=", TECOM_BALANCED_ACCURACY, "percent", scored.get("balanced_accuracy"), sampled(scored))]
 
 
 def robustness_rows(results: dict) -> list:
@@ -138,7 +136,8 @@ def robustness_rows(results: dict) -> list:
     if not sources:
         return [row("robustness: accuracy under each change, against clean", ">=", -ROBUSTNESS_POINTS, "points", None)]
     return [row(f"robustness: {key} {change}, accuracy against clean", ">=", -ROBUSTNESS_POINTS, "points",
-                figures["points_vs_clean"], sampled(results, table))
+                figures["points_vs_clean"], f"a quick run's {table['sample']} photos a source"
+                if results.get("mode") == "quick" else None)
             for key, source in sources.items() for change, figures in source["changes"].items() if change != "clean"]
 
 

@@ -9,11 +9,15 @@ from pathlib import Path
 from bench import find_cells, label_free, previous, published, robustness, tecom
 from bench.defaults import ROBUSTNESS_SAMPLE
 from bench.page_cells import page_spec
+from core.dataset import list_split
 from core.files import read_json
 
-# A quick run reads every Nth field photo of each lab and every Nth tecom photo.
-FIELDS_EVERY = {"full": 1, "quick": 25}
-TECOM_EVERY = {"full": 1, "quick": 10}
+# A quick run reads about this many field photos of each lab, and of tecom (every Nth photo).
+QUICK_PHOTOS = {"fields": 12, "tecom": 30}
+
+
+def every_nth(mode: str, photos: int, part: str) -> int:
+    return 1 if mode == "full" else max(1, photos // QUICK_PHOTOS[part])
 
 
 class Model:
@@ -33,18 +37,19 @@ class Model:
         return "finder" in self.spec
 
 
-def fields(model: Model, datas: list, out: Path, every: int, say) -> tuple:
+def fields(model: Model, datas: list, out: Path, mode: str, say) -> tuple:
     """(cell finding, label-free checks) per lab, from one pass over each lab's fields."""
     if not model.finds_cells:
         why = {"not_measured": f"{model.name} finds no cells (crop {model.spec['crop']}): it sees a photo as one cell"}
-        return why, why
+        return why, dict(why)
     present = [Path(data) for data in datas if (Path(data) / "Annotations").is_dir()]
     missing = {find_cells.lab_name(data): f"no annotated fields at {data}" for data in datas
                if Path(data) not in present}
-    finding, checks = {}, {}
+    finding, checks, every = {}, {}, 1
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
     for data in present:
+        every = max(every, every_nth(mode, len(find_cells.field_photos(data)), "fields"))
         say(f"{model.name}: finding and classifying the white cells of {data.name}"
             + (f" (every {every}th photo)" if every > 1 else ""))
         results = find_cells.lab_results(data, model.spec, label_free.cell_verdicts(model.keras, model.classes), every)
@@ -55,9 +60,10 @@ def fields(model: Model, datas: list, out: Path, every: int, say) -> tuple:
             {"every": every, "labs": checks, "missing": missing})
 
 
-def tecom_scores(model: Model, data: Path, every: int, say) -> dict:
+def tecom_scores(model: Model, data: Path, mode: str, say) -> dict:
     if not (Path(data) / tecom.SPLIT).is_dir():
         return {"not_measured": f"no {tecom.SPLIT}/ folder at {data} (--tecom)"}
+    every = every_nth(mode, len(list_split(Path(data) / tecom.SPLIT).paths), "tecom")
     say(f"{model.name}: tecom {tecom.SPLIT} as the page scores it")
     return tecom.measure(model.keras, model.classes, model.spec, data, every)
 
@@ -78,9 +84,9 @@ def previous_model(where: str, scratch: Path) -> Model:
 def measure(options, keras_model, metadata: dict, mode: str, scratch: Path, say) -> dict:
     """{"cell_finding", "label_free", "tecom", "robustness"}, each with the previous model's beside it."""
     now = Model(keras_model, metadata)
-    measured = dict(zip(("cell_finding", "label_free"), fields(now, options.fields, options.out, FIELDS_EVERY[mode],
+    measured = dict(zip(("cell_finding", "label_free"), fields(now, options.fields, options.out, mode,
                                                                say)))
-    measured["tecom"] = tecom_scores(now, options.tecom, TECOM_EVERY[mode], say)
+    measured["tecom"] = tecom_scores(now, options.tecom, mode, say)
     measured["robustness"] = robustness_table(now, options.robustness_data, ROBUSTNESS_SAMPLE[mode], say)
     try:
         before = previous_model(options.previous, scratch / "previous-travel")
@@ -88,9 +94,9 @@ def measure(options, keras_model, metadata: dict, mode: str, scratch: Path, say)
         for part in measured.values():
             part["previous"] = {"not_measured": f"the previous model could not be read: {error}"}
         return measured
-    cells, checks = fields(before, options.fields, None, FIELDS_EVERY[mode], say)
+    cells, checks = fields(before, options.fields, None, mode, say)
     measured["cell_finding"]["previous"], measured["label_free"]["previous"] = cells, checks
-    measured["tecom"]["previous"] = tecom_scores(before, options.tecom, TECOM_EVERY[mode], say)
+    measured["tecom"]["previous"] = tecom_scores(before, options.tecom, mode, say)
     measured["robustness"]["previous"] = robustness_table(before, options.robustness_data, ROBUSTNESS_SAMPLE[mode],
                                                           say)
     for part in measured.values():

@@ -220,8 +220,10 @@ def test_travel_targets_are_judged_on_whole_runs_only():
     assert verdicts["robustness: pbc/TEST blur, accuracy against clean"]["met"] is True
     dim = verdicts["robustness: pbc/TEST dim cast, accuracy against clean"]
     assert (dim["met"], dim["shown"]) == (False, "-10.0 points")
-    quick = {row["target"]: row for row in target_rows({**TRAVEL, "mode": "quick"})}
+    quick = {row["target"]: row for row in target_rows({**TRAVEL, "mode": "quick", "tecom": {**TRAVEL["tecom"], "every": 10}})}
     assert quick["robustness: pbc/TEST blur, accuracy against clean"]["verdict"] == "not judged"
+    assert quick["tecom/VAL balanced accuracy, as the page scores it (never trained on)"]["shown"] == \
+        "86.0% on every 10th photo"
 
 
 def test_travel_sections_show_now_beside_previous():
