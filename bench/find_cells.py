@@ -113,7 +113,8 @@ def draw_errors(data: Path, results: list, path: Path, most: int = 12) -> str | 
         for (y, x), box in zip(result["found"], result["matched"]):
             axis.plot(x, y, "o", color="white" if box is not None else "red", markersize=6, markeredgecolor="black")
         refused = ", refused by the smear check" if result["status"] == "not-smear" else ""
-        axis.set_title(f"{result['photo']}: {result['missed']} missed, {result['extra']} extra{refused}", fontsize=8)
+        name = result["photo"] if len(result["photo"]) <= 24 else result["photo"][:12] + "..."  # titles fit
+        axis.set_title(f"{name}: {result['missed']} missed, {result['extra']} extra{refused}", fontsize=8)
     save_figure(figure, path)
     return path.name
 

@@ -43,9 +43,10 @@ def source_table(model, classes: list, spec: dict, photos: list, changes: dict) 
     paths, truth = [path for path, _ in known], [name for _, name in known]
     rows = {}
     for name, change in {CLEAN: None, **changes}.items():
-        answers, _ = photo_answers(model, classes, spec, paths, change)
+        answers, statuses = photo_answers(model, classes, spec, paths, change)
         scored = score(truth, answers)
-        rows[name] = {key: scored[key] for key in ("photos", "accuracy", "balanced_accuracy", "no_answer")}
+        rows[name] = {**{key: scored[key] for key in ("photos", "accuracy", "balanced_accuracy", "no_answer")},
+                      "refused": statuses.count("not-smear")}
         print(f"  {name}: accuracy {scored['accuracy']:.1%}", file=sys.stderr, flush=True)
     for row in rows.values():
         row["points_vs_clean"] = 100 * (row["accuracy"] - rows[CLEAN]["accuracy"]) if known else None

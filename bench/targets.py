@@ -107,12 +107,14 @@ def cell_finding_rows(results: dict) -> list:
 
 
 def refusal_rows(results: dict) -> list:
-    """Real smears the smear check refused: the field sets' photos and tecom's."""
+    """Real smears the smear check refused: the field sets' photos, tecom's and the robustness sample's (clean)."""
     found = (results.get("cell_finding") or {}).get("labs") or {}
     counted = {lab: figures.get("refused") for lab, figures in found.items()}
     scored = results.get("tecom") or {}
     if "split" in scored:
         counted[scored["split"]] = scored["refused"]
+    for key, source in ((results.get("robustness") or {}).get("sources") or {}).items():
+        counted[f"{key} (the robustness sample, clean)"] = source["changes"]["clean"].get("refused")
     return [row(f"real smears refused: {lab}", "=", 0, "count", refused) for lab, refused in counted.items()]
 
 

@@ -181,7 +181,7 @@ def test_robustness_compares_each_change_with_clean(cell_photos):
     assert list(rows) == ["clean", "nothing", "blank"]
     assert (rows["clean"]["accuracy"], rows["nothing"]["points_vs_clean"]) == (0.6, 0.0)
     assert rows["blank"]["accuracy"] == 0 and rows["blank"]["points_vs_clean"] == pytest.approx(-60)
-    assert rows["blank"]["no_answer"] == 5
+    assert (rows["blank"]["no_answer"], rows["blank"]["refused"], rows["clean"]["refused"]) == (5, 5, 2)
 
 
 def test_a_robustness_sample_is_seeded(cell_photos):
@@ -203,7 +203,7 @@ TRAVEL = {
               "previous": {"model": "older 1", "photos": 4, "refused": 2, "no_cell": 0, "accuracy": 0.5,
                            "balanced_accuracy": 0.5, "recall": {"A": 0.5}, "left_out_unknown_class": 1}},
     "robustness": {"sample": 300, "seed": 0, "sources": {"pbc/TEST": {"photos_scored": 10, "changes": {
-        "clean": {"accuracy": 0.9, "points_vs_clean": 0.0},
+        "clean": {"accuracy": 0.9, "points_vs_clean": 0.0, "refused": 0},
         "blur": {"accuracy": 0.88, "points_vs_clean": -2.0},
         "dim cast": {"accuracy": 0.8, "points_vs_clean": -10.0}}}}},
 }
@@ -215,6 +215,7 @@ def test_travel_targets_are_judged_on_whole_runs_only():
     assert verdicts["white cells found in lab-a: precision"]["met"] is True
     assert verdicts["real smears refused: lab-a"]["measured"] == 1 and verdicts["real smears refused: lab-a"]["met"] is False
     assert verdicts["real smears refused: tecom/VAL"]["met"] is True
+    assert verdicts["real smears refused: pbc/TEST (the robustness sample, clean)"]["met"] is True
     assert verdicts["lab-a: boxed white cells called platelet or erythroblast"]["met"] is True
     assert verdicts["tecom/VAL balanced accuracy, as the page scores it (never trained on)"]["met"] is True
     assert verdicts["robustness: pbc/TEST blur, accuracy against clean"]["met"] is True
