@@ -134,8 +134,8 @@ def lab_figures(data: Path, results: list, out: Path) -> dict:
 def measure(datas: list, out: Path, spec: dict, every: int = 1) -> dict:
     """{"labs": {lab: figures}}, also written to OUT/find_cells.json."""
     Path(out).mkdir(parents=True, exist_ok=True)
-    measured = {"every": every,
-                "labs": {lab_name(data): lab_figures(data, lab_results(data, spec, every=every), out) for data in datas}}
+    labs = {lab_name(data): lab_figures(data, lab_results(data, spec, every=every), out) for data in datas}
+    measured = {"every": every, "labs": labs}
     write_json(Path(out) / "find_cells.json", measured)
     return measured
 

@@ -56,7 +56,8 @@ def fields(model: Model, datas: list, out: Path, mode: str, say) -> tuple:
         lab = find_cells.lab_name(data)
         finding[lab] = find_cells.lab_figures(data, results, out) if out else find_cells.summary(results)
         checks[lab] = label_free.lab_checks(results, model.classes)
-    return ({"every": every, "labs": finding, "missing": missing, "filled_finder_settings": model.filled_finder_settings},
+    return ({"every": every, "labs": finding, "missing": missing,
+             "filled_finder_settings": model.filled_finder_settings},
             {"every": every, "labs": checks, "missing": missing})
 
 
@@ -78,7 +79,8 @@ def robustness_table(model: Model, datas: list, size: int, say) -> dict:
 
 def previous_model(where: str, scratch: Path) -> Model:
     folder = previous.model_folder(where, scratch)
-    return Model(published.rebuild_keras(folder), read_json(folder / previous.METADATA, "the previous model's metadata"))
+    metadata = read_json(folder / previous.METADATA, "the previous model's metadata")
+    return Model(published.rebuild_keras(folder), metadata)
 
 
 def measure(options, keras_model, metadata: dict, mode: str, scratch: Path, say) -> dict:
