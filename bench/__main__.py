@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.defaults import PREVIOUS_MODEL, QUICK_SAMPLE
+from bench.defaults import FIELD_SETS, PREVIOUS_MODEL, QUICK_SAMPLE, ROBUSTNESS_SOURCES, TECOM
 from core.artifacts import confusion_matrix_picture
 from core.cli import run_stage
 from core.dataset import DatasetError
@@ -25,6 +25,15 @@ def parse_args(argv=None):
     parser.add_argument("--smears", type=Path, default=Path(default_dataset("bccd-smears")),
                         help="whole smear photos with annotated white cells, for measuring cell finding "
                              "(default: %(default)s; skipped when absent)")
+    parser.add_argument("--fields", type=Path, action="append",
+                        help="whole fields of one lab with annotated white cells (JPEGImages/, Annotations/), for "
+                             "cell finding and the label-free checks (repeatable; default: "
+                             f"{', '.join(FIELD_SETS)} in the shared data; a missing one is skipped)")
+    parser.add_argument("--tecom", type=Path, default=Path(default_dataset(TECOM)),
+                        help="a lab never trained on, holding VAL/<CLASS>/ (default: %(default)s; skipped when absent)")
+    parser.add_argument("--robustness-data", type=Path, action="append",
+                        help="a source holding TEST/ for the robustness table (repeatable; default: "
+                             f"{', '.join(ROBUSTNESS_SOURCES)} in the shared data)")
     parser.add_argument("--out", type=Path, help="where the results go (default: bench/, or bench/quick/ with --quick)")
     parser.add_argument("--models", type=Path, default=Path("models"),
                         help="training output folder: the tutorial baseline is read from, or trained into, "
@@ -36,6 +45,8 @@ def parse_args(argv=None):
                         "never overwrites the full results")
     options = parser.parse_args(argv)
     options.out = options.out or Path("bench/quick" if options.quick else "bench")
+    options.fields = options.fields or [Path(default_dataset(name)) for name in FIELD_SETS]
+    options.robustness_data = options.robustness_data or [Path(default_dataset(name)) for name in ROBUSTNESS_SOURCES]
     return options
 
 

@@ -1,22 +1,25 @@
-"""How well the page finds white cells in whole smear photos: recall and precision against annotated boxes.
+"""How well the page finds white cells in whole fields of every lab: recall and precision against annotated boxes.
 
-python -m bench.find_cells [--data ../shared/data/bccd-smears] [--out bench]
+python -m bench.find_cells [--data FIELDS ...] [--web-root web] [--out bench]
 
-Each smear's white-cell boxes (Pascal VOC, Annotations/<image>.xml, objects named WBC) are the truth.
-A found cell is a hit when its centre lies inside a white-cell box, each box matched at most once
-(a centre inside several boxes takes the nearest free one). Runs core/finder.py, the twin of the
-page's web/js/finder.js (a test holds them to the same answers), with the default finder settings
-or a published model's. Writes find_cells.json and a picture of the photos with misses or extra finds.
+Each field's white-cell boxes (Pascal VOC, Annotations/<image>.xml, objects named WBC) are the truth.
+Cells are found as the page finds them, with the default model's preprocessing (bench/page_cells.py):
+the photo colour-corrected, then core/photo_cells.py, so a photo the smear check refuses gives no
+cells (and is counted as refused). A found cell is a hit when its centre lies inside a white-cell box,
+each box matched at most once (a centre inside several boxes takes the nearest free one). Writes
+find_cells.json and, per lab, find_cells_errors_<lab>.png: the photos with misses or extra finds.
 """
 import argparse
 import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+from bench.defaults import FIELD_SETS
+from bench.page_cells import cells_of, page_spec
 from core.cli import run_stage
 from core.files import write_json
-from core.finder import default_finder_spec, find_cells
-from core.paths import default_dataset
+from core.model_index import NoModel, default_model
+from core.paths import SHARED_DATA, default_dataset
 from core.preprocess import load_rgb
 
 
@@ -30,34 +33,50 @@ def white_cell_boxes(annotation: Path) -> list:
     return boxes
 
 
-def match(centres: list, boxes: list) -> tuple:
-    """(hits, found cells matching no box, boxes no cell matched)."""
-    free, hits, extra = set(range(len(boxes))), 0, 0
+def assign(centres: list, boxes: list) -> list:
+    """For each found centre, the index of the box it matches, or None (each box matched at most once)."""
+    free, matched = set(range(len(boxes))), []
     for y, x in centres:
         inside = [k for k in free if boxes[k][0] <= x <= boxes[k][2] and boxes[k][1] <= y <= boxes[k][3]]
         if not inside:
-            extra += 1
+            matched.append(None)
             continue
         nearest = min(inside, key=lambda k: (boxes[k][0] + boxes[k][2] - 2 * x) ** 2 + (boxes[k][1] + boxes[k][3] - 2 * y) ** 2)
         free.discard(nearest)
-        hits += 1
-    return hits, extra, len(free)
+        matched.append(nearest)
+    return matched
 
 
-def smear_results(data: Path, spec: dict) -> list:
-    photos = sorted((data / "JPEGImages").glob("*.jpg"))
+def match(centres: list, boxes: list) -> tuple:
+    """(hits, found cells matching no box, boxes no cell matched)."""
+    hits = sum(k is not None for k in assign(centres, boxes))
+    return hits, len(centres) - hits, len(boxes) - hits
+
+
+def field_photos(data: Path) -> list:
+    photos = sorted((Path(data) / "JPEGImages").glob("*.jpg"))
     if not photos:
-        raise FileNotFoundError(f"no smear photos in {data / 'JPEGImages'}: point --data at the bccd-smears folder")
+        raise FileNotFoundError(f"no field photos in {Path(data) / 'JPEGImages'}: point --data at a folder "
+                                "with JPEGImages/ and Annotations/ (bccd-smears' layout)")
+    return photos
+
+
+def lab_results(data: Path, spec: dict, classify=None, every: int = 1) -> list:
+    """Per photo (every Nth): its boxes, its status, the cells found and the box each matches; with
+    `classify` (the found cells' inputs -> {field: one value per cell}), those fields as well."""
+    photos = field_photos(data)[::every]
     results = []
     for number, photo in enumerate(photos, 1):
-        boxes = white_cell_boxes(data / "Annotations" / f"{photo.stem}.xml")
-        cells = find_cells(load_rgb(photo), spec)
-        hits, extra, missed = match([tuple(cell["centre"]) for cell in cells], boxes)
-        results.append({"photo": photo.name, "boxes": boxes, "found": [cell["centre"] for cell in cells],
-                        "cut_by_edge": [cell["touches_edge"] for cell in cells],
-                        "hits": hits, "extra": extra, "missed": missed})
+        boxes = white_cell_boxes(Path(data) / "Annotations" / f"{photo.stem}.xml")
+        found = cells_of(load_rgb(photo), spec)
+        matched = assign(found["centres"], boxes)
+        hits = sum(k is not None for k in matched)
+        results.append({"photo": photo.name, "status": found["status"], "boxes": boxes, "found": found["centres"],
+                        "cut_by_edge": [cell["touches_edge"] for cell in found["cells"]], "matched": matched,
+                        "hits": hits, "extra": len(matched) - hits, "missed": len(boxes) - hits,
+                        **(classify(found["inputs"]) if classify else {})})
         if number % 50 == 0 or number == len(photos):
-            print(f"  {number}/{len(photos)} smears", file=sys.stderr, flush=True)
+            print(f"  {Path(data).name}: {number}/{len(photos)} photos", file=sys.stderr, flush=True)
     return results
 
 
@@ -65,13 +84,13 @@ def summary(results: list) -> dict:
     hits = sum(r["hits"] for r in results)
     found = hits + sum(r["extra"] for r in results)
     boxes = hits + sum(r["missed"] for r in results)
-    measured = {"smears": len(results), "white_cell_boxes": boxes, "found": found, "hits": hits,
-                "recall": hits / boxes if boxes else None, "precision": hits / found if found else None}
-    return measured
+    return {"smears": len(results), "refused": sum(r["status"] == "not-smear" for r in results),
+            "white_cell_boxes": boxes, "found": found, "hits": hits,
+            "recall": hits / boxes if boxes else None, "precision": hits / found if found else None}
 
 
 def draw_errors(data: Path, results: list, path: Path, most: int = 12) -> str | None:
-    """The smears with a miss or an extra find: annotated boxes green, found centres (red when extra)."""
+    """The photos with a miss or an extra find: annotated boxes green, found centres (red when extra)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -88,38 +107,70 @@ def draw_errors(data: Path, results: list, path: Path, most: int = 12) -> str | 
     for axis in axes.ravel():
         axis.axis("off")
     for axis, result in zip(axes.ravel(), wrong):
-        axis.imshow(load_rgb(data / "JPEGImages" / result["photo"]))
+        axis.imshow(load_rgb(Path(data) / "JPEGImages" / result["photo"]))
         for left, top, right, bottom in result["boxes"]:
             axis.add_patch(plt.Rectangle((left, top), right - left, bottom - top, fill=False, color="lime", lw=1.5))
-        for y, x in result["found"]:
-            inside = any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in result["boxes"])
-            axis.plot(x, y, "o", color="white" if inside else "red", markersize=6, markeredgecolor="black")
-        axis.set_title(f"{result['photo']}: {result['missed']} missed, {result['extra']} extra", fontsize=8)
+        for (y, x), box in zip(result["found"], result["matched"]):
+            axis.plot(x, y, "o", color="white" if box is not None else "red", markersize=6, markeredgecolor="black")
+        refused = ", refused by the smear check" if result["status"] == "not-smear" else ""
+        name = result["photo"] if len(result["photo"]) <= 24 else result["photo"][:12] + "..."  # titles fit
+        axis.set_title(f"{name}: {result['missed']} missed, {result['extra']} extra{refused}", fontsize=8)
     save_figure(figure, path)
     return path.name
 
 
-def measure(data: Path, out: Path, spec: dict = None) -> dict:
-    results = smear_results(Path(data), spec or default_finder_spec())
-    measured = {**summary(results), "picture": draw_errors(Path(data), results, Path(out) / "find_cells_errors.png"),
-                "smears_with_errors": [r for r in results if r["extra"] or r["missed"]]}
+def lab_name(data: Path) -> str:
+    return Path(data).resolve().name
+
+
+def lab_figures(data: Path, results: list, out: Path) -> dict:
+    """One lab's summary, its error picture and the photos it got wrong."""
+    picture = draw_errors(data, results, Path(out) / f"find_cells_errors_{lab_name(data)}.png")
+    return {**summary(results), "picture": picture,
+            "smears_with_errors": [{key: r[key] for key in ("photo", "status", "hits", "extra", "missed")}
+                                   for r in results if r["extra"] or r["missed"]]}
+
+
+def measure(datas: list, out: Path, spec: dict, every: int = 1) -> dict:
+    """{"labs": {lab: figures}}, also written to OUT/find_cells.json."""
+    Path(out).mkdir(parents=True, exist_ok=True)
+    labs = {lab_name(data): lab_figures(data, lab_results(data, spec, every=every), out) for data in datas}
+    measured = {"every": every, "labs": labs}
     write_json(Path(out) / "find_cells.json", measured)
     return measured
 
 
 def describe(measured: dict) -> str:
-    return (f"white cells in {measured['smears']} smears: recall {measured['recall']:.3f} "
-            f"({measured['hits']} of {measured['white_cell_boxes']} boxes), precision {measured['precision']:.3f} "
-            f"({measured['hits']} of {measured['found']} found)")
+    return "\n".join(f"{lab}: recall {m['recall']:.3f} ({m['hits']} of {m['white_cell_boxes']} boxes), precision "
+                     f"{m['precision']:.3f} ({m['hits']} of {m['found']} found) in {m['smears']} photos, "
+                     f"{m['refused']} refused" for lab, m in measured["labs"].items())
+
+
+def default_spec(web_root: Path) -> dict:
+    """The preprocessing of the model the page loads (WEB_ROOT/models/index.json's default)."""
+    metadata, _ = default_model(Path(web_root) / "models")
+    spec, filled = page_spec(metadata["preprocessing"])
+    if "finder" not in spec:
+        raise ValueError(f"{metadata['name']} {metadata['version']} finds no cells (crop {spec['crop']})")
+    if filled:
+        print(f"  {metadata['name']} {metadata['version']} predates finder settings {', '.join(filled)}: "
+              "today's defaults are used", file=sys.stderr)
+    return spec
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.find_cells", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(default_dataset("bccd-smears")),
-                        help="folder with JPEGImages/ and Annotations/ (default: %(default)s)")
+    parser.add_argument("--data", type=Path, action="append",
+                        help="a folder with JPEGImages/ and Annotations/ (repeatable; default: "
+                             f"{', '.join(FIELD_SETS)} under {SHARED_DATA})")
+    parser.add_argument("--web-root", type=Path, default=Path("web"),
+                        help="site whose default model's finder settings are used (default: %(default)s)")
+    parser.add_argument("--every", type=int, default=1, help="only every Nth photo of each lab (default: all)")
     parser.add_argument("--out", type=Path, default=Path("bench"), help="where find_cells.json goes (default: bench)")
     options = parser.parse_args(argv)
-    return run_stage(lambda: describe(measure(options.data, options.out)), (FileNotFoundError, ValueError),
+    datas = options.data or [Path(default_dataset(name)) for name in FIELD_SETS]
+    return run_stage(lambda: describe(measure(datas, options.out, default_spec(options.web_root), options.every)),
+                     (FileNotFoundError, ValueError, NoModel),
                      lambda text: f"{text}\nwrote {options.out / 'find_cells.json'}")
 
 

@@ -339,20 +339,41 @@ def throughput_section(results: dict) -> list:
                           "errors (incl. wrong bytes)"], [row]) + [""]
 
 
+def previous_note(part: dict) -> str | None:
+    """Why the previous model has no figures here, or None when it has."""
+    before = part.get("previous") or {"not_measured": "not run"}
+    return before.get("not_measured")
+
+
 def cell_finding_section(results: dict) -> list:
     found = results.get("cell_finding") or {"not_measured": "not run"}
-    lines = ["## Finding white cells in whole smears", ""]
+    lines = ["## Finding white cells in whole fields, per lab", ""]
     if "not_measured" in found:
         return lines + [f"Not measured: {found['not_measured']}.", ""]
-    lines += [f"Every white cell of {found['smears']} whole smear photos (bccd-smears, annotated boxes), found by "
-              "`core/finder.py`, the twin of the page's `web/js/finder.js`. A hit: the found centre lies inside an "
-              "annotated white-cell box, each box matched once (`python -m bench.find_cells`).", ""]
-    lines += table(["annotated white cells", "found", "hits", "recall", "precision"],
-                   [[str(found["white_cell_boxes"]), str(found["found"]), str(found["hits"]), num(found["recall"]),
-                     num(found["precision"])]])
-    if found.get("picture"):
-        lines += ["", f"Photos with a miss or an extra find (green: annotated boxes; red: found where no box is): "
-                      f"![]({found['picture']})"]
+    lines += ["Every white cell of whole field photos with annotated boxes, found as the page finds them: the "
+              "model's colour correction, then `core/photo_cells.py` (the twin of `web/js/photo-cells.js`), so a "
+              "photo the smear check refuses gives no cells. A hit: the found centre lies inside an annotated "
+              "white-cell box, each box matched once (`python -m bench.find_cells`)."
+              + (f" Every {found['every']}th photo of each lab (quick run)." if found["every"] > 1 else ""), ""]
+    if found.get("filled_finder_settings"):
+        lines += [f"The model's metadata predates finder settings {', '.join(found['filled_finder_settings'])}: "
+                  "today's defaults are used for them (`bench/page_cells.py` page_spec).", ""]
+    before = (found.get("previous") or {}).get("labs") or {}
+    rows = []
+    for lab, m in found["labs"].items():
+        for label, figures in (("now", m), ("previous", before.get(lab))):
+            if figures:
+                rows.append([lab, label, figures["smears"], figures["refused"], figures["white_cell_boxes"],
+                             figures["found"], figures["hits"], num(figures["recall"]), num(figures["precision"])])
+    lines += table(["lab", "model", "photos", "refused", "annotated white cells", "found", "hits", "recall",
+                    "precision"], rows)
+    lines += [f"Not measured on {lab}: {why}." for lab, why in found.get("missing", {}).items()]
+    note = previous_note(found)
+    lines += ["", f"Previous model: {note}."] if note else []
+    pictures = [(lab, m["picture"]) for lab, m in found["labs"].items() if m.get("picture")]
+    if pictures:
+        lines += ["", "Photos with a miss or an extra find (green: annotated boxes; red: found where no box is):"]
+        lines += [f"- {lab}: ![]({picture})" for lab, picture in pictures]
     return lines + [""]
 
 
@@ -378,10 +399,98 @@ def calibration_section(results: dict) -> list:
     return lines + [""]
 
 
+def differential(figures: dict) -> str:
+    return ", ".join(f"{name} {value:.1%}" for name, value in figures["differential"].items() if value)
+
+
+def label_free_section(results: dict) -> list:
+    checks = results.get("label_free") or {"not_measured": "not run"}
+    lines = ["## Label-free checks on the field sets", ""]
+    if "not_measured" in checks:
+        return lines + [f"Not measured: {checks['not_measured']}.", ""]
+    lines += ["Every cell the page finds in each lab's fields, classified by the model rebuilt in Keras "
+              "(`python -m bench.label_free`). A found cell matching an annotated white-cell box is no platelet "
+              "and no erythroblast (target: at most 2%); the differential is each class's share of the found "
+              "cells (normal blood: immature granulocytes and basophils a few per cent at most, no erythroblasts); "
+              "agreement: the share of found cells whose top class is the same on all 8 flips and quarter turns "
+              "of its input.", ""]
+    before = (checks.get("previous") or {}).get("labs") or {}
+    rows = []
+    for lab, m in checks["labs"].items():
+        for label, figures in (("now", m), ("previous", before.get(lab))):
+            if figures:
+                rows.append([lab, label, figures["found_cells"], figures["boxed_found_cells"],
+                             pct(figures["boxed_platelet_or_erythroblast_share"]), pct(figures["dihedral_agreement"]),
+                             differential(figures)])
+    lines += table(["lab", "model", "cells found", "of them boxed", "boxed called platelet or erythroblast",
+                    "same class on 8 flips and turns", "predicted differential"], rows)
+    note = previous_note(checks)
+    return lines + (["", f"Previous model: {note}."] if note else []) + [""]
+
+
+def tecom_rows_of(label: str, scored: dict) -> list:
+    return [label, scored["photos"], scored["refused"], scored["no_cell"], pct(scored["accuracy"]),
+            pct(scored["balanced_accuracy"]), ", ".join(f"{name} {value:.0%}" for name, value in scored["recall"].items())]
+
+
+def confusion_table(scored: dict) -> list:
+    answers = sorted({answer for row in scored["confusion"].values() for answer in row})
+    rows = [[true, *[row.get(answer, "") for answer in answers]] for true, row in scored["confusion"].items()]
+    return table(["true class \\ page's answer", *answers], rows)
+
+
+def tecom_section(results: dict) -> list:
+    scored = results.get("tecom") or {"not_measured": "not run"}
+    lines = ["## tecom VAL, a lab never trained on", ""]
+    if "not_measured" in scored:
+        return lines + [f"Not measured: {scored['not_measured']}.", ""]
+    lines += [f"Each photo of {scored['split']} as the page takes it: colour correction, the smear check, the "
+              "cells of the photo; the answer is the main cell's class (else the first cell's). A refused photo or "
+              "one without a cell has no answer and counts as wrong (`python -m bench.tecom`)."
+              + (f" Every {scored['every']}th photo (quick run)." if scored.get("every", 1) > 1 else ""), ""]
+    before = scored.get("previous") or {}
+    rows = [tecom_rows_of("now", scored)] + ([tecom_rows_of(f"previous ({before['model']})", before)]
+                                            if "photos" in before else [])
+    lines += table(["model", "photos", "refused", "no cell found", "accuracy", "balanced accuracy", "recall per class"],
+                   rows)
+    if before.get("left_out_unknown_class"):
+        lines += ["", f"The previous model was scored on the {before['photos']} photos of the classes it knows "
+                      f"({before['left_out_unknown_class']} left out)."]
+    note = previous_note(scored)
+    lines += ["", f"Previous model: {note}."] if note else []
+    return lines + ["", "Confusion of the page's answers (now):", ""] + confusion_table(scored) + [""]
+
+
+def robustness_section(results: dict) -> list:
+    measured = results.get("robustness") or {"not_measured": "not run"}
+    lines = ["## Robustness: controlled changes against clean", ""]
+    if "not_measured" in measured:
+        return lines + [f"Not measured: {measured['not_measured']}.", ""]
+    lines += [f"A seeded sample (seed {measured['seed']}) of up to {measured['sample']} TEST photos per source, "
+              "changed as another camera or microscope would change it (`bench/casts.py`), then taken as the page "
+              "takes a photo (colour correction, smear check, main cell); no answer counts as wrong. Accuracy, and "
+              "in brackets the points against clean (target: a drop of at most 3 points; "
+              "`python -m bench.robustness`).", ""]
+    before = (measured.get("previous") or {}).get("sources") or {}
+    keys = list(measured["sources"])
+    changes = list(next(iter(measured["sources"].values()))["changes"]) if keys else []
+    rows = []
+    for key in keys:
+        for label, source in (("now", measured["sources"][key]), ("previous", before.get(key))):
+            if source and source["photos_scored"]:
+                rows.append([key, label, source["photos_scored"]]
+                            + [f"{pct(source['changes'][c]['accuracy'])} ({source['changes'][c]['points_vs_clean']:+.1f})"
+                               if c != "clean" else pct(source["changes"][c]["accuracy"]) for c in changes])
+    lines += table(["source", "model", "photos", *changes], rows)
+    note = previous_note(measured)
+    return lines + (["", f"Previous model: {note}."] if note else []) + [""]
+
+
 def render(results: dict, command: str) -> str:
     sections = [header(results, command), targets_section(results), quality_section(results),
                 cross_lab_section(results), calibration_section(results), previous_section(results),
-                cell_finding_section(results),
+                cell_finding_section(results), label_free_section(results), tecom_section(results),
+                robustness_section(results),
                 speed_section(results),
                 quantization_section(results), tutorial_section(results), cost_section(results),
                 throughput_section(results)]

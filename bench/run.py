@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import browser, conversions, find_cells, machine, previous, published, quality, sources, tutorial
+from bench import browser, conversions, machine, previous, published, quality, sources, travel, tutorial
 from bench.targets import target_rows
 from bench.throughput import server_throughput
 from core.artifacts import PUBLISHED_MODEL, load_keras_file
@@ -262,19 +262,6 @@ def read_held_out(options, metadata: dict, keras_model, say: Progress) -> tuple:
     return {split.key: split for split in splits if split.key in datasets}, datasets, keras, facts
 
 
-def cell_finding(options, metadata: dict, say) -> dict:
-    """Recall and precision of the page's cell finder on whole annotated smears (all of them, also when quick:
-    it takes seconds), with the published model's finder settings."""
-    if not (Path(options.smears) / "Annotations").is_dir():
-        return {"not_measured": f"no annotated smears at {options.smears} (--smears)"}
-    spec = metadata["preprocessing"].get("finder")
-    if spec is None:
-        return {"not_measured": "this model's preprocessing does not find cells (crop "
-                                f"{metadata['preprocessing']['crop']})"}
-    say(f"finding white cells in the smears of {options.smears}")
-    return find_cells.measure(options.smears, options.out, spec)
-
-
 def run_bench(options) -> tuple:
     """(results, predictions): every figure for results.json, and each photo's probabilities."""
     say = Progress()
@@ -305,10 +292,10 @@ def run_bench(options) -> tuple:
             run.results["cold_start"] = browser.cold_starts(run.server.url, photo, COLD_STARTS[run.mode])
             say("server throughput")
             run.results["server_throughput"] = server_throughput(run.server.url, **THROUGHPUT[run.mode])
+        run.results.update(travel.measure(options, keras_model, metadata, run.mode, scratch, say))
     baseline["ours_over_theirs"] = ours_over_theirs(run.results, baseline)
     run.results.update(tutorial=baseline, training_cost=training_cost(metadata, baseline),
                        rebuilt_model_check=published_accuracy_check(metadata, run.results["quality"]))
-    run.results["cell_finding"] = cell_finding(options, metadata, say)
     run.results["calibration"] = calibration_figures(options, metadata, folder, say)
     run.results["targets"] = target_rows(run.results)
     predictions = {key: {"classes": metadata["classes"], "files": dataset.files, "labels": dataset.labels.tolist(),

@@ -3,6 +3,7 @@
 A quality target is judged on a whole held-out split only: a quick run's sample of a split shows its
 figure but does not judge it.
 """
+from bench.defaults import FIELD_SETS, LABEL_FREE_SETS
 from bench.quality import shared_classes
 
 # (source, split) -> least accuracy in Keras, over every class that split has (pbc: 8, blood-cells: 4).
@@ -86,16 +87,66 @@ def target_rows(results: dict) -> list:
             seconds(at(results, "cold_start", "first_result_median_ms"))),
         *browser_rows(results),
         *cell_finding_rows(results),
+        *refusal_rows(results),
+        *label_free_rows(results),
+        *tecom_rows(results),
+        *robustness_rows(results),
     ]
+
+
+def sampled(part: dict) -> str | None:
+    """What a quick run read of the photos (every Nth): shown, not judged."""
+    return f"every {part['every']}th photo" if (part.get("every") or 1) > 1 else None
 
 
 def cell_finding_rows(results: dict) -> list:
     found = results.get("cell_finding") or {}
-    return [row(f"white cells found in whole smears: {name}", ">=", goal, "ratio", found.get(name))
-            for name, goal in CELL_FINDING.items()]
+    labs = found.get("labs") or {lab: {} for lab in FIELD_SETS}
+    return [row(f"white cells found in {lab}: {name}", ">=", goal, "ratio", figures.get(name), sampled(found))
+            for lab, figures in labs.items() for name, goal in CELL_FINDING.items()]
+
+
+def refusal_rows(results: dict) -> list:
+    """Real smears the smear check refused: the field sets' photos, tecom's and the robustness sample's (clean)."""
+    found = (results.get("cell_finding") or {}).get("labs") or {}
+    counted = {lab: figures.get("refused") for lab, figures in found.items()}
+    scored = results.get("tecom") or {}
+    if "split" in scored:
+        counted[scored["split"]] = scored["refused"]
+    for key, source in ((results.get("robustness") or {}).get("sources") or {}).items():
+        counted[f"{key} (the robustness sample, clean)"] = source["changes"]["clean"].get("refused")
+    return [row(f"real smears refused: {lab}", "=", 0, "count", refused) for lab, refused in counted.items()]
+
+
+def label_free_rows(results: dict) -> list:
+    checks = results.get("label_free") or {}
+    labs = checks.get("labs") or {lab: {} for lab in LABEL_FREE_SETS}
+    return [row(f"{lab}: boxed white cells called platelet or erythroblast", "<=", NOT_WHITE_SHARE, "percent",
+                figures.get("boxed_platelet_or_erythroblast_share"), sampled(checks))
+            for lab, figures in labs.items()]
+
+
+def tecom_rows(results: dict) -> list:
+    scored = results.get("tecom") or {}
+    return [row(f"{scored.get('split', 'tecom/VAL')} balanced accuracy, as the page scores it (never trained on)",
+                ">=", TECOM_BALANCED_ACCURACY, "percent", scored.get("balanced_accuracy"), sampled(scored))]
+
+
+def robustness_rows(results: dict) -> list:
+    table = results.get("robustness") or {}
+    sources = table.get("sources")
+    if not sources:
+        return [row("robustness: accuracy under each change, against clean", ">=", -ROBUSTNESS_POINTS, "points", None)]
+    return [row(f"robustness: {key} {change}, accuracy against clean", ">=", -ROBUSTNESS_POINTS, "points",
+                figures["points_vs_clean"], f"a quick run's {table['sample']} photos a source"
+                if results.get("mode") == "quick" else None)
+            for key, source in sources.items() for change, figures in source["changes"].items() if change != "clean"]
 
 
 CELL_FINDING = {"recall": 0.97, "precision": 0.95}
+NOT_WHITE_SHARE = 0.02
+TECOM_BALANCED_ACCURACY = 0.85
+ROBUSTNESS_POINTS = 3.0  # the most accuracy may drop under a change, in percentage points
 
 COMPARE = {">=": lambda measured, goal: measured >= goal, "<=": lambda measured, goal: measured <= goal,
            "=": lambda measured, goal: measured == goal}
@@ -118,6 +169,8 @@ def show(value, unit: str) -> str:
         return f"{value:,}"
     if unit == "float":
         return f"{value:.1e}"
+    if unit == "points":
+        return f"{value:+.1f} points"
     if unit == "MB":
         return f"{value:.2f} MB"
     return f"{value:.2f} {unit}"

@@ -14,6 +14,7 @@ import tf_keras as keras
 from PIL import Image
 
 from bench import previous
+from bench.casts import CHANGES
 from bench.__main__ import main, parse_args
 from bench.published import rebuild_keras, weight_bytes
 from bench.quality import keras_probabilities
@@ -65,7 +66,8 @@ def quick_bench(published_site, synthetic_data, second_source, smears, tmp_path_
     # The published model is its own "previous" model here: their figures must then be equal.
     assert main(["--quick", "--web-root", str(published_site), "--data", str(synthetic_data),
                  "--data", str(second_source), "--out", str(out), "--models", str(out / "no-models"),
-                 "--previous", str(model_folder), "--smears", str(smears)]) == 0
+                 "--previous", str(model_folder), "--smears", str(smears), "--fields", str(smears),
+                 "--tecom", str(second_source), "--robustness-data", str(second_source)]) == 0
     return (out, json.loads((out / "results.json").read_text()),
             json.loads((out / "predictions.json").read_text()))
 
@@ -271,7 +273,7 @@ def test_targets_are_judged_only_when_measured(quick_bench):
     _, results, _ = quick_bench
     verdicts = {row["target"]: row for row in results["targets"]}
     for row in verdicts.values():
-        assert (row["met"] is None) == (row["measured"] is None), row["target"]
+        assert (row["met"] is None) == (row["measured"] is None or row["verdict"] == "not judged"), row["target"]
     # The synthetic labs are neither pbc nor blood-cells, and convert found no cross-lab figures.
     assert verdicts["pbc TEST accuracy (Keras)"]["verdict"] == "not measured"
     assert verdicts["cross-lab: TEST accuracy of a twin trained on one lab alone, on another (each way)"]["met"] is None
@@ -317,14 +319,37 @@ def test_targets_judge_whole_splits_and_each_cross_lab_pair():
     assert sampled["shown"] == "75.0% on a sample of 4 of its 100 photos"
 
 
-def test_cell_finding_is_measured_against_the_annotated_boxes(quick_bench):
+def test_cell_finding_is_measured_against_the_annotated_boxes(quick_bench, smears):
     out, results, _ = quick_bench
-    found = results["cell_finding"]
-    assert (found["white_cell_boxes"], found["found"], found["hits"]) == (4, 3, 3)
+    found = results["cell_finding"]["labs"][smears.name]
+    assert (found["white_cell_boxes"], found["found"], found["hits"], found["refused"]) == (4, 3, 3, 0)
     assert found["recall"] == 0.75 and found["precision"] == 1.0
-    assert {row["target"]: row["met"] for row in results["targets"]}["white cells found in whole smears: recall"] is False
-    assert (out / "find_cells_errors.png").stat().st_size > 0
-    assert "![](find_cells_errors.png)" in (out / "results.md").read_text()
+    verdicts = {row["target"]: row["met"] for row in results["targets"]}
+    assert verdicts[f"white cells found in {smears.name}: recall"] is False  # both photos were read: judged
+    picture = f"find_cells_errors_{smears.name}.png"
+    assert (out / picture).stat().st_size > 0 and f"![]({picture})" in (out / "results.md").read_text()
+
+
+def test_how_far_the_model_travels_sits_beside_the_previous_model(quick_bench, smears):
+    out, results, _ = quick_bench
+    report = (out / "results.md").read_text()
+    for section in ("## Label-free checks", "## tecom VAL", "## Robustness"):
+        assert section in report, section
+    # The model is its own previous model here: the same figures on the same photos.
+    before = results["cell_finding"]["previous"]["labs"][smears.name]
+    assert {key: before[key] for key in ("found", "hits", "refused")} == {"found": 3, "hits": 3, "refused": 0}
+    assert results["label_free"]["previous"]["labs"] == results["label_free"]["labs"]
+    assert results["label_free"]["labs"][smears.name]["found_cells"] == 3
+    for key in ("accuracy", "balanced_accuracy", "confusion"):
+        assert results["tecom"]["previous"][key] == results["tecom"][key]
+    assert results["tecom"]["photos"] == 8 and results["tecom"]["split"] == f"{second_source_name(results)}/VAL"
+    table = results["robustness"]["sources"][f"{second_source_name(results)}/TEST"]
+    assert table["photos_scored"] == 8 and set(table["changes"]) == {"clean", *CHANGES}
+    assert results["robustness"]["previous"]["sources"] == results["robustness"]["sources"]
+
+
+def second_source_name(results: dict) -> str:
+    return results["tecom"]["split"].split("/")[0]
 
 
 def test_many_smears_picked_at_once_are_timed_and_their_cells_counted(quick_bench):
