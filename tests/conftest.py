@@ -16,8 +16,9 @@ os.environ.setdefault("LEUKOLENS_CACHE", tempfile.mkdtemp(prefix="leukolens-test
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 REAL_DATA = SHARED_DATA / "blood-cells"
-# Stain-like colours (blue well above green, as nuclei are), so the cell finder finds each blob.
-COLOURS = {"BLUE": (60, 70, 200), "GREEN": (20, 95, 215), "RED": (190, 30, 160)}
+# Stain-like colours (blue well above green, as nuclei are), so the cell finder finds each blob, and red at
+# least green, as in every stain, so the smear check takes a photo of one for a smear.
+COLOURS = {"BLUE": (80, 60, 200), "GREEN": (140, 90, 230), "RED": (190, 30, 160)}
 
 
 def draw_cell(rng, colour, size=(64, 48), background=(230, 190, 200)) -> Image.Image:
@@ -96,7 +97,7 @@ def synthetic_data(tmp_path_factory) -> Path:
     return root
 
 
-SECOND_SOURCE = {"blue": (60, 70, 200), "VIOLET": (170, 70, 210)}
+SECOND_SOURCE = {"blue": COLOURS["BLUE"], "VIOLET": (170, 70, 210)}
 
 
 @pytest.fixture(scope="session")
