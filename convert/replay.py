@@ -50,11 +50,14 @@ def drawn_cells(sources: list, classes: list, per_class: int, seed: int) -> tupl
 
 
 def tfjs_features(model_dir: Path, inputs: np.ndarray) -> tuple:
-    """(N x D float32 features, the name of the layer they come from) from the converted model in model_dir."""
+    """(N x D float32 features, the name of the layer they come from) from the converted model in model_dir;
+    (None, why) when the model has no single output layer to adapt."""
     with tempfile.TemporaryDirectory() as scratch:
         raw, out = Path(scratch) / "inputs.f32", Path(scratch) / "features.f32"
         raw.write_bytes(inputs.astype("<f4").tobytes())
         facts = json.loads(run_node(FEATURES_SCRIPT, TFJS, model_dir, raw, inputs.shape[1], inputs.shape[2], out))
+        if "unsupported" in facts:
+            return None, facts["unsupported"]
         features = np.frombuffer(out.read_bytes(), "<f4").reshape(facts["count"], facts["features"])
     return features, facts["layer"]
 
@@ -70,6 +73,9 @@ def write_replay(model_dir: Path, spec: dict, classes: list, sources: list,
     paths, labels, counts = drawn_cells(sources, classes, per_class, seed)
     inputs, kept, _ = preprocess_files(paths, spec, progress=False)
     features, layer = tfjs_features(model_dir, inputs)
+    if features is None:
+        print(f"warning: no replay set: this model cannot be adapted in the page ({layer})", file=sys.stderr)
+        return None
     data = features.astype("<f2").tobytes()
     if len(data) > MAX_BYTES:
         raise ValueError(f"the replay set would take {len(data):,} bytes (at most {MAX_BYTES:,}): lower per_class")

@@ -9,7 +9,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from core.artifacts import PUBLISHED_MODEL, is_weight_shard
+from core.artifacts import METADATA, PUBLISHED_MODEL, is_weight_shard
 from core.model_index import NoModel
 
 
@@ -34,13 +34,13 @@ def check_model_files(metadata: dict, folder: Path, shown_as: str, listed_versio
     the web root sees it (models/<name>/<version>)."""
     files = metadata.get("files")
     if not isinstance(files, dict) or not all(isinstance(facts, dict) and "sha256" in facts for facts in files.values()):
-        raise BrokenModelFile(f"{shown_as}/metadata.json", "records no checksums, so its files cannot be checked")
+        raise BrokenModelFile(f"{shown_as}/{METADATA}", "records no checksums, so its files cannot be checked")
     version = content_version(files)
     if metadata.get("version") != version or listed_version not in (None, version):
-        raise BrokenModelFile(f"{shown_as}/metadata.json",
+        raise BrokenModelFile(f"{shown_as}/{METADATA}",
                               f"does not belong to version {listed_version or metadata.get('version')} "
                               f"(its files make version {version})")
-    model_file = (metadata.get("model") or {}).get("file", "model.json")
+    model_file = (metadata.get("model") or {}).get("file", PUBLISHED_MODEL)
     model_json = json.loads(checked_bytes(folder, model_file, files, shown_as))
     shards = [path for group in model_json.get("weightsManifest", []) for path in group.get("paths", [])]
     for name in shards:
@@ -51,7 +51,7 @@ def checked_bytes(folder: Path, name: str, files: dict, shown_as: str) -> bytes:
     file = f"{shown_as}/{name}"
     facts = files.get(name)
     if facts is None:
-        raise BrokenModelFile(file, "is not listed in metadata.json, so it cannot be checked")
+        raise BrokenModelFile(file, f"is not listed in {METADATA}, so it cannot be checked")
     try:
         data = (Path(folder) / name).read_bytes()
     except FileNotFoundError:
@@ -61,5 +61,5 @@ def checked_bytes(folder: Path, name: str, files: dict, shown_as: str) -> bytes:
     if len(data) != facts.get("bytes"):
         raise BrokenModelFile(file, f"is incomplete or damaged ({len(data):,} bytes instead of {facts.get('bytes')})")
     if hashlib.sha256(data).hexdigest() != facts["sha256"]:
-        raise BrokenModelFile(file, "is damaged (its SHA-256 does not match metadata.json)")
+        raise BrokenModelFile(file, f"is damaged (its SHA-256 does not match {METADATA})")
     return data

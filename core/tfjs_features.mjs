@@ -27,6 +27,8 @@ async function features() {
   await tf.setBackend('cpu');
   const model = await tf.loadLayersModel(tf.io.fromMemory(readArtifacts(modelDir)));
   const head = model.getLayer(OUTPUT_LAYER);
+  // An averaged ensemble's output layer reads several networks' answers: there is no one layer to adapt.
+  if (Array.isArray(head.input)) return { unsupported: `its "${OUTPUT_LAYER}" layer averages several networks` };
   const extractor = tf.model({ inputs: model.inputs, outputs: head.input });
   const raw = readFileSync(inputsPath);
   const values = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);

@@ -4,6 +4,7 @@ The model's files are checked as the page checks them (core/model_files.py): a m
 browser would refuse is reported broken, naming the file, not healthy."""
 from pathlib import Path
 
+from core.artifacts import INDEX
 from core.facts import NO_MODEL_FIX
 from core.model_files import BrokenModelFile, check_model_files
 from core.model_index import NoModel, default_entry, default_model, read_json
@@ -18,7 +19,7 @@ def read_model_status(web_root: Path) -> dict:
     models = Path(web_root) / "models"
     try:
         metadata, folder = default_model(models)
-        entry = default_entry(read_json(models / "index.json", "models/index.json"))
+        entry = default_entry(read_json(models / INDEX, f"models/{INDEX}"))
     except NoModel as problem:
         return {"status": "no-model", "problem": f"No usable model: {problem}. {NO_MODEL_FIX}"}
     model = {"name": metadata["name"], "version": metadata["version"]}

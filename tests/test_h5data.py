@@ -10,7 +10,7 @@ from PIL import Image
 
 from core.dataset import DatasetError, load_dataset, load_listing
 from core.h5data import read_h5
-from core.preprocess import preprocess_file, preprocessing_spec, to_model_input
+from core.preprocess import corrected_rgb, preprocess_file, preprocessing_spec, to_model_input
 from tests.conftest import COLOURS, draw_cell
 from train.cache import cache_key, cached
 from train.config import parse_config
@@ -100,7 +100,7 @@ def test_per_cell_groups_of_any_size_are_prepared_as_their_photos_are(tmp_path):
     from_photos = load_dataset(folder, SPEC, progress=False)
     assert from_h5.images.shape == (9, 16, 16, 3)
     assert np.array_equal(from_h5.images, from_photos.images)
-    assert np.array_equal(from_h5.images[2], to_model_input(images[2], SPEC))
+    assert np.array_equal(from_h5.images[2], to_model_input(corrected_rgb(images[2], SPEC), SPEC))
 
 
 def test_labels_may_be_bytes_and_splits_any_case(tmp_path):
@@ -251,12 +251,12 @@ def test_a_rewritten_file_is_prepared_afresh(tmp_path):
     images, labels = cells(24, sizes=((32, 32),))
     path = write_flat(tmp_path / "lab.h5", images, labels)
     first, kept, _ = cached(tmp_path / "cache", "inputs", read_h5(path).rows, SPEC, preprocess_file, "test")
-    assert len(kept) == 72 and np.array_equal(first[5], to_model_input(images[5], SPEC))
+    assert len(kept) == 72 and np.array_equal(first[5], to_model_input(corrected_rgb(images[5], SPEC), SPEC))
     stat = os.stat(path)
     write_flat(path, [255 - rgb for rgb in images], labels)
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a coarse clock may not tick on its own
     second, _, _ = cached(tmp_path / "cache", "inputs", read_h5(path).rows, SPEC, preprocess_file, "test")
-    assert np.array_equal(second[5], to_model_input(255 - images[5], SPEC))
+    assert np.array_equal(second[5], to_model_input(corrected_rgb(255 - images[5], SPEC), SPEC))
 
 
 @pytest.mark.training

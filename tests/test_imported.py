@@ -8,9 +8,10 @@ import pytest
 
 from convert.imported import publish_folder
 from convert.use import main as use_main
+from core.model_index import default_model
 from tests.conftest import REPO
 
-SHIPPED = REPO / "web" / "models" / "leukolens-cnn" / "b0277e089ad2"
+SHIPPED = default_model(REPO / "web" / "models")[1]  # the shipped version's folder
 
 
 @pytest.fixture
@@ -35,10 +36,10 @@ def zipped(folder, path, extra=None):
 def test_a_whole_folder_is_published_and_made_the_default(folder, tmp_path):
     out = tmp_path / "models"
     published = publish_folder(folder, out)
-    assert published == out / "my-model" / "b0277e089ad2"
+    assert published == out / "my-model" / SHIPPED.name
     assert (published / "model.json").read_bytes() == (SHIPPED / "model.json").read_bytes()
     index = json.loads((out / "index.json").read_text())
-    assert index["default"] == "my-model" and index["models"][0]["path"] == "my-model/b0277e089ad2/"
+    assert index["default"] == "my-model" and index["models"][0]["path"] == f"my-model/{SHIPPED.name}/"
 
 
 def test_the_zip_the_page_exports_is_published_through_the_command_line(folder, tmp_path, capsys):

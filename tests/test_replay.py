@@ -9,10 +9,11 @@ import pytest
 from convert.publish import content_version, file_facts
 from convert.replay import REPLAY_FILE, add_to_published, tfjs_features, write_replay
 from core.dataset import list_split, preprocess_files
+from core.model_index import default_model
 from tests.conftest import REPO, SHARED_DATA
 from tests.js_runner import run_module_script
 
-SHIPPED = REPO / "web" / "models" / "leukolens-cnn" / "b0277e089ad2"
+SHIPPED = default_model(REPO / "web" / "models")[1]  # the shipped version's folder
 PBC = SHARED_DATA / "pbc" / "TRAIN"
 
 

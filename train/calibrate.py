@@ -23,7 +23,8 @@ from core.calibration import ECE_BINS, FLOOR, calibrated, expected_calibration_e
 from core.cli import run_stage
 from core.dataset import DatasetError
 from core.files import read_json, write_json
-from core.model_index import METADATA, default_model
+from core.artifacts import INDEX, METADATA, PUBLISHED_MODEL
+from core.model_index import default_model
 from core.paths import CACHE, default_dataset
 from core.tfjs import tfjs_probabilities
 from train.config import TrainConfig
@@ -54,12 +55,12 @@ class PublishedModel:
 def model_folder(given: Path) -> tuple:
     """(metadata, folder) of a published model: a version folder, or a site's models/ (its default)."""
     given = Path(given)
-    if (given / METADATA).is_file() and (given / "model.json").is_file():
+    if (given / METADATA).is_file() and (given / PUBLISHED_MODEL).is_file():
         return read_json(given / METADATA, "the model's metadata"), given
-    if (given / "index.json").is_file():
+    if (given / INDEX).is_file():
         return default_model(given)
-    raise CalibrationError(f"{given} is neither a published model version folder (metadata.json, model.json) nor a "
-                           "site's models/ folder: give web/models or web/models/NAME/VERSION")
+    raise CalibrationError(f"{given} is neither a published model version folder ({METADATA}, {PUBLISHED_MODEL}) "
+                           "nor a site's models/ folder: give web/models or web/models/NAME/VERSION")
 
 
 def evaluation_facts(metadata: dict) -> dict:

@@ -17,10 +17,12 @@ from headless.chromium import open_page, pick_files, unique_copies
 from tests.e2e.page_results import severe_console_messages
 from headless.review import adapt, adaptation_status, review
 from headless.site_server import RunningServer
+from core.model_index import default_model
 from tests.conftest import REPO, SHARED_DATA
 from tests.e2e.smear_page import cell_box, open_fresh, press, wait_until_idle
 
 TECOM = SHARED_DATA / "tecom" / "VAL"
+SHIPPED_VERSION = default_model(REPO / "web" / "models")[0]["version"]
 
 
 @pytest.fixture(scope="module")
@@ -123,10 +125,10 @@ def test_an_adaptation_that_does_better_is_adopted_named_kept_reverted_exported_
     assert status["state"] == "done", status["text"]
     assert 0 <= status["before"] < status["after"] <= 1
     adaptation_id = status["text"].split("adaptation ")[1].split(")")[0]
-    assert f"adaptation {adaptation_id} from" in status["model"] and "version b0277e089ad2" in status["model"]
+    assert f"adaptation {adaptation_id} from" in status["model"] and f"version {SHIPPED_VERSION}" in status["model"]
     picked(chromium, tecom_cells[45:46], tmp_path / "after")  # the report names each model its photos were classified with
     report_model = chromium.find_element(By.ID, "report-model").get_attribute("textContent")
-    assert f"adaptation {adaptation_id} from" in report_model and "leukolens-cnn (version b0277e089ad2)" in report_model
+    assert f"adaptation {adaptation_id} from" in report_model and f"leukolens-cnn (version {SHIPPED_VERSION})" in report_model
     assert severe_console_messages(chromium) == []
 
     open_page(chromium, clinic.url)  # kept across a reload, and still in use
