@@ -6,8 +6,11 @@ Each field's white-cell boxes (Pascal VOC, Annotations/<image>.xml, objects name
 Cells are found as the page finds them, with the default model's preprocessing (bench/page_cells.py):
 the photo colour-corrected, then core/photo_cells.py, so a photo the smear check refuses gives no
 cells (and is counted as refused). A found cell is a hit when its centre lies inside a white-cell box,
-each box matched at most once (a centre inside several boxes takes the nearest free one). Writes
-find_cells.json and, per lab, find_cells_errors_<lab>.png: the photos with misses or extra finds.
+each box matched at most once (a centre inside several boxes takes the nearest free one). Two boxes
+that overlap by half or more (intersection over union) are one cell boxed twice and count once (BCD's
+annotations repeat some cells). Recall is given over every box and over whole cells: a box that
+touches the photo's edge can be a sliver no one could name, and the page marks such a cell as cut by
+the edge. Writes find_cells.json and, per lab, find_cells_errors_<lab>.png: the photos with misses or extra finds.
 """
 import argparse
 import sys
@@ -23,14 +26,36 @@ from core.paths import SHARED_DATA, default_dataset
 from core.preprocess import load_rgb
 
 
+SAME_CELL_OVERLAP = 0.5  # intersection over union at which two boxes outline one cell
+EDGE_MARGIN = 2          # pixels: a box this close to the photo's edge touches it
+
+
 def white_cell_boxes(annotation: Path) -> list:
-    """[(left, top, right, bottom)] of the objects named WBC."""
+    """[(left, top, right, bottom)] of the objects named WBC, a cell boxed twice kept once."""
     boxes = []
     for item in ElementTree.parse(annotation).findall("object"):
         if item.findtext("name", "").strip().upper() == "WBC":
             box = item.find("bndbox")
-            boxes.append(tuple(round(float(box.findtext(k))) for k in ("xmin", "ymin", "xmax", "ymax")))
+            box = tuple(round(float(box.findtext(k))) for k in ("xmin", "ymin", "xmax", "ymax"))
+            if all(overlap(box, kept) < SAME_CELL_OVERLAP for kept in boxes):
+                boxes.append(box)
     return boxes
+
+
+def overlap(a: tuple, b: tuple) -> float:
+    """Intersection over union of two (left, top, right, bottom) boxes."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    area = lambda box: (box[2] - box[0]) * (box[3] - box[1])  # noqa: E731
+    return width * height / (area(a) + area(b) - width * height)
+
+
+def touches_edge(box: tuple, shape: tuple) -> bool:
+    left, top, right, bottom = box
+    return (left <= EDGE_MARGIN or top <= EDGE_MARGIN or right >= shape[1] - 1 - EDGE_MARGIN
+            or bottom >= shape[0] - 1 - EDGE_MARGIN)
 
 
 def assign(centres: list, boxes: list) -> list:
@@ -68,10 +93,13 @@ def lab_results(data: Path, spec: dict, classify=None, every: int = 1) -> list:
     results = []
     for number, photo in enumerate(photos, 1):
         boxes = white_cell_boxes(Path(data) / "Annotations" / f"{photo.stem}.xml")
-        found = cells_of(load_rgb(photo), spec)
+        rgb = load_rgb(photo)
+        found = cells_of(rgb, spec)
         matched = assign(found["centres"], boxes)
         hits = sum(k is not None for k in matched)
+        whole = [k for k, box in enumerate(boxes) if not touches_edge(box, rgb.shape)]
         results.append({"photo": photo.name, "status": found["status"], "boxes": boxes, "found": found["centres"],
+                        "whole_boxes": len(whole), "whole_hits": len(set(whole) & set(matched)),
                         "cut_by_edge": [cell["touches_edge"] for cell in found["cells"]], "matched": matched,
                         "hits": hits, "extra": len(matched) - hits, "missed": len(boxes) - hits,
                         **(classify(found["inputs"]) if classify else {})})
@@ -84,9 +112,12 @@ def summary(results: list) -> dict:
     hits = sum(r["hits"] for r in results)
     found = hits + sum(r["extra"] for r in results)
     boxes = hits + sum(r["missed"] for r in results)
+    whole, whole_hits = sum(r["whole_boxes"] for r in results), sum(r["whole_hits"] for r in results)
     return {"smears": len(results), "refused": sum(r["status"] == "not-smear" for r in results),
             "white_cell_boxes": boxes, "found": found, "hits": hits,
-            "recall": hits / boxes if boxes else None, "precision": hits / found if found else None}
+            "recall": hits / boxes if boxes else None, "precision": hits / found if found else None,
+            "whole_cell_boxes": whole, "whole_cell_hits": whole_hits,
+            "whole_cell_recall": whole_hits / whole if whole else None}
 
 
 def draw_errors(data: Path, results: list, path: Path, most: int = 12) -> str | None:
@@ -141,7 +172,8 @@ def measure(datas: list, out: Path, spec: dict, every: int = 1) -> dict:
 
 
 def describe(measured: dict) -> str:
-    return "\n".join(f"{lab}: recall {m['recall']:.3f} ({m['hits']} of {m['white_cell_boxes']} boxes), precision "
+    return "\n".join(f"{lab}: recall {m['recall']:.3f} ({m['hits']} of {m['white_cell_boxes']} boxes; whole cells "
+                     f"{m['whole_cell_recall']:.3f}, {m['whole_cell_hits']} of {m['whole_cell_boxes']}), precision "
                      f"{m['precision']:.3f} ({m['hits']} of {m['found']} found) in {m['smears']} photos, "
                      f"{m['refused']} refused" for lab, m in measured["labs"].items())
 

@@ -353,7 +353,8 @@ def cell_finding_section(results: dict) -> list:
     lines += ["Every white cell of whole field photos with annotated boxes, found as the page finds them: the "
               "model's colour correction, then `core/photo_cells.py` (the twin of `web/js/photo-cells.js`), so a "
               "photo the smear check refuses gives no cells. A hit: the found centre lies inside an annotated "
-              "white-cell box, each box matched once (`python -m bench.find_cells`)."
+              "white-cell box, each box matched once, a cell boxed twice counted once (`python -m bench.find_cells`). "
+              "Whole cells: the boxes that do not touch the photo's edge."
               + (f" Every {found['every']}th photo of each lab (quick run)." if found["every"] > 1 else ""), ""]
     if found.get("filled_finder_settings"):
         lines += [f"The model's metadata predates finder settings {', '.join(found['filled_finder_settings'])}: "
@@ -364,9 +365,10 @@ def cell_finding_section(results: dict) -> list:
         for label, figures in (("now", m), ("previous", before.get(lab))):
             if figures:
                 rows.append([lab, label, figures["smears"], figures["refused"], figures["white_cell_boxes"],
-                             figures["found"], figures["hits"], num(figures["recall"]), num(figures["precision"])])
+                             figures["found"], figures["hits"], num(figures["recall"]),
+                             num(figures.get("whole_cell_recall")), num(figures["precision"])])
     lines += table(["lab", "model", "photos", "refused", "annotated white cells", "found", "hits", "recall",
-                    "precision"], rows)
+                    "recall, whole cells", "precision"], rows)
     lines += [f"Not measured on {lab}: {why}." for lab, why in found.get("missing", {}).items()]
     note = previous_note(found)
     lines += ["", f"Previous model: {note}."] if note else []

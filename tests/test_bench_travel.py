@@ -96,6 +96,22 @@ def test_a_found_centre_matches_the_nearest_free_box():
     assert find_cells.match([(60, 60), (90, 90), (140, 140)], boxes) == (2, 1, 0)
 
 
+def test_a_cell_boxed_twice_counts_once(tmp_path):
+    annotation = tmp_path / "field.xml"
+    boxes = [(10, 10, 60, 60), (12, 11, 62, 58), (40, 40, 90, 90)]  # the first two outline one cell
+    objects = "".join(f"<object><name>WBC</name><bndbox><xmin>{a}</xmin><ymin>{b}</ymin><xmax>{c}</xmax>"
+                      f"<ymax>{d}</ymax></bndbox></object>" for a, b, c, d in boxes)
+    annotation.write_text(f"<annotation>{objects}<object><name>RBC</name></object></annotation>")
+    assert find_cells.white_cell_boxes(annotation) == [boxes[0], boxes[2]]
+    assert find_cells.overlap(boxes[0], boxes[2]) == pytest.approx(400 / 4600)
+
+
+def test_a_box_at_the_photos_edge_is_not_a_whole_cell():
+    assert find_cells.touches_edge((0, 30, 20, 60), (100, 200))
+    assert find_cells.touches_edge((150, 30, 199, 60), (100, 200))
+    assert not find_cells.touches_edge((10, 10, 60, 60), (100, 200))
+
+
 def test_dihedral_versions_are_the_eight_flips_and_turns():
     image = np.arange(2 * 3 * 3 * 1, dtype=np.float32).reshape(2, 3, 3, 1).repeat(3, axis=3)
     versions = dihedral(image)
