@@ -49,6 +49,14 @@ def clinic(tmp_path_factory):
         yield server
 
 
+@pytest.fixture
+def going_offline(tmp_path):
+    """A private copy of the page on an origin of its own, whose server the test stops (the clinic's network gone)."""
+    server = RunningServer(site_copy(tmp_path / "offline"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="module")
 def broken_worker(tmp_path_factory):
     """The page with an adaptation worker that throws as soon as it starts."""
@@ -191,3 +199,62 @@ def test_a_worker_that_fails_says_so_and_keeps_the_model_and_the_cells(chromium,
     assert "The page keeps the model it had; your reviewed cells are kept." in status["text"]
     assert status["model"] == shipped_name and kept(chromium) == before
     assert status["adapt_enabled"], "it can be tried again"
+
+
+def wait_until_offline_ready(driver):
+    """The page says it works offline, and a service worker controls it."""
+    offline_use = driver.find_element(By.ID, "offline-use")
+    WebDriverWait(driver, 60).until(lambda _: offline_use.get_attribute("data-state") != "pending")
+    assert offline_use.get_attribute("data-state") == "ready", offline_use.text
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return !!navigator.serviceWorker.controller"))
+
+
+def test_with_the_server_gone_reviewed_cells_and_adaptations_survive_reloads_and_adapting_still_works(
+        chromium, going_offline, tecom_cells, tmp_path):
+    fresh(chromium, going_offline.url)
+    wait_until_offline_ready(chromium)
+    shipped_name = chromium.find_element(By.ID, "model-name").text
+    review(chromium, picked(chromium, tecom_cells[:45], tmp_path / "photos"))
+    reviewed = kept(chromium)
+    assert sum(reviewed.values()) >= 40
+
+    going_offline.stop()
+    open_page(chromium, going_offline.url)  # served by the service worker and the saved model alone
+    wait_until_idle(chromium)
+    assert kept(chromium) == reviewed and chromium.find_element(By.ID, "model-name").text == shipped_name
+    status = adapt(chromium)  # the worker, TensorFlow.js's WASM files and the replay set come from the saved copies
+    assert status["state"] == "done", status["text"]
+    adaptation_id = status["text"].split("adaptation ")[1].split(")")[0]
+
+    open_page(chromium, going_offline.url)  # still offline: the adapted version is kept and still in use
+    wait_until_idle(chromium)
+    status = adaptation_status(chromium)
+    assert f"adaptation {adaptation_id} from" in status["model"] and status["revert_enabled"]
+    assert kept(chromium) == reviewed
+    assert chromium.find_element(By.CSS_SELECTOR, f'#adaptation-list [data-adaptation="{adaptation_id}"]')
+    assert severe_console_messages(chromium) == []
+
+
+def test_adapting_stays_disabled_below_30_reviewed_cells_or_with_one_class_and_says_why(chromium, clinic, tecom_cells,
+                                                                                        tmp_path):
+    fresh(chromium, clinic.url)
+    picked(chromium, tecom_cells[:40], tmp_path)
+    names = [card.get_attribute("data-file") for card in chromium.find_elements(By.CSS_SELECTOR, ".result")
+             if card.find_elements(By.CSS_SELECTOR, '.cell[data-cell="1"]')]
+    assert len(names) >= 31, "the page finds a cell in most of tecom's photos"
+    why = lambda: chromium.find_element(By.ID, "adapt-why").text  # noqa: E731
+    # What the technologist says each cell is: one lymphocyte, the others neutrophils (their own review).
+    review(chromium, {names[0]: "LYMPHOCYTE", **{name: "NEUTROPHIL" for name in names[1:29]}})
+    assert kept(chromium) == {"LYMPHOCYTE": 1, "NEUTROPHIL": 28}
+    assert not adaptation_status(chromium)["adapt_enabled"]
+    assert why() == "Adapting needs at least 30 reviewed cells of at least 2 classes (29 of 2 classes so far)."
+
+    review(chromium, {names[29]: "NEUTROPHIL"})
+    assert adaptation_status(chromium)["adapt_enabled"] and why() == ""
+
+    chromium.find_element(By.CSS_SELECTOR, '#reviewed-rows button[data-delete-class="LYMPHOCYTE"]').click()
+    WebDriverWait(chromium, 10).until(lambda d: "LYMPHOCYTE" not in kept(d))
+    review(chromium, {names[30]: "NEUTROPHIL"})
+    assert kept(chromium) == {"NEUTROPHIL": 30}
+    assert not adaptation_status(chromium)["adapt_enabled"]
+    assert why() == "Adapting needs at least 30 reviewed cells of at least 2 classes (30 of 1 class so far)."
