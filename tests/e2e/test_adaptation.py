@@ -15,11 +15,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from headless.chromium import open_page, pick_files, unique_copies
 from tests.e2e.page_results import severe_console_messages
-from headless.review import adapt, adaptation_status, review
+from headless.review import adapt, adaptation_ended, adaptation_status, review
 from headless.site_server import RunningServer
 from core.model_index import default_model
 from tests.conftest import REPO, SHARED_DATA
 from tests.e2e.smear_page import cell_box, open_fresh, press, wait_until_idle
+from tests.e2e.test_kept_as_typed import crash_renderer, spare_tab
+from tests.e2e.test_sample import csv_sections, exported_csv
 
 TECOM = SHARED_DATA / "tecom" / "VAL"
 SHIPPED_VERSION = default_model(REPO / "web" / "models")[0]["version"]
@@ -96,6 +98,13 @@ def downloaded(driver, button: str, folder: Path, pattern: str, seconds=60) -> P
     raise AssertionError(f"nothing matching {pattern} was downloaded")
 
 
+def training_shown(driver) -> bool:
+    """While adapting: the status says so, the progress bar shows and moves, and the button waits."""
+    progress = driver.find_element(By.ID, "adapt-progress")
+    return (adaptation_status(driver)["state"] == "training" and progress.is_displayed()
+            and float(progress.get_attribute("value")) > 0 and not adaptation_status(driver)["adapt_enabled"])
+
+
 def test_confirmed_and_corrected_cells_are_kept_across_reloads_and_can_be_deleted(chromium, clinic, tecom_cells, tmp_path):
     fresh(chromium, clinic.url)
     names = list(picked(chromium, tecom_cells[:4], tmp_path))
@@ -127,9 +136,11 @@ def test_an_adaptation_that_does_better_is_adopted_named_kept_reverted_exported_
     shipped_name = chromium.find_element(By.ID, "model-name").text
     actions = review(chromium, picked(chromium, tecom_cells[:45], tmp_path / "photos"))
     assert actions["corrected"] > 0 and sum(kept(chromium).values()) >= 40
-    assert adaptation_status(chromium)["adapt_enabled"]
+    assert adaptation_status(chromium)["adapt_enabled"] and adaptation_status(chromium)["state"] == "idle"
 
-    status = adapt(chromium)
+    chromium.find_element(By.ID, "adapt-model").click()
+    WebDriverWait(chromium, 60, poll_frequency=0.05).until(lambda d: training_shown(d), "no progress shown while adapting")
+    status = adaptation_ended(chromium)
     assert status["state"] == "done", status["text"]
     assert 0 <= status["before"] < status["after"] <= 1
     adaptation_id = status["text"].split("adaptation ")[1].split(")")[0]
@@ -137,9 +148,13 @@ def test_an_adaptation_that_does_better_is_adopted_named_kept_reverted_exported_
     picked(chromium, tecom_cells[45:46], tmp_path / "after")  # the report names each model its photos were classified with
     report_model = chromium.find_element(By.ID, "report-model").get_attribute("textContent")
     assert f"adaptation {adaptation_id} from" in report_model and f"leukolens-cnn (version {SHIPPED_VERSION})" in report_model
+    (tmp_path / "csv").mkdir()
+    about = csv_sections(exported_csv(chromium, tmp_path / "csv"))[3]
+    assert f"adaptation {adaptation_id} from" in dict(row[:2] for row in about if len(row) >= 2)["model"]
     assert severe_console_messages(chromium) == []
 
-    open_page(chromium, clinic.url)  # kept across a reload, and still in use
+    crash_renderer(chromium, spare_tab(chromium))  # kept across a crash of the page, and still in use
+    open_page(chromium, clinic.url)
     wait_until_idle(chromium)
     assert adaptation_id in adaptation_status(chromium)["model"]
     exported = downloaded(chromium, "export-model", tmp_path / "download", "*.zip")
@@ -147,7 +162,7 @@ def test_an_adaptation_that_does_better_is_adopted_named_kept_reverted_exported_
 
     chromium.find_element(By.ID, "revert-model").click()
     WebDriverWait(chromium, 10).until(lambda d: adaptation_status(d)["model"] == shipped_name)
-    assert not adaptation_status(chromium)["revert_enabled"]
+    assert not adaptation_status(chromium)["revert_enabled"] and adaptation_status(chromium)["state"] == "idle"
     assert chromium.find_element(By.CSS_SELECTOR, f'#adaptation-list [data-adaptation="{adaptation_id}"]')
 
     # Another browser (an empty origin) imports it; a file that is not such a folder is refused.
