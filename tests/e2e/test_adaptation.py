@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,8 @@ def test_confirmed_and_corrected_cells_are_kept_across_reloads_and_can_be_delete
     chromium.find_element(By.CSS_SELECTOR, '#reviewed-rows button[data-delete-class="BASOPHIL"]').click()
     WebDriverWait(chromium, 10).until(lambda d: "BASOPHIL" not in kept(d))
     assert sum(kept(chromium).values()) == 3 - status["reviewed"]["BASOPHIL"]
+    chromium.find_element(By.ID, "delete-reviewed").click()
+    WebDriverWait(chromium, 10).until(lambda d: kept(d) == {})
 
 
 def test_an_adaptation_that_does_better_is_adopted_named_kept_reverted_exported_and_imported(chromium, clinic, tecom_cells,
@@ -159,6 +162,11 @@ def test_an_adaptation_that_does_better_is_adopted_named_kept_reverted_exported_
     assert adaptation_id in adaptation_status(chromium)["model"]
     exported = downloaded(chromium, "export-model", tmp_path / "download", "*.zip")
     assert exported.name == f"leukolens-cnn-adapted-{adaptation_id}.zip"
+    with zipfile.ZipFile(exported) as archive:  # the adaptation and its figures go with it
+        recorded = json.loads(archive.read(next(n for n in archive.namelist() if n.endswith("/metadata.json"))))["adaptation"]
+    assert (recorded["id"], recorded["before"], recorded["after"]) == (adaptation_id, status["before"], status["after"])
+    assert recorded["base"] == {"name": "leukolens-cnn", "version": SHIPPED_VERSION}
+    assert recorded["cells"] == sum(recorded["per_class"].values()) == sum(kept(chromium).values())
 
     chromium.find_element(By.ID, "revert-model").click()
     WebDriverWait(chromium, 10).until(lambda d: adaptation_status(d)["model"] == shipped_name)
@@ -273,3 +281,57 @@ def test_adapting_stays_disabled_below_30_reviewed_cells_or_with_one_class_and_s
     assert kept(chromium) == {"NEUTROPHIL": 30}
     assert not adaptation_status(chromium)["adapt_enabled"]
     assert why() == "Adapting needs at least 30 reviewed cells of at least 2 classes (30 of 1 class so far)."
+
+
+def rezipped(exported: Path, path: Path, change) -> Path:
+    """The exported .zip with change(name, bytes) -> bytes applied to each of its files."""
+    with zipfile.ZipFile(exported) as source, zipfile.ZipFile(path, "w") as out:
+        for entry in source.namelist():
+            out.writestr(entry, change(entry.rsplit("/", 1)[-1], source.read(entry)))
+    return path
+
+
+def imported(driver, paths: list, expected: str) -> dict:
+    driver.find_element(By.ID, "import-model").send_keys("\n".join(str(p) for p in paths))
+    WebDriverWait(driver, 20).until(lambda d: expected in adaptation_status(d)["text"], expected)
+    return adaptation_status(driver)
+
+
+def test_an_import_that_is_not_an_adapted_model_of_this_page_is_refused_saying_why(chromium, clinic, tecom_cells,
+                                                                                    tmp_path):
+    fresh(chromium, clinic.url)
+    review(chromium, picked(chromium, tecom_cells[:45], tmp_path / "photos"))
+    assert adapt(chromium)["state"] == "done"
+    exported = downloaded(chromium, "export-model", tmp_path / "download", "*.zip")
+    metadata, shipped_folder = default_model(clinic.site / "models")
+
+    fresh(chromium, clinic.url)  # another browser
+    shipped_name = chromium.find_element(By.ID, "model-name").text
+
+    def flipped(name, data):
+        return data[:-1] + bytes([data[-1] ^ 1]) if name == "group2-shard1of1.bin" else data
+
+    def other_base(name, data):
+        if name != "metadata.json":
+            return data
+        adapted = json.loads(data)
+        adapted["adaptation"]["base"]["version"] = "000000000000"
+        return json.dumps(adapted).encode()
+
+    refusals = [
+        ([rezipped(exported, tmp_path / "altered.zip", flipped)],
+         "Not imported: its file group2-shard1of1.bin does not match its metadata.json (damaged or altered"),
+        ([rezipped(exported, tmp_path / "other.zip", other_base)],
+         f"Not imported: it adapts leukolens-cnn version 000000000000, and this page has leukolens-cnn version {SHIPPED_VERSION}"),
+        (sorted(p for p in shipped_folder.iterdir() if p.suffix in (".json", ".bin")),
+         f"Not imported: {metadata['name']} is not an adapted model"),
+    ]
+    for files, expected in refusals:
+        status = imported(chromium, files, expected)
+        assert status["state"] == "error" and status["model"] == shipped_name
+
+    unzipped = tmp_path / "unzipped"
+    with zipfile.ZipFile(exported) as archive:
+        archive.extractall(unzipped)
+    status = imported(chromium, sorted(p for p in unzipped.rglob("*") if p.is_file()), "Imported adaptation")
+    assert status["state"] == "done" and status["model"] != shipped_name and status["revert_enabled"]
