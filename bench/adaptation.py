@@ -73,7 +73,8 @@ def run(options) -> dict:
 
     plot(result, options.out / "adaptation.png")
     in_browser = kept_sections(options.out / "adaptation.md", [(adaptation_heads.BEGIN, adaptation_heads.END),
-                                                                (browser_adaptation.BEGIN, browser_adaptation.END)])
+                                                                (browser_adaptation.BEGIN, browser_adaptation.END),
+                                                                (browser_adaptation.NOTES_BEGIN, browser_adaptation.NOTES_END)])
     with atomic_path(options.out / "adaptation.md") as temporary:
         temporary.write_text(render(result) + in_browser)
     return result

@@ -28,7 +28,8 @@ from core.tfjs import TFJS
 
 HERE = Path(__file__).resolve().parent
 BEGIN, END = "<!-- heads: python -m bench.adaptation_heads -->", "<!-- end of heads -->"
-HEADS = [{"head": "refit"}, {"head": "refit", "replay": False}, {"head": "prototype"}]
+HEADS = [{"head": "refit"}, {"head": "refit", "steps": 60, "learningRate": 0.03}, {"head": "refit", "replayWeight": 0.25},
+         {"head": "refit", "replay": False}, {"head": "prototype"}, {"head": "blend"}]
 CELLS = (10, 20, 50, 100, 200)
 
 
@@ -94,7 +95,15 @@ def run(options) -> dict:
 def describe(settings: dict) -> str:
     if settings["head"] == "prototype":
         return "class means (prototypes)"
-    return "output layer re-fitted" + (" without the replay set" if settings.get("replay") is False else ", with the replay set")
+    if settings["head"] == "blend":
+        return "re-fitted layer + half the class means' logits"
+    if settings.get("replay") is False:
+        return "output layer re-fitted without the replay set"
+    if "replayWeight" in settings:
+        return f"output layer re-fitted, replay set {settings['replayWeight']:.0%} of the loss"
+    if "steps" in settings:
+        return f"output layer re-fitted, {settings['steps']} steps at {settings['learningRate']} (the page's before)"
+    return "output layer re-fitted, with the replay set (the page's: 100 steps at 0.1, replay half the loss)"
 
 
 def render(result: dict) -> str:

@@ -63,6 +63,10 @@ def adaptation_status(driver) -> dict:
 def adapt(driver, seconds=300) -> dict:
     """Clicks "Adapt to this microscope" and waits for its end (done, rejected or error)."""
     driver.find_element("id", "adapt-model").click()
+    return adaptation_ended(driver, seconds)
+
+
+def adaptation_ended(driver, seconds=300) -> dict:
     WebDriverWait(driver, seconds, poll_frequency=0.2).until(
         lambda d: adaptation_status(d)["state"] in ("done", "rejected", "error"))
     return adaptation_status(driver)

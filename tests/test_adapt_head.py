@@ -37,6 +37,8 @@ console.log(JSON.stringify({
   withoutReplay: [0, 1, 2].map((c) => recall(noReplay, c)),
   prototype: [0, 1, 2].map((c) => recall(H.prototypeHead({ features: reviewed.x, labels: reviewed.y, dim: 4, base,
     replay: { features: replay.x, labels: replay.y, count: replay.y.length } }), c)),
+  blend: [0, 1, 2].map((c) => recall(H.fitHead({ features: reviewed.x, labels: reviewed.y, dim: 4, base,
+    replay: { features: replay.x, labels: replay.y, count: replay.y.length }, settings: { head: 'blend', steps: 150, learningRate: 0.05 } }), c)),
   balanced: H.balancedAccuracy(Int32Array.from([0, 0, 1, 1, 1]), Int32Array.from([0, 1, 1, 1, 1])),
 }));
 """
@@ -48,5 +50,6 @@ def test_the_refitted_layer_learns_the_reviewed_classes_and_the_replay_set_keeps
     assert out["adapted"] == [1, 1, 1]
     assert out["withoutReplay"][1] < out["adapted"][1], "without the replay set it forgets some of the class nobody reviewed"
     assert out["prototype"] == [1, 1, 1]
+    assert out["blend"] == [1, 1, 1]
     assert out["before"] == 0.5 and out["after"] == 1 and out["heldOut"] == 24
     assert out["balanced"] == (1 / 1 + 3 / 4) / 2  # class 0: 1 of 1 right; class 1: 3 of 4

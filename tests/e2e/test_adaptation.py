@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from headless.chromium import open_page, pick_files, unique_copies
 from tests.e2e.page_results import severe_console_messages
-from headless.review import adapt, adaptation_status, review
+from headless.review import adapt, adaptation_ended, adaptation_status, review
 from headless.site_server import RunningServer
 from core.model_index import default_model
 from tests.conftest import REPO, SHARED_DATA
 from tests.e2e.smear_page import cell_box, open_fresh, press, wait_until_idle
+from tests.e2e.test_kept_as_typed import crash_renderer, spare_tab
+from tests.e2e.test_sample import csv_sections, exported_csv
 
 TECOM = SHARED_DATA / "tecom" / "VAL"
 SHIPPED_VERSION = default_model(REPO / "web" / "models")[0]["version"]
@@ -47,6 +50,14 @@ def clinic(tmp_path_factory):
     with RunningServer(site) as server:
         server.site = site
         yield server
+
+
+@pytest.fixture
+def going_offline(tmp_path):
+    """A private copy of the page on an origin of its own, whose server the test stops (the clinic's network gone)."""
+    server = RunningServer(site_copy(tmp_path / "offline"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +99,13 @@ def downloaded(driver, button: str, folder: Path, pattern: str, seconds=60) -> P
     raise AssertionError(f"nothing matching {pattern} was downloaded")
 
 
+def training_shown(driver) -> bool:
+    """While adapting: the status says so, the progress bar shows and moves, and the button waits."""
+    progress = driver.find_element(By.ID, "adapt-progress")
+    return (adaptation_status(driver)["state"] == "training" and progress.is_displayed()
+            and float(progress.get_attribute("value")) > 0 and not adaptation_status(driver)["adapt_enabled"])
+
+
 def test_confirmed_and_corrected_cells_are_kept_across_reloads_and_can_be_deleted(chromium, clinic, tecom_cells, tmp_path):
     fresh(chromium, clinic.url)
     names = list(picked(chromium, tecom_cells[:4], tmp_path))
@@ -111,6 +129,8 @@ def test_confirmed_and_corrected_cells_are_kept_across_reloads_and_can_be_delete
     chromium.find_element(By.CSS_SELECTOR, '#reviewed-rows button[data-delete-class="BASOPHIL"]').click()
     WebDriverWait(chromium, 10).until(lambda d: "BASOPHIL" not in kept(d))
     assert sum(kept(chromium).values()) == 3 - status["reviewed"]["BASOPHIL"]
+    chromium.find_element(By.ID, "delete-reviewed").click()
+    WebDriverWait(chromium, 10).until(lambda d: kept(d) == {})
 
 
 def test_an_adaptation_that_does_better_is_adopted_named_kept_reverted_exported_and_imported(chromium, clinic, tecom_cells,
@@ -119,9 +139,11 @@ def test_an_adaptation_that_does_better_is_adopted_named_kept_reverted_exported_
     shipped_name = chromium.find_element(By.ID, "model-name").text
     actions = review(chromium, picked(chromium, tecom_cells[:45], tmp_path / "photos"))
     assert actions["corrected"] > 0 and sum(kept(chromium).values()) >= 40
-    assert adaptation_status(chromium)["adapt_enabled"]
+    assert adaptation_status(chromium)["adapt_enabled"] and adaptation_status(chromium)["state"] == "idle"
 
-    status = adapt(chromium)
+    chromium.find_element(By.ID, "adapt-model").click()
+    WebDriverWait(chromium, 60, poll_frequency=0.05).until(lambda d: training_shown(d), "no progress shown while adapting")
+    status = adaptation_ended(chromium)
     assert status["state"] == "done", status["text"]
     assert 0 <= status["before"] < status["after"] <= 1
     adaptation_id = status["text"].split("adaptation ")[1].split(")")[0]
@@ -129,17 +151,26 @@ def test_an_adaptation_that_does_better_is_adopted_named_kept_reverted_exported_
     picked(chromium, tecom_cells[45:46], tmp_path / "after")  # the report names each model its photos were classified with
     report_model = chromium.find_element(By.ID, "report-model").get_attribute("textContent")
     assert f"adaptation {adaptation_id} from" in report_model and f"leukolens-cnn (version {SHIPPED_VERSION})" in report_model
+    (tmp_path / "csv").mkdir()
+    about = csv_sections(exported_csv(chromium, tmp_path / "csv"))[3]
+    assert f"adaptation {adaptation_id} from" in dict(row[:2] for row in about if len(row) >= 2)["model"]
     assert severe_console_messages(chromium) == []
 
-    open_page(chromium, clinic.url)  # kept across a reload, and still in use
+    crash_renderer(chromium, spare_tab(chromium))  # kept across a crash of the page, and still in use
+    open_page(chromium, clinic.url)
     wait_until_idle(chromium)
     assert adaptation_id in adaptation_status(chromium)["model"]
     exported = downloaded(chromium, "export-model", tmp_path / "download", "*.zip")
     assert exported.name == f"leukolens-cnn-adapted-{adaptation_id}.zip"
+    with zipfile.ZipFile(exported) as archive:  # the adaptation and its figures go with it
+        recorded = json.loads(archive.read(next(n for n in archive.namelist() if n.endswith("/metadata.json"))))["adaptation"]
+    assert (recorded["id"], recorded["before"], recorded["after"]) == (adaptation_id, status["before"], status["after"])
+    assert recorded["base"] == {"name": "leukolens-cnn", "version": SHIPPED_VERSION}
+    assert recorded["cells"] == sum(recorded["per_class"].values()) == sum(kept(chromium).values())
 
     chromium.find_element(By.ID, "revert-model").click()
     WebDriverWait(chromium, 10).until(lambda d: adaptation_status(d)["model"] == shipped_name)
-    assert not adaptation_status(chromium)["revert_enabled"]
+    assert not adaptation_status(chromium)["revert_enabled"] and adaptation_status(chromium)["state"] == "idle"
     assert chromium.find_element(By.CSS_SELECTOR, f'#adaptation-list [data-adaptation="{adaptation_id}"]')
 
     # Another browser (an empty origin) imports it; a file that is not such a folder is refused.
@@ -191,3 +222,116 @@ def test_a_worker_that_fails_says_so_and_keeps_the_model_and_the_cells(chromium,
     assert "The page keeps the model it had; your reviewed cells are kept." in status["text"]
     assert status["model"] == shipped_name and kept(chromium) == before
     assert status["adapt_enabled"], "it can be tried again"
+
+
+def wait_until_offline_ready(driver):
+    """The page says it works offline, and a service worker controls it."""
+    offline_use = driver.find_element(By.ID, "offline-use")
+    WebDriverWait(driver, 60).until(lambda _: offline_use.get_attribute("data-state") != "pending")
+    assert offline_use.get_attribute("data-state") == "ready", offline_use.text
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return !!navigator.serviceWorker.controller"))
+
+
+def test_with_the_server_gone_reviewed_cells_and_adaptations_survive_reloads_and_adapting_still_works(
+        chromium, going_offline, tecom_cells, tmp_path):
+    fresh(chromium, going_offline.url)
+    wait_until_offline_ready(chromium)
+    shipped_name = chromium.find_element(By.ID, "model-name").text
+    review(chromium, picked(chromium, tecom_cells[:45], tmp_path / "photos"))
+    reviewed = kept(chromium)
+    assert sum(reviewed.values()) >= 40
+
+    going_offline.stop()
+    open_page(chromium, going_offline.url)  # served by the service worker and the saved model alone
+    wait_until_idle(chromium)
+    assert kept(chromium) == reviewed and chromium.find_element(By.ID, "model-name").text == shipped_name
+    status = adapt(chromium)  # the worker, TensorFlow.js's WASM files and the replay set come from the saved copies
+    assert status["state"] == "done", status["text"]
+    adaptation_id = status["text"].split("adaptation ")[1].split(")")[0]
+
+    open_page(chromium, going_offline.url)  # still offline: the adapted version is kept and still in use
+    wait_until_idle(chromium)
+    status = adaptation_status(chromium)
+    assert f"adaptation {adaptation_id} from" in status["model"] and status["revert_enabled"]
+    assert kept(chromium) == reviewed
+    assert chromium.find_element(By.CSS_SELECTOR, f'#adaptation-list [data-adaptation="{adaptation_id}"]')
+    assert severe_console_messages(chromium) == []
+
+
+def test_adapting_stays_disabled_below_30_reviewed_cells_or_with_one_class_and_says_why(chromium, clinic, tecom_cells,
+                                                                                        tmp_path):
+    fresh(chromium, clinic.url)
+    picked(chromium, tecom_cells[:40], tmp_path)
+    names = [card.get_attribute("data-file") for card in chromium.find_elements(By.CSS_SELECTOR, ".result")
+             if card.find_elements(By.CSS_SELECTOR, '.cell[data-cell="1"]')]
+    assert len(names) >= 31, "the page finds a cell in most of tecom's photos"
+    why = lambda: chromium.find_element(By.ID, "adapt-why").text  # noqa: E731
+    # What the technologist says each cell is: one lymphocyte, the others neutrophils (their own review).
+    review(chromium, {names[0]: "LYMPHOCYTE", **{name: "NEUTROPHIL" for name in names[1:29]}})
+    assert kept(chromium) == {"LYMPHOCYTE": 1, "NEUTROPHIL": 28}
+    assert not adaptation_status(chromium)["adapt_enabled"]
+    assert why() == "Adapting needs at least 30 reviewed cells of at least 2 classes (29 of 2 classes so far)."
+
+    review(chromium, {names[29]: "NEUTROPHIL"})
+    assert adaptation_status(chromium)["adapt_enabled"] and why() == ""
+
+    chromium.find_element(By.CSS_SELECTOR, '#reviewed-rows button[data-delete-class="LYMPHOCYTE"]').click()
+    WebDriverWait(chromium, 10).until(lambda d: "LYMPHOCYTE" not in kept(d))
+    review(chromium, {names[30]: "NEUTROPHIL"})
+    assert kept(chromium) == {"NEUTROPHIL": 30}
+    assert not adaptation_status(chromium)["adapt_enabled"]
+    assert why() == "Adapting needs at least 30 reviewed cells of at least 2 classes (30 of 1 class so far)."
+
+
+def rezipped(exported: Path, path: Path, change) -> Path:
+    """The exported .zip with change(name, bytes) -> bytes applied to each of its files."""
+    with zipfile.ZipFile(exported) as source, zipfile.ZipFile(path, "w") as out:
+        for entry in source.namelist():
+            out.writestr(entry, change(entry.rsplit("/", 1)[-1], source.read(entry)))
+    return path
+
+
+def imported(driver, paths: list, expected: str) -> dict:
+    driver.find_element(By.ID, "import-model").send_keys("\n".join(str(p) for p in paths))
+    WebDriverWait(driver, 20).until(lambda d: expected in adaptation_status(d)["text"], expected)
+    return adaptation_status(driver)
+
+
+def test_an_import_that_is_not_an_adapted_model_of_this_page_is_refused_saying_why(chromium, clinic, tecom_cells,
+                                                                                    tmp_path):
+    fresh(chromium, clinic.url)
+    review(chromium, picked(chromium, tecom_cells[:45], tmp_path / "photos"))
+    assert adapt(chromium)["state"] == "done"
+    exported = downloaded(chromium, "export-model", tmp_path / "download", "*.zip")
+    metadata, shipped_folder = default_model(clinic.site / "models")
+
+    fresh(chromium, clinic.url)  # another browser
+    shipped_name = chromium.find_element(By.ID, "model-name").text
+
+    def flipped(name, data):
+        return data[:-1] + bytes([data[-1] ^ 1]) if name == "group2-shard1of1.bin" else data
+
+    def other_base(name, data):
+        if name != "metadata.json":
+            return data
+        adapted = json.loads(data)
+        adapted["adaptation"]["base"]["version"] = "000000000000"
+        return json.dumps(adapted).encode()
+
+    refusals = [
+        ([rezipped(exported, tmp_path / "altered.zip", flipped)],
+         "Not imported: its file group2-shard1of1.bin does not match its metadata.json (damaged or altered"),
+        ([rezipped(exported, tmp_path / "other.zip", other_base)],
+         f"Not imported: it adapts leukolens-cnn version 000000000000, and this page has leukolens-cnn version {SHIPPED_VERSION}"),
+        (sorted(p for p in shipped_folder.iterdir() if p.suffix in (".json", ".bin")),
+         f"Not imported: {metadata['name']} is not an adapted model"),
+    ]
+    for files, expected in refusals:
+        status = imported(chromium, files, expected)
+        assert status["state"] == "error" and status["model"] == shipped_name
+
+    unzipped = tmp_path / "unzipped"
+    with zipfile.ZipFile(exported) as archive:
+        archive.extractall(unzipped)
+    status = imported(chromium, sorted(p for p in unzipped.rglob("*") if p.is_file()), "Imported adaptation")
+    assert status["state"] == "done" and status["model"] != shipped_name and status["revert_enabled"]

@@ -124,8 +124,10 @@ export async function importAdapted(files, loaded) {
   if (versionIssue) throw new ModelFolderError(versionIssue);
   for (const name of Object.keys(metadata.files).filter((n) => n === 'model.json' || n.endsWith('.bin'))) {
     if (!found.has(name)) throw new ModelFolderError(`the file ${name} is missing: ${NOT_A_FOLDER}.`);
-    const issue = await fileProblem(name, found.get(name), metadata.files);
-    if (issue) throw new ModelFolderError(issue);
+    if (await fileProblem(name, found.get(name), metadata.files)) {
+      throw new ModelFolderError(`its file ${name} does not match its metadata.json (damaged or altered since it was `
+        + 'exported): export the adapted model again.');
+    }
   }
   const modelJson = parseJson(found.get('model.json'));
   if (JSON.stringify(modelJson.modelTopology) !== JSON.stringify(loaded.artifacts.modelTopology)) {
