@@ -93,3 +93,21 @@ def test_batches_are_drawn_in_proportion_to_the_weights():
     assert abs((drawn == 1).mean() - 0.5) < 0.05
     again = np.concatenate([batch[1] for batch in augment.epoch_batches(np.arange(100), labels, weights, 50, 7, 0, 20)])
     np.testing.assert_array_equal(drawn, again)
+
+
+def test_turned_stains_recolour_the_stain_and_leave_the_light_white():
+    vectors = augment.stain_vectors(64, tf.constant([5, 6], tf.int64), 0.25).numpy()
+    ruifrok = augment.RGB_FROM_HED.astype(np.float32)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=2), np.tile(np.linalg.norm(ruifrok, axis=1), (64, 1)),
+                               rtol=1e-5)
+    assert (vectors > 0).all()  # a dye only absorbs
+    assert np.abs(vectors - ruifrok).max() > 0.1  # the colours really turn
+    np.testing.assert_array_equal(augment.stain_vectors(4, tf.constant([5, 6], tf.int64), 0).numpy(),
+                                  np.tile(ruifrok, (4, 1, 1)))
+    # Glass (no dye) stays white whatever the dyes' colours; a stained pixel changes colour.
+    images = tf.constant(np.array([[[[1.0, 1.0, 1.0], [0.45, 0.3, 0.6]]]] * 64, np.float32))
+    strength = {"stain_scale": 0.0, "stain_shift": 0.0, "stain_turn": 0.25}
+    turned = augment.stain_space_jitter(images, tf.random.experimental.stateless_split(tf.constant([1, 2], tf.int64), num=16),
+                                        strength).numpy()
+    np.testing.assert_allclose(turned[:, 0, 0], 1.0, atol=1e-3)
+    assert turned[:, 0, 1].std(axis=0).max() > 0.03

@@ -8,14 +8,16 @@ What separates labs most is stain and camera, so the levels differ in colour:
 - "stain": hue, saturation, contrast, brightness and per-channel gain as far as smears of one lab differ;
 - "lab": as other labs differ: the stain's own colours varied in haematoxylin-eosin space, white
   balance, hue, saturation, gamma, blur (focus), JPEG quality and sensor noise;
-- "strong": the same, further, with lower resolution too (STRENGTH).
+- "strong": the same, further, with lower resolution too (STRENGTH);
+- "any_stain": "strong", with each stain's own colour turned as well: another stain (a rapid stain
+  whose nuclei come out maroon, say) is not the same dyes in other amounts but other dyes.
 Every random draw comes from a per-batch seed fixed by (seed, epoch, batch), so a resumed run sees
 exactly what the original would have.
 """
 import numpy as np
 import tensorflow as tf
 
-LEVELS = ("basic", "stain", "lab", "strong")
+LEVELS = ("basic", "stain", "lab", "strong", "any_stain")
 SCALE_JITTER = 1.25     # the square zooms between 1/1.25 and 1.25 of its size
 SHIFT_JITTER = 0.06     # and moves by up to this share of its side
 SEEDS = 16
@@ -77,6 +79,11 @@ STRENGTH = {
                "brightness": 0.15, "blur_power": 1.0, "white_balance": 0.25, "gamma": 0.4, "noise": 0.04,
                "low_resolution": 2.5, "jpeg": (30, 96)},
 }
+# "any_stain": how far each stain's optical-density direction may turn (the spread of a normal draw
+# added to each unit stain vector). 0.25 reaches the maroon nuclei and tan cytoplasm of tecom's rapid
+# stain from Ruifrok's haematoxylin and eosin, but cost more in-lab accuracy than 0.12 and helped tecom
+# less (docs/experiments.md, 2026-12-04): neither is the shipped recipe.
+STRENGTH["any_stain"] = {**STRENGTH["strong"], "stain_turn": 0.12}
 
 
 def stain_space_jitter(images, seeds, strength: dict):
@@ -86,8 +93,20 @@ def stain_space_jitter(images, seeds, strength: dict):
     stains = tf.einsum("nhwc,cd->nhwd", density, tf.constant(HED_FROM_RGB, tf.float32))
     scale, shift = strength["stain_scale"], strength["stain_shift"]
     stains = stains * uniform(seeds[7], count, 1 - scale, 1 + scale, 3) + uniform(seeds[8], count, -shift, shift, 3)
-    density = tf.einsum("nhwd,dc->nhwc", stains, tf.constant(RGB_FROM_HED, tf.float32))
+    density = tf.einsum("nhwd,ndc->nhwc", stains, stain_vectors(count, seeds[1] + [3, 3], strength.get("stain_turn", 0)))
     return tf.exp(-tf.maximum(density, 0.0))
+
+
+def stain_vectors(count, seed, turn: float):
+    """count x 3 x 3: each image's stain vectors (rows, optical density), Ruifrok's turned by up to `turn`."""
+    vectors = tf.tile(tf.constant(RGB_FROM_HED, tf.float32)[None], [count, 1, 1])
+    if turn <= 0:
+        return vectors
+    lengths = tf.norm(vectors, axis=2, keepdims=True)
+    turned = vectors / lengths + tf.random.stateless_normal([count, 3, 3], seed, stddev=turn)
+    # A dye absorbs; it never adds light: the turned directions keep non-negative densities.
+    turned = tf.maximum(turned, 0.02)
+    return turned / tf.norm(turned, axis=2, keepdims=True) * lengths
 
 
 def lower_resolution(images, seed, most: float):

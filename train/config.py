@@ -62,7 +62,8 @@ class TrainConfig:
                             "plateaus with early stopping", choices=SCHEDULES, recipe=True)
     patience: int = setting(8, "epochs without validation improvement before stopping (--schedule plateau)")
     augment: str = setting("lab", "training-time colour changes: mild (basic), as strong as smears of one lab "
-                           "differ (stain), or as labs, stains and cameras differ (lab)", choices=AUGMENTATIONS,
+                           "differ (stain), as labs, stains and cameras differ (lab), further (strong), or with the dyes' own "
+                           "colours turned as well (any_stain)", choices=AUGMENTATIONS,
                            recipe=True)
     normalise: str = setting("none", "per_image: standardise each colour channel over the crop inside the network",
                              choices=NORMALISATIONS, recipe=True)
