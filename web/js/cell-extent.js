@@ -32,7 +32,7 @@ export function coreBox(pieces, members, score, thresholds, background, workWidt
   const { labels, count } = runLabels(runs);
   const areas = new Float64Array(count);
   for (let r = 0; r < labels.length; r += 1) areas[labels[r]] += runs.ends[r] - runs.starts[r];
-  const biggest = Math.max(...areas);
+  const biggest = areas.reduce((most, area) => Math.max(most, area), 0);
   const box = [Infinity, Infinity, -Infinity, -Infinity];
   for (let r = 0; r < labels.length; r += 1) {
     if (areas[labels[r]] * 100 < spec.box_piece_percent * biggest) continue;
