@@ -7,18 +7,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import browser, conversions, machine, previous, published, quality, sources, travel, tutorial
+from bench import browser, calibration, conversions, machine, previous, published, quality, sources, travel, tutorial
 from bench.targets import target_rows
 from bench.throughput import server_throughput
 from core.artifacts import PUBLISHED_MODEL, load_keras_file
 from core.calibration import page_probabilities
 from core.metrics import compute_metrics
 from core.model_index import default_model
-from core.paths import default_dataset
 from core.tfjs import save_h5
 from headless.chromium import open_page, start_chromium
 from headless.site_server import RunningServer
-from train import calibrate
 
 BACKENDS = {"full": ("wasm", "webgl", "cpu"), "quick": ("wasm",)}
 SPEED = {"full": {"repeats": 100, "batchRepeats": 10, "budgetMs": 20_000},
@@ -103,14 +101,10 @@ def page_quality(run: Run, driver) -> dict:
 
 def calibration_figures(options, metadata: dict, folder: Path, say) -> dict:
     """ECE, share flagged and accuracy of unflagged cells per training source's validation part and per
-    validation-only lab (tecom), with the published temperature and review rule (train/calibrate.py)."""
+    validation-only lab (tecom), with the published temperature and review rule (bench/calibration.py)."""
     if options.quick:
         return {"not_measured": "not in a quick run"}
-    trained = {source["name"] for source in metadata.get("training", {}).get("sources", [])}
-    data = [path for path in sources.source_folders(options.data, metadata) if path.name in trained]
-    others = [Path(default_dataset(name)) for name in calibrate.DEFAULT_OTHER_LABS if Path(default_dataset(name)).is_dir()]
-    say("calibration: the published model on each source's validation part and on " + (", ".join(p.name for p in others) or "no other lab"))
-    return calibrate.measure_published(folder, metadata, data, others)
+    return calibration.measure(metadata, folder, options.data, say)
 
 
 def backend_speed(run: Run, driver, model_url: str, backends: tuple, input_size: list) -> dict:

@@ -91,6 +91,7 @@ def target_rows(results: dict) -> list:
         *label_free_rows(results),
         *tecom_rows(results),
         *robustness_rows(results),
+        *calibration_rows(results),
     ]
 
 
@@ -143,7 +144,24 @@ def robustness_rows(results: dict) -> list:
             for key, source in sources.items() for change, figures in source["changes"].items() if change != "clean"]
 
 
+def calibration_rows(results: dict) -> list:
+    """Per training source's validation part and per validation-only lab: ECE, and unflagged cells right with
+    at most a quarter flagged (the published temperature and review rule)."""
+    measured = results.get("calibration") or {}
+    parts = {**{f"{name} validation": p for name, p in (measured.get("validation") or {}).items()},
+             **{f"{name} (never trained on)": p for name, p in (measured.get("other_labs") or {}).items()}}
+    if not parts:
+        return [row("calibration: ECE on each source and on tecom", "<=", CALIBRATION["ece"], "ratio", None)]
+    return [target for name, p in parts.items() for target in (
+        row(f"calibration: {name} ECE", "<=", CALIBRATION["ece"], "ratio", p["calibrated"]["ece"]),
+        row(f"calibration: {name} unflagged cells right", ">=", CALIBRATION["unflagged_right"], "percent",
+            p["calibrated"]["unflagged_accuracy"]),
+        row(f"calibration: {name} cells flagged for review", "<=", CALIBRATION["flagged"], "percent",
+            p["calibrated"]["flagged_share"]))]
+
+
 CELL_FINDING = {"recall": 0.97, "precision": 0.95}
+CALIBRATION = {"ece": 0.05, "unflagged_right": 0.98, "flagged": 0.25}
 NOT_WHITE_SHARE = 0.02
 TECOM_BALANCED_ACCURACY = 0.85
 ROBUSTNESS_POINTS = 3.0  # the most accuracy may drop under a change, in percentage points

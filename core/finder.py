@@ -22,9 +22,13 @@ box-downscaled copy of the photo (an integer factor, so a camera photo costs abo
      centre); a white cell when big against the ruler and the strongest group, and dense enough
   8. crop side = max(extent * crop_scale, ruler * crop_min_ruler_percent / 100), centred on the
      cell, allowed past the photo's edge (core/preprocess.py's cut_square repeats the edge pixels)
+  9. each white cell's own box (its nucleus's core and a cytoplasm margin, not a clump joined to it)
+     and whether the photo's edge cuts it (core/cell_extent.py): what the page outlines and dashes.
+     touches_edge (the group's box on the edge) only picks a photo's main cell, as training always has
 """
 import numpy as np
 
+from core.cell_extent import cell_extent, core_box
 from core.facts import SMEAR_CHECK_DEFAULTS
 from core.stained_pieces import (
     box_downscale,
@@ -206,12 +210,18 @@ def find_candidates(rgb: np.ndarray, spec: dict) -> tuple:
     background, thresholds, nucleus = stain_thresholds(score, spec)
     ruler = red_cell_ruler(work, nucleus, spec)
     pieces = find_pieces(score, thresholds, nucleus, spec)
-    groups = [merge_group(pieces, members, spec) for members in group_pieces(pieces, ruler, spec)]
+    memberships = group_pieces(pieces, ruler, spec)
+    groups = [merge_group(pieces, members, spec) for members in memberships]
     largest = max((g["mass"] for g in groups), default=0)
     for g in groups:
         g["white"] = is_white_cell(g, largest, ruler, spec)
         g["prominence"] = prominence(g, work.shape[:2])
     cells = [describe(g, factor, ruler, work.shape[:2], spec) for g in groups]
+    for cell, g, members in zip(cells, groups, memberships):
+        if g["white"]:   # the cell's own box and edge verdict (core/cell_extent.py); the crop does not use them
+            core = core_box(pieces, members, score, thresholds, background, spec)
+            own = cell_extent(core or (g["top"], g["left"], g["bottom"], g["right"]), factor, work.shape[:2], rgb.shape[:2])
+            cell.update(cell_box=own["cell_box"], cut_by_edge=own["cut"])
     info = {"factor": factor, "background": background, "blob_level": background + spec["min_contrast"],
             "ruler": ruler * factor, "work_shape": tuple(work.shape[:2]), "smear": smear_check(work, spec)}
     return cells, info

@@ -10,6 +10,7 @@ from PIL import Image
 from core.finder import default_finder_spec, find_candidates, find_cells, main_cell_crop
 from core.preprocess import load_rgb
 from tests.conftest import SHARED_DATA, draw_smear
+from tests.test_cell_extent import cell_with_clump
 from tests.js_runner import run_on_images
 
 SPEC = default_finder_spec()
@@ -57,6 +58,7 @@ def test_javascript_finds_what_python_finds_on_drawn_and_awkward_images(tmp_path
         "one white cell": draw_smear(rng),
         "two white cells": draw_smear(rng, white_cells=((120, 150), (330, 480))),
         "a cell cut by the edge": draw_smear(rng, white_cells=((10, 600),)),
+        "a clump from a cell to the edge": cell_with_clump(rng),
         "noise": rng.integers(0, 256, (120, 160, 3), dtype=np.uint8),
         "flat purple": np.full((50, 70, 3), (120, 60, 180), np.uint8),
         "one pixel": np.full((1, 1, 3), 200, np.uint8),

@@ -10,6 +10,7 @@ from core.colour import constant_colour
 from core.photo_cells import cell_inputs, photo_cells
 from core.preprocess import preprocessing_spec
 from tests.conftest import draw_smear
+from tests.test_cell_extent import cell_with_clump
 from tests.js_runner import run_on_images
 from tests.test_colour import photos_of_every_lab
 
@@ -44,6 +45,7 @@ def test_javascript_lists_the_cells_python_lists_on_drawn_photos(tmp_path):
     rng = np.random.default_rng(11)
     images = {"one cell": draw_smear(rng), "two cells": draw_smear(rng, white_cells=((120, 150), (330, 480))),
               "cut by the edge": draw_smear(rng, white_cells=((10, 600),)), "not a smear": not_a_smear(),
+              "a clump from a cell to the edge": cell_with_clump(rng),
               "blank": np.full((60, 80, 3), 235, np.uint8)}
     assert_same_cells(images, tmp_path)
     assert_same_cells(images, tmp_path, look_anyway=True)

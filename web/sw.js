@@ -29,6 +29,7 @@ const SHELL = [
   'js/adapt-worker.js',
   'js/adapt.js',
   'js/analyse.js',
+  'js/cell-extent.js',
   'js/colour.js',
   'js/differential.js',
   'js/export.js',

@@ -12,6 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.page_results import severe_console_messages, upload
+from core.model_index import default_model
 from headless.site_server import RunningServer
 from tests.conftest import REPO
 from tests.e2e.smear_page import TWO_CELLS, cell_box, open_fresh, press, read_page, smear_file, variant_site
@@ -209,6 +210,14 @@ def test_sign_off_is_refused_while_cells_await_review_and_makes_the_sample_read_
     downloads.mkdir()
     cells, _, _, about = csv_sections(exported_csv(laptop, downloads))
     assert re.fullmatch(f"signed by AB at {ISO_WITH_ZONE}", dict(about[1:])["review"])
+    shipped = default_model(REPO / "web" / "models")[0]  # the model and version signed with
+    assert dict(about[1:])["model"] == f"{shipped['name']} (version {shipped['version']})"
+    laptop.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert re.fullmatch(f"signed by AB at {ISO_WITH_ZONE}", laptop.find_element(By.ID, "report-signed").text)
+        assert laptop.find_element(By.ID, "report-model").text == dict(about[1:])["model"]
+    finally:
+        laptop.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     confirmed = [row[cells[0].index("confirmed")] for row in cells[1:]]
     corrected = [row[cells[0].index("corrected")] for row in cells[1:]]
     assert sorted(zip(confirmed, corrected)) == [("no", "yes")] + [("yes", "no")] * 3

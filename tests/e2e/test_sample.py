@@ -92,6 +92,8 @@ def test_new_sample_starts_an_empty_count_and_the_old_one_can_be_reopened(page, 
     page.find_element(By.ID, "new-sample").click()
     confirm(page)
     wait_until_idle(page)
+    # The new sample replaces the cards once the old one is stored: idle can come a moment before that.
+    WebDriverWait(page, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".result"))
     shown = read_page(page)
     assert shown["photos"] == [] and shown["white_total"] == 0
     assert not page.find_element(By.ID, "summary").is_displayed()

@@ -18,16 +18,13 @@ export function nextTask() {
   });
 }
 
-// The cell's outline, [left, top, width, height] clipped to the photo: its nucleus's box (top, left,
-// bottom, right) widened by a quarter of its longer side all round, for the cytoplasm around it. Drawn
-// on the photo; the crop square (twice the nucleus) is what the network saw.
-function cellOutline(nucleus, image) {
-  if (!nucleus) return null;
-  const [top, left, bottom, right] = nucleus;
-  const margin = Math.floor(Math.max(bottom - top, right - left) / 4);
-  const x0 = Math.max(0, left - margin);
-  const y0 = Math.max(0, top - margin);
-  return [x0, y0, Math.min(image.width, right + margin) - x0, Math.min(image.height, bottom + margin) - y0];
+// The cell's outline, [left, top, width, height]: its own extent (photo-cells.js cell_box: its nucleus and
+// the cytoplasm round it, already clipped to the photo). Drawn on the photo; the crop square (about twice
+// the nucleus) is what the network saw.
+function cellOutline(cellBox) {
+  if (!cellBox) return null;
+  const [top, left, bottom, right] = cellBox;
+  return [left, top, right - left, bottom - top];
 }
 
 // [left, top, width, height] of the square clipped to the photo (a cell_sized square may reach past it).
@@ -57,7 +54,7 @@ function describeCell(cell, number, image, output, metadata, rule) {
     number,
     square: cell.square,
     box: visibleBox(cell.square, image),
-    outline: cellOutline(cell.nucleus_box, image),
+    outline: cellOutline(cell.cell_box),
     touchesEdge: cell.touches_edge,
     probabilities,
     modelClass,

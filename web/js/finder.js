@@ -8,6 +8,7 @@
 import {
   boxDownscale, div, downscaleFactor, findPieces, findRoot, redCellRuler, smearCheck, stainScore, stainThresholds, union,
 } from './stained-pieces.js';
+import { cellExtent, coreBox } from './cell-extent.js';
 
 // ------------------------------------------------------------------ 6: lobes into cells
 
@@ -134,13 +135,21 @@ export function findCandidates(image, spec) {
   const { background, thresholds, mask: nucleus } = stainThresholds(score, work.width, work.height, spec);
   const ruler = redCellRuler(work, nucleus, spec);
   const pieces = findPieces(score, thresholds, nucleus, work.width, work.height, spec);
-  const groups = groupPieces(pieces, ruler, spec).map((members) => mergeGroup(pieces, members, spec));
+  const memberships = groupPieces(pieces, ruler, spec);
+  const groups = memberships.map((members) => mergeGroup(pieces, members, spec));
   const largest = groups.reduce((m, g) => Math.max(m, g.mass), 0);
   for (const g of groups) {
     g.white = isWhiteCell(g, largest, ruler, spec);
     g.prominence = prominence(g, work.height, work.width);
   }
   const cells = groups.map((g) => describe(g, factor, ruler, work.height, work.width, spec));
+  groups.forEach((g, k) => {
+    if (!g.white) return; // the cell's own box and edge verdict (cell-extent.js); the crop does not use them
+    const core = coreBox(pieces, memberships[k], score, thresholds, background, work.width, spec);
+    const own = cellExtent(core || [g.top, g.left, g.bottom, g.right], factor, [work.height, work.width],
+      [image.height, image.width]);
+    Object.assign(cells[k], { cell_box: own.cell_box, cut_by_edge: own.cut });
+  });
   const info = {
     factor, background, blob_level: background + spec.min_contrast, ruler: ruler * factor,
     work_shape: [work.height, work.width], smear: smearCheck(work, spec),
