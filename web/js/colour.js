@@ -42,8 +42,11 @@ export function colourReference(image, spec, pooled = null) {
 // With pooled, balanced by its sample's pooled white point rather than its own.
 export function constantColour(image, spec, pooled = null) {
   const reference = colourReference(image, spec, pooled);
-  if (!reference) return image;
-  const [red, green, blue] = reference.tables;
+  return reference ? applyTables(image, reference.tables) : image;
+}
+
+// The photo (RGBA) with each channel mapped through its table, as a new image.
+export function applyTables(image, [red, green, blue]) {
   const data = new Uint8ClampedArray(image.data.length);
   for (let at = 0; at < data.length; at += 4) {
     data[at] = red[image.data[at]];
