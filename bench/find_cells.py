@@ -86,15 +86,16 @@ def field_photos(data: Path) -> list:
     return photos
 
 
-def lab_results(data: Path, spec: dict, classify=None, every: int = 1) -> list:
+def lab_results(data: Path, spec: dict, classify=None, every: int = 1, change=None) -> list:
     """Per photo (every Nth): its boxes, its status, the cells found and the box each matches; with
-    `classify` (the found cells' inputs -> {field: one value per cell}), those fields as well."""
+    `classify` (the found cells' inputs -> {field: one value per cell}), those fields as well; with
+    `change`, each photo changed so first (bench/page_cells.py cells_of)."""
     photos = field_photos(data)[::every]
     results = []
     for number, photo in enumerate(photos, 1):
         boxes = white_cell_boxes(Path(data) / "Annotations" / f"{photo.stem}.xml")
         rgb = load_rgb(photo)
-        found = cells_of(rgb, spec)
+        found = cells_of(rgb, spec, change)
         matched = assign(found["centres"], boxes)
         hits = sum(k is not None for k in matched)
         whole = [k for k, box in enumerate(boxes) if not touches_edge(box, rgb.shape)]

@@ -11,6 +11,10 @@ Why only the background: red cells and stain were measured as second references 
 and mapping them too moved the nuclei's colours by more than the casts did; the stain's own
 variation is left to training's augmentation.
 
+One sample's photos come from one microscope: the page can balance them all with the sample's pooled white
+point (the mean of its photos' own), so one odd field (a dense one, a bubble, a cell over the bright part)
+does not get a balance of its own.
+
 Mirrored function for function by web/js/colour.js, in integer arithmetic, so Python and the page
 correct every pixel identically (a table of 256 values per channel, applied to the full photo).
 """
@@ -35,6 +39,14 @@ def white_point(rgb: np.ndarray, spec: dict) -> list:
     return bright_mean(work, spec["background_per_mille"])
 
 
+def pooled_white_point(white_points: list) -> list:
+    """One microscope's white point: per channel, the mean of its photos' own white points, rounded half up."""
+    if not white_points:
+        raise ValueError("a pooled white point needs the white point of at least one photo")
+    count = len(white_points)
+    return [(2 * sum(int(point[c]) for point in white_points) + count) // (2 * count) for c in range(3)]
+
+
 def colour_tables(background: list, spec: dict) -> np.ndarray:
     """3 x 256 uint8: value v of channel c -> round(v * target_c / background_c), at most 255."""
     values = np.arange(256, dtype=np.int64)
@@ -50,22 +62,24 @@ def identity_tables() -> np.ndarray:
     return np.tile(np.arange(256, dtype=np.uint8), (3, 1))
 
 
-def colour_reference(rgb: np.ndarray, spec: dict | None) -> dict:
-    """What the correction of this photo is: its white point and the tables that map it (none: identity)."""
+def colour_reference(rgb: np.ndarray, spec: dict | None, pooled: list | None = None) -> dict:
+    """What the correction of this photo is: its white point and the tables that map it (none: identity).
+    With `pooled` (its sample's pooled_white_point) the tables map that point instead of the photo's own."""
     if not spec or spec["method"] == "none":
         return {"white_point": None, "tables": identity_tables()}
     if spec["method"] != "background_white":
         raise ValueError(f"unsupported colour constancy method {spec['method']!r}; supported: background_white, none")
     background = white_point(rgb, spec) if rgb.size else list(spec["target_background"])
-    return {"white_point": background, "tables": colour_tables(background, spec)}
+    return {"white_point": background, "tables": colour_tables(pooled or background, spec)}
 
 
 def apply_tables(rgb: np.ndarray, tables: np.ndarray) -> np.ndarray:
     return np.stack([tables[c][rgb[..., c]] for c in range(3)], axis=-1)
 
 
-def constant_colour(rgb: np.ndarray, spec: dict | None) -> np.ndarray:
-    """The photo as seen under the canonical illuminant (unchanged when spec is None or method none)."""
+def constant_colour(rgb: np.ndarray, spec: dict | None, pooled: list | None = None) -> np.ndarray:
+    """The photo as seen under the canonical illuminant (unchanged when spec is None or method none);
+    with `pooled`, balanced by its sample's pooled white point rather than its own."""
     if not spec or spec["method"] == "none":
         return rgb
-    return apply_tables(rgb, colour_reference(rgb, spec)["tables"])
+    return apply_tables(rgb, colour_reference(rgb, spec, pooled)["tables"])

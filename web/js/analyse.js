@@ -1,5 +1,5 @@
 // One photo, from its file to its white cells and what the network says of each. No DOM.
-import { decodeImageFile, squareInput } from './preprocess.js';
+import { decodeBalancedImageFile, squareInput } from './preprocess.js';
 import { photoCells } from './photo-cells.js';
 import { classifyBatch } from './model.js';
 import { calibrated, calibrationOf, needsReview, ranked, reviewRule } from './differential.js';
@@ -66,13 +66,14 @@ function describeCell(cell, number, image, output, metadata, rule) {
 }
 
 // Resolves to { status: 'cells' | 'no-cells' | 'not-smear', lookedAnyway, width, height, main, cells, classes,
-// model, milliseconds }; throws ImageReadError for a file that is not a readable photo. lookAnyway: the
-// person asked for the cells of a photo the smear check refused. Yields to the browser between the photo's
+// model, colour, milliseconds }; throws ImageReadError for a file that is not a readable photo. lookAnyway: the
+// person asked for the cells of a photo the smear check refused. pooled: the sample's pooled white point, to
+// balance the photo's colour by in place of its own (colour-pool.js). Yields to the browser between the photo's
 // steps and between its cells, so a long run keeps the page responsive.
-export async function analysePhoto(file, { model, metadata }, { lookAnyway = false } = {}) {
+export async function analysePhoto(file, { model, metadata }, { lookAnyway = false, pooled = null } = {}) {
   const started = performance.now();
   const spec = metadata.preprocessing;
-  const image = await decodeImageFile(file, spec);
+  const { image, colour } = await decodeBalancedImageFile(file, spec, pooled);
   await nextTask();
   const found = photoCells(image, spec, lookAnyway);
   const inputs = [];
@@ -92,6 +93,7 @@ export async function analysePhoto(file, { model, metadata }, { lookAnyway = fal
     cells,
     classes: [...metadata.classes],
     model: { name: metadata.name, version: metadata.version },
+    colour,
     milliseconds: performance.now() - started,
   };
 }

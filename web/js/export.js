@@ -1,6 +1,7 @@
 // The sample as a CSV file, made in this browser (nothing is uploaded): one row per cell, then the
 // differential, then the photos that gave no cells, then what the count was made with. No DOM.
 import { finalClass, isConfirmed, isCorrected } from './differential.js';
+import { keptNote } from './colour-pool.js';
 
 const yesNo = (flag) => (flag ? 'yes' : 'no');
 
@@ -67,15 +68,15 @@ const LOOKED_ANYWAY = 'not a stained smear to the check; a person looked for its
 
 function photoNote(photo) {
   if (photo.status === 'error') return photo.error;
-  return photo.lookedAnyway ? [LOOKED_ANYWAY, NOTES[photo.status]].filter(Boolean).join('; ') : NOTES[photo.status];
+  return [photo.lookedAnyway && LOOKED_ANYWAY, NOTES[photo.status], keptNote(photo)].filter(Boolean).join('; ');
 }
 
 function photoRows(photos) {
-  const noted = photos.filter((photo) => photo.status !== 'cells' || photo.lookedAnyway);
+  const noted = photos.filter((photo) => photo.status !== 'cells' || photo.lookedAnyway || photo.colourKept);
   return [['photo', 'note'], ...noted.map((photo) => [photo.name, photoNote(photo)])];
 }
 
-function aboutRows({ label, exported, models, target, wbc, signed, reopened = [] }) {
+function aboutRows({ label, exported, models, target, wbc, signed, reopened = [], colour = null }) {
   return [
     ['about', 'value'],
     ['sample ID', label],
@@ -84,12 +85,14 @@ function aboutRows({ label, exported, models, target, wbc, signed, reopened = []
     ['target white cells', target],
     ['white-cell count (x10^9/L)', wbc ?? 'not given'],
     ['review', signature(signed)],
+    ...(colour ? [['colour balance', colour]] : []),
     ...reopened.map((r) => ['reopened', `by ${r.by} at ${isoLocalOf(r.at)} (${signature(r.signed)}): ${r.reason}`]),
     ['caution', 'A research aid, not a diagnosis: a trained person confirms every result.'],
   ];
 }
 
-// about: { label, exported (ISO date), models: ['name (version v)'], target, wbc, signed, reopened } (see sample.js).
+// about: { label, exported (ISO date), models: ['name (version v)'], target, wbc, signed, reopened, colour (the
+// colour balance, colour-pool.js balanceText) } (see sample.js).
 export function sampleCsv(photos, counts, about) {
   const sections = [cellRows(photos), differentialRows(counts), photoRows(photos), aboutRows(about)];
   return `${sections.map((lines) => lines.map(row).join('\r\n')).join('\r\n\r\n')}\r\n`;

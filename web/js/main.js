@@ -19,6 +19,8 @@ import { setClassOrder } from './ui-parts.js';
 import * as adaptView from './ui-adapt.js';
 import { cellKey } from './reviewed-store.js';
 import { exportAdapted, importAdapted } from './model-folder.js';
+import * as colourPool from './colour-pool.js';
+import * as poolView from './ui-colour-pool.js';
 
 const page = {
   loaded: null,     // { model, metadata, backend } once the model is ready
@@ -151,6 +153,7 @@ function refreshCounts() {
   ui.setActions({ hasPhotos: photos.total > 0, busy: Boolean(page.run), signed: Boolean(signed) });
   inspector.setReadOnly(Boolean(signed));
   inspector.showReviewProgress(reviewProgress(page.sample.cells()), Boolean(page.rule));
+  poolView.showPool({ on: page.sample.record.pooledColour, signed, text: colourPool.balanceText(page.sample) });
   return counts;
 }
 
@@ -184,13 +187,17 @@ function showWholeSample() {
 const failureMessage = (error) => (error instanceof ImageReadError ? error.message
   : `This photo could not be classified: ${error.message}`);
 
+// A photo with a reviewed cell is never analysed again: not even when that review came while it was analysed.
 async function classifyPhoto(photo, options = {}) {
+  if (colourPool.isReviewed(photo)) return;
   let result;
   try {
-    result = await analysePhoto(photo.blob, page.loaded, options);
+    const pooled = await colourPool.pooledPoint(page.sample, page.loaded.metadata.preprocessing);
+    result = await analysePhoto(photo.blob, page.loaded, { lookAnyway: Boolean(photo.lookedAnyway), ...options, pooled });
   } catch (error) {
     result = { status: 'error', error: failureMessage(error) };
   }
+  if (colourPool.isReviewed(photo)) return;
   await page.sample.recordResult(photo, result);
   photosView.showPhoto(photo, page.types);
 }
@@ -227,6 +234,7 @@ async function classifyPhotos(photos) {
     page.run = null;
     refreshStatus();
     refreshCounts();
+    rebalanceColour();
   }
 }
 
@@ -241,6 +249,25 @@ function schedule(photos) {
     page.modelError = `Something went wrong while classifying: ${error.message}. Reload the page; the sample is kept.`;
     refreshStatus();
   });
+}
+
+// One microscope (colour-pool.js): the photos balanced by another white point than the sample's now is are
+// analysed again, after whatever is queued; a photo with reviewed cells is kept as it is, and its card says so.
+function rebalanceColour() {
+  if (!page.loaded) return;
+  page.queue = page.queue.then(async () => {
+    const { analyse, changed } = await colourPool.plan(page.sample, page.loaded.metadata.preprocessing);
+    for (const photo of changed) photosView.showPhoto(photo, page.types);
+    refreshCounts();
+    if (!page.sample.signed) schedule(analyse);
+  });
+}
+
+async function setPooledColour(on) {
+  if (!page.shown || page.sample.signed) return;
+  const written = page.sample.setPooledColour(on);
+  rebalanceColour();
+  await written;
 }
 
 // ------------------------------------------------------------------ checking and correcting cells
@@ -361,6 +388,7 @@ async function openEarlierSample(key) {
   page.sample = opened;
   showWholeSample();
   schedule(page.sample.pending());
+  rebalanceColour();
 }
 
 async function deleteSample(key) {
@@ -388,7 +416,8 @@ function exportCsv() {
   const photos = page.sample.photos.filter((photo) => photo.status !== 'pending');
   const { record } = page.sample;
   const text = sampleCsv(photos, counts, { label: record.label, exported: isoLocal(date), models: modelsUsed(),
-    target: record.target, wbc: counts.wbc, signed: record.signed || null, reopened: record.reopened || [] });
+    target: record.target, wbc: counts.wbc, signed: record.signed || null, reopened: record.reopened || [],
+    colour: colourPool.balanceText(page.sample) });
   // The byte-order mark tells spreadsheet programs the file is UTF-8 (file names may have accents).
   ui.download(new Blob(['\ufeff', text], { type: 'text/csv;charset=utf-8' }), csvFileName(page.sample.record.label, date));
 }
@@ -462,6 +491,7 @@ function wireControls(started) {
   ui.onExport(exportCsv);
   ui.onPrint(refreshCounts);
   photosView.initPhotos({ onSelect: select, onLookAnyway: lookAnyway });
+  poolView.initPoolOption(setPooledColour);
   inspector.initInspector({ onAssign: assign, onExclude: toggleExcluded, onConfirm: confirmCell, onNext: selectNextToReview,
     onZoom: photosView.zoomSelected });
   samplesView.initSamples({
@@ -486,6 +516,7 @@ function start() {
   const started = Promise.all([ready, openSample()]).then(() => {
     showWholeSample();
     schedule(page.sample.pending());
+    rebalanceColour();
     if (page.store.kept) askPersistence().then(ui.showPersistence);
     else ui.showPersistence('not-kept');
   });

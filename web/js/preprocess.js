@@ -2,7 +2,7 @@
 // Every fact (size, resize method, channel order, value range) comes from metadata.json's
 // "preprocessing" object; nothing is repeated here. Keep both files in step: a test compares them.
 
-import { constantColour } from './colour.js';
+import { applyTables, colourReference } from './colour.js';
 import { mainCellCrop } from './finder.js';
 import { cropBox } from './locate.js';
 import { ImageReadError, formatName, inspectImage } from './image-file.js';
@@ -56,6 +56,20 @@ async function decodeBitmap(file, format) {
 // result is colour-corrected as the model's spec says (colour.js), as decoded_rgb() in Python: what the
 // smear check, the finder and the network all see.
 export async function decodeImageFile(file, spec = {}) {
+  return (await decodeBalancedImageFile(file, spec)).image;
+}
+
+// { image: as decodeImageFile, colour: { own, used } (the photo's own white point and the one its colour was
+// balanced by: pooled, the sample's pooled point, when given) or null when the spec corrects no colour }.
+export async function decodeBalancedImageFile(file, spec = {}, pooled = null) {
+  const decoded = await decodedPixels(file, spec);
+  const reference = colourReference(decoded, spec.colour, pooled);
+  if (!reference) return { image: decoded, colour: null };
+  return { image: applyTables(decoded, reference.tables), colour: { own: reference.whitePoint, used: pooled || reference.whitePoint } };
+}
+
+// The photo's own pixels (RGBA, opaque), before any colour correction.
+export async function decodedPixels(file, spec = {}) {
   const { format } = inspectImage(new Uint8Array(await file.arrayBuffer()));
   const bitmap = await decodeBitmap(file, format);
   try {
@@ -63,8 +77,7 @@ export async function decodeImageFile(file, spec = {}) {
     const context = canvas.getContext('2d', { willReadFrequently: true });
     context.drawImage(bitmap, 0, 0);
     const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
-    const decoded = { data: flattenAlpha(data, setting(spec, 'transparency')), width: bitmap.width, height: bitmap.height };
-    return constantColour(decoded, spec.colour);
+    return { data: flattenAlpha(data, setting(spec, 'transparency')), width: bitmap.width, height: bitmap.height };
   } finally {
     bitmap.close();
   }

@@ -114,9 +114,10 @@ class IdbStore {
     ])));
   }
 
-  // A photo's findings and all its cells at once: a reload never sees half a photo.
+  // A photo's findings and all its cells at once, in place of any it had: a reload never sees half a photo.
   async putResult(photo, cells, file = null) {
     await this.transact(['photos', 'cells', 'files'], 'readwrite', (stores) => Promise.all([
+      requestDone(stores.cells.delete(IDBKeyRange.bound([photo.sample, photo.order], [photo.sample, photo.order, []]))),
       requestDone(stores.photos.put(photo)),
       ...cells.map((cell) => requestDone(stores.cells.put(cell))),
       ...(file ? [requestDone(stores.files.put(file))] : []),
@@ -194,6 +195,9 @@ class MemoryStore {
   }
 
   async putResult(photo, cells, file = null) {
+    for (const [id, cell] of this.tables.cells) {
+      if (cell.sample === photo.sample && cell.photo === photo.order) this.tables.cells.delete(id);
+    }
     this.put('photos', photo);
     for (const cell of cells) this.put('cells', cell);
     if (file) this.put('files', file);

@@ -4,13 +4,15 @@
 // A photo: { order (its key: increasing, unique), position (1, 2, ... as shown), name, blob,
 //   status: 'pending' | 'cells' | 'no-cells' | 'not-smear' | 'error', lookedAnyway (a person overrode the
 //   smear check), error, width, height,
-//   main (index of its main cell or null), classes, model, milliseconds, cells }.
+//   main (index of its main cell or null), classes, model, colour ({ own, used } white points, colour-pool.js),
+//   milliseconds, cells }.
 // A cell: what analyse.js found ({ number, box, square, touchesEdge, probabilities, modelClass,
 //   probability, review, input }), its photo's order, and what a person decided: assigned, excluded,
 //   confirmed (ISO date-time a person confirmed its class, or null) and decided (ISO date-time of the
 //   latest decision, or null). A confirmed or corrected cell is a labelled example (labelledClass).
 // The sample's record: { key, label, created, opened, target, wbc (x10^9/L or null),
-//   signed ({ by, at, models } or null), reopened ([{ by, at, reason, signed }]: every sign-off undone) }.
+//   signed ({ by, at, models } or null), reopened ([{ by, at, reason, signed }]: every sign-off undone),
+//   pooledColour (one microscope: its photos balanced by the sample's pooled white point; colour-pool.js) }.
 // Whether a photo is kept in the store: kept (its file; false when the store refused it, then nothing
 // else of it is written), resultKept (its findings and cells; corrections are written only after them).
 
@@ -20,7 +22,7 @@ const DEFAULT_TARGET = 100;
 
 const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
 const PHOTO_FIELDS = ['order', 'status', 'lookedAnyway', 'error', 'width', 'height', 'main', 'classes', 'model',
-  'milliseconds'];
+  'colour', 'milliseconds'];
 const CELL_FIELDS = ['photo', 'number', 'box', 'outline', 'square', 'touchesEdge', 'probabilities', 'modelClass', 'probability',
   'review', 'input'];
 
@@ -214,6 +216,11 @@ export class Sample {
   async setWbc(wbc) {
     this.record.wbc = wbc;
     await this.keep(() => this.store.putSample(this.record));
+  }
+
+  async setPooledColour(on) {
+    this.record.pooledColour = on;
+    await this.saveRecord();
   }
 
   async setLabel(label) {

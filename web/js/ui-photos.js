@@ -6,6 +6,7 @@ import {
 import {
   cellVerdict, classLetter, counted, element, label, lower, make, paintClass, probabilityBars,
 } from './ui-parts.js';
+import { markBalance } from './ui-colour-pool.js';
 
 const results = () => element('results');
 const cardOf = (order) => results().querySelector(`.result[data-photo="${order}"]`);
@@ -278,6 +279,7 @@ export function showPhoto(photo, types) {
   card.dataset.file = photo.name;
   card.dataset.photo = String(photo.order);
   card.dataset.status = photo.status;
+  markBalance(card, photo);
   const old = cardOf(photo.order);
   if (old) {
     revoke(old);
