@@ -345,11 +345,20 @@ def previous_note(part: dict) -> str | None:
     return before.get("not_measured")
 
 
+def section_start(results: dict, key: str, title: str) -> tuple:
+    """(the part of the results, its section's first lines): a part not measured gets its reason as its
+    whole section."""
+    part = results.get(key) or {"not_measured": "not run"}
+    lines = [title, ""]
+    if "not_measured" in part:
+        lines += [f"Not measured: {part['not_measured']}.", ""]
+    return part, lines
+
+
 def cell_finding_section(results: dict) -> list:
-    found = results.get("cell_finding") or {"not_measured": "not run"}
-    lines = ["## Finding white cells in whole fields, per lab", ""]
+    found, lines = section_start(results, "cell_finding", "## Finding white cells in whole fields, per lab")
     if "not_measured" in found:
-        return lines + [f"Not measured: {found['not_measured']}.", ""]
+        return lines
     lines += ["Every white cell of whole field photos with annotated boxes, found as the page finds them: the "
               "model's colour correction, then `core/photo_cells.py` (the twin of `web/js/photo-cells.js`), so a "
               "photo the smear check refuses gives no cells. A hit: the found centre lies inside an annotated "
@@ -406,10 +415,9 @@ def differential(figures: dict) -> str:
 
 
 def label_free_section(results: dict) -> list:
-    checks = results.get("label_free") or {"not_measured": "not run"}
-    lines = ["## Label-free checks on the field sets", ""]
+    checks, lines = section_start(results, "label_free", "## Label-free checks on the field sets")
     if "not_measured" in checks:
-        return lines + [f"Not measured: {checks['not_measured']}.", ""]
+        return lines
     lines += ["Every cell the page finds in each lab's fields, classified by the model rebuilt in Keras "
               "(`python -m bench.label_free`). A found cell matching an annotated white-cell box is no platelet "
               "and no erythroblast (target: at most 2%); the differential is each class's share of the found "
@@ -442,10 +450,9 @@ def confusion_table(scored: dict) -> list:
 
 
 def tecom_section(results: dict) -> list:
-    scored = results.get("tecom") or {"not_measured": "not run"}
-    lines = ["## tecom VAL, a lab never trained on", ""]
+    scored, lines = section_start(results, "tecom", "## tecom VAL, a lab never trained on")
     if "not_measured" in scored:
-        return lines + [f"Not measured: {scored['not_measured']}.", ""]
+        return lines
     lines += [f"Each photo of {scored['split']} as the page takes it: colour correction, the smear check, the "
               "cells of the photo; the answer is the main cell's class (else the first cell's). A refused photo or "
               "one without a cell has no answer and counts as wrong (`python -m bench.tecom`)."
@@ -464,10 +471,9 @@ def tecom_section(results: dict) -> list:
 
 
 def robustness_section(results: dict) -> list:
-    measured = results.get("robustness") or {"not_measured": "not run"}
-    lines = ["## Robustness: controlled changes against clean", ""]
+    measured, lines = section_start(results, "robustness", "## Robustness: controlled changes against clean")
     if "not_measured" in measured:
-        return lines + [f"Not measured: {measured['not_measured']}.", ""]
+        return lines
     lines += [f"A seeded sample (seed {measured['seed']}) of up to {measured['sample']} TEST photos per source, "
               "changed as another camera or microscope would change it (`bench/casts.py`), then taken as the page "
               "takes a photo (colour correction, smear check, main cell); no answer counts as wrong. Accuracy, and "
