@@ -6,7 +6,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.test_laptop import laptop, three_photos, unsure_site  # noqa: F401 (fixtures)
+from tests.e2e.smear_page import cell_box, press
+from tests.e2e.test_laptop import (  # noqa: F401 (fixtures)
+    assert_in_view, laptop, selected, sign_with, three_photos, unsure_site,
+)
 
 # Where the pieces of the unit "×10⁹/L" beside the white-cell count are drawn: the text before the
 # superscript, the superscript, the text after it.
@@ -42,3 +45,53 @@ def test_a_white_cell_count_typed_with_a_decimal_comma_is_read_as_typed(laptop, 
     assert len(pieces) == 3
     for (_, right), (left, _) in zip(pieces, pieces[1:]):
         assert abs(left - right) <= 1, pieces
+
+
+def sign_note(driver) -> str:
+    return driver.find_element(By.ID, "sign-note").text
+
+
+def test_the_refused_sign_off_follows_the_review_and_a_signed_sample_says_so_beside_the_cell(laptop, three_photos):
+    laptop.find_element(By.ID, "sign-off").click()
+    assert sign_note(laptop).startswith("Not signed: 4 cells await review")
+    press(laptop, "n")
+    press(laptop, Keys.ENTER)
+    assert sign_note(laptop).startswith("Not signed: 3 cells await review")  # not the 4 of before
+    for _ in range(3):
+        press(laptop, "n")
+        press(laptop, Keys.ENTER)
+    assert sign_note(laptop) == "Every flagged cell is reviewed: the sample can be signed off now."
+    assert "refused" not in laptop.find_element(By.ID, "sign-note").get_attribute("class")
+
+    # The dialog's missing field gets the focus along with its message.
+    laptop.find_element(By.ID, "sign-off").click()
+    laptop.find_element(By.ID, "sign-ok").click()
+    assert laptop.find_element(By.ID, "sign-error").text == "Type your initials."
+    assert laptop.switch_to.active_element.get_attribute("id") == "sign-initials"
+    laptop.find_element(By.ID, "sign-cancel").click()
+    sign_with(laptop, "AB")
+    status = laptop.find_element(By.ID, "status").text
+    assert status.startswith("Signed off: this sample is read-only") and "choose or drop" not in status
+
+    # A key on a signed sample changes nothing, and the inspector says why where the person is looking.
+    box = cell_box(laptop, "two.png", 2)
+    laptop.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    box.click()
+    press(laptop, "5")
+    assert selected(laptop).get_attribute("data-corrected") is None
+    locked = laptop.find_element(By.ID, "inspector-locked")
+    assert locked.is_displayed() and "reopened" in locked.text
+    assert_in_view(laptop, [selected(laptop), locked])
+    assert "Enter" not in laptop.find_element(By.ID, "inspector-state").text
+
+    # Reopening: a missing reason gets the focus; once reopened the keys work again and the hints come back.
+    laptop.find_element(By.ID, "sign-off").click()
+    laptop.find_element(By.ID, "sign-initials").send_keys("CD")
+    laptop.find_element(By.ID, "sign-ok").click()
+    assert laptop.find_element(By.ID, "sign-error").text == "Say why it is reopened."
+    assert laptop.switch_to.active_element.get_attribute("id") == "reopen-reason"
+    laptop.switch_to.active_element.send_keys("recount")
+    laptop.find_element(By.ID, "sign-ok").click()
+    WebDriverWait(laptop, 5).until(lambda d: d.find_element(By.ID, "sign-state").get_attribute("data-state") == "draft")
+    assert not laptop.find_element(By.ID, "inspector-locked").is_displayed()
+    assert laptop.find_element(By.ID, "status").text == "Ready: choose or drop smear photos."
