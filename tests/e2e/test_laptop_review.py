@@ -95,3 +95,23 @@ def test_the_refused_sign_off_follows_the_review_and_a_signed_sample_says_so_bes
     WebDriverWait(laptop, 5).until(lambda d: d.find_element(By.ID, "sign-state").get_attribute("data-state") == "draft")
     assert not laptop.find_element(By.ID, "inspector-locked").is_displayed()
     assert laptop.find_element(By.ID, "status").text == "Ready: choose or drop smear photos."
+
+
+PLACES = """return ['#summary', '.photos-column'].map((selector) => {
+  const box = document.querySelector(selector).getBoundingClientRect();
+  return [box.top + scrollY, box.bottom + scrollY, getComputedStyle(document.querySelector(selector)).breakBefore];
+});"""
+
+
+def test_the_printed_report_gives_the_count_before_the_photos(laptop, three_photos):
+    cell_box(laptop, "two.png", 1).click()  # a selected cell: on paper it is drawn as any other
+    unselected = cell_box(laptop, "two.png", 2)
+    laptop.execute_script("window.scrollTo(0, 0)")
+    laptop.find_element(By.ID, "print-photos").click()
+    laptop.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        (_, count_bottom, _), (photos_top, _, photos_break) = laptop.execute_script(PLACES)
+        assert count_bottom <= photos_top and photos_break == "page"
+        assert selected(laptop).value_of_css_property("box-shadow") == unselected.value_of_css_property("box-shadow")
+    finally:
+        laptop.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
