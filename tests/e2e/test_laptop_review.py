@@ -2,13 +2,17 @@
 screens), each checked on the real page, the shipped model and real headless Chromium: a white-cell count
 typed with a decimal comma, the sign-off's refusal once the review is done, a signed sample's keys, the
 printed report with photos, and an earlier sample opened from the bottom of the list."""
+import re
+
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.smear_page import cell_box, press
+from headless.chromium import confirm
+from tests.e2e.page_results import upload
+from tests.e2e.smear_page import cell_box, press, smear_file, wait_until_idle
 from tests.e2e.test_laptop import (  # noqa: F401 (fixtures)
-    assert_in_view, laptop, selected, sign_with, three_photos, unsure_site,
+    ISO_WITH_ZONE, assert_in_view, laptop, selected, sign_with, three_photos, unsure_site,
 )
 
 # Where the pieces of the unit "×10⁹/L" beside the white-cell count are drawn: the text before the
@@ -115,3 +119,29 @@ def test_the_printed_report_gives_the_count_before_the_photos(laptop, three_phot
         assert selected(laptop).value_of_css_property("box-shadow") == unselected.value_of_css_property("box-shadow")
     finally:
         laptop.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def test_an_earlier_sample_opens_at_its_top_and_the_list_says_which_are_signed(laptop, three_photos, tmp_path):
+    laptop.find_element(By.ID, "sample-id").send_keys("LAB-7")
+    laptop.execute_script("document.activeElement.blur()")  # keys typed in a field never review a cell
+    for _ in range(4):
+        press(laptop, "n")
+        press(laptop, Keys.ENTER)
+    sign_with(laptop, "AB")
+    laptop.find_element(By.ID, "new-sample").click()
+    confirm(laptop)
+    WebDriverWait(laptop, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".result"))
+    upload(laptop, [smear_file(tmp_path, "next.png", seed=5)])
+    item = laptop.find_element(By.CSS_SELECTOR, "#sample-list li")
+    assert re.fullmatch(f"signed by AB at {ISO_WITH_ZONE}", item.find_element(By.CSS_SELECTOR, ".review").text)
+
+    laptop.execute_script("window.scrollTo(0, document.body.scrollHeight)")  # the list is at the bottom
+    item.find_element(By.CSS_SELECTOR, 'button[data-action="open"]').click()
+    WebDriverWait(laptop, 30).until(lambda d: d.find_element(By.ID, "sample-id").get_attribute("value") == "LAB-7")
+    wait_until_idle(laptop)
+    WebDriverWait(laptop, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".result")) == 3)
+    assert laptop.execute_script("return scrollY") == 0  # its top, not the middle of its photos
+    # The focus is not lost with the list: it is on what can be done first, reopening the signed sample.
+    assert laptop.switch_to.active_element.get_attribute("id") == "sign-off"
+    assert laptop.switch_to.active_element.text == "Reopen…"
+    assert laptop.find_element(By.CSS_SELECTOR, "#sample-list li .review").text == "DRAFT"

@@ -407,6 +407,7 @@ async function openEarlierSample(key) {
   forgetWriteProblems();
   page.sample = opened;
   showWholeSample();
+  samplesView.focusSampleId();
   schedule(page.sample.pending());
   rebalanceColour();
 }

@@ -1,5 +1,6 @@
 // The sample: its ID and target count, "New sample", and the earlier samples kept in this browser.
 import { typedWbc, WBC_LIMITS } from './differential.js';
+import { signature } from './export.js';
 import { counted, element, make } from './ui-parts.js';
 
 export const when = (iso) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -81,7 +82,8 @@ function sampleItem(record) {
   remove.dataset.action = 'delete';
   remove.setAttribute('aria-label', `Delete ${sampleName(record)}, started ${when(record.created)}`);
   item.append(make('span', 'name', sampleName(record)),
-    make('span', 'when', `started ${when(record.created)}; ${counted(record.photos, 'photo')}`), open, remove);
+    make('span', 'when', `started ${when(record.created)}; ${counted(record.photos, 'photo')}`),
+    make('span', record.signed ? 'review signed' : 'review draft', signature(record.signed)), open, remove);
   return item;
 }
 
@@ -99,6 +101,10 @@ export function setSamplesBusy(busy) {
   for (const button of element('sample-list').querySelectorAll('button')) button.disabled = busy;
 }
 
+// A sample just started or opened is seen from its top, the focus on its ID (not lost with the list it was
+// opened from), or on "Reopen…" when it is signed and its ID cannot change.
 export function focusSampleId() {
-  element('sample-id').focus();
+  window.scrollTo({ top: 0, behavior: 'instant' });
+  const field = element('sample-id');
+  (field.disabled ? element('sign-off') : field).focus({ preventScroll: true });
 }
