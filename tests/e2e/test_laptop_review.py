@@ -9,8 +9,10 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from headless.chromium import confirm
+from headless.site_server import RunningServer
+from tests.conftest import REPO
 from tests.e2e.page_results import upload
-from tests.e2e.smear_page import cell_box, press, smear_file, wait_until_idle
+from tests.e2e.smear_page import TWO_CELLS, cell_box, open_fresh, press, smear_file, variant_site, wait_until_idle
 from tests.e2e.test_laptop import (  # noqa: F401 (fixtures)
     ISO_WITH_ZONE, assert_in_view, laptop, selected, sign_with, three_photos, unsure_site,
 )
@@ -145,3 +147,15 @@ def test_an_earlier_sample_opens_at_its_top_and_the_list_says_which_are_signed(l
     assert laptop.switch_to.active_element.get_attribute("id") == "sign-off"
     assert laptop.switch_to.active_element.text == "Reopen…"
     assert laptop.find_element(By.CSS_SELECTOR, "#sample-list li .review").text == "DRAFT"
+
+
+def test_with_no_cell_flagged_the_review_queue_says_so(laptop, tmp_path):
+    """Not "0 of 0 flagged cells reviewed" beside a greyed "Next to review"."""
+    server = RunningServer(variant_site(REPO / "web", tmp_path / "sure", review={"min_probability": 0.0, "min_margin": 0.0}))
+    try:
+        open_fresh(laptop, server.url)
+        upload(laptop, [smear_file(tmp_path, "two.png", white_cells=TWO_CELLS)])
+        assert laptop.find_element(By.ID, "review-progress").text == "No cell flagged for review"
+        assert not laptop.find_element(By.ID, "next-review").is_enabled()
+    finally:
+        server.stop()

@@ -168,7 +168,9 @@ export function showNoCell() {
 export function showReviewProgress({ flagged, reviewed }, available) {
   const progress = element('review-progress');
   Object.assign(progress.dataset, { flagged: String(flagged), reviewed: String(reviewed) });
-  progress.textContent = available ? `${reviewed.toLocaleString('en')} of ${counted(flagged, 'flagged cell')} reviewed` : '';
+  const text = flagged ? `${reviewed.toLocaleString('en')} of ${counted(flagged, 'flagged cell')} reviewed`
+    : 'No cell flagged for review';  // not "0 of 0" beside a greyed "Next to review"
+  progress.textContent = available ? text : '';
   element('next-review').disabled = readOnly || reviewed >= flagged;
 }
 
