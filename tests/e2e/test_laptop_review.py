@@ -14,7 +14,7 @@ from tests.conftest import REPO
 from tests.e2e.page_results import upload
 from tests.e2e.smear_page import TWO_CELLS, cell_box, open_fresh, press, smear_file, variant_site, wait_until_idle
 from tests.e2e.test_laptop import (  # noqa: F401 (fixtures)
-    ISO_WITH_ZONE, assert_in_view, laptop, selected, sign_with, three_photos, unsure_site,
+    ISO_WITH_ZONE, assert_in_view, confirm_next, laptop, selected, sign_with, three_photos, unsure_site,
 )
 
 # Where the pieces of the unit "×10⁹/L" beside the white-cell count are drawn: the text before the
@@ -60,12 +60,9 @@ def sign_note(driver) -> str:
 def test_the_refused_sign_off_follows_the_review_and_a_signed_sample_says_so_beside_the_cell(laptop, three_photos):
     laptop.find_element(By.ID, "sign-off").click()
     assert sign_note(laptop).startswith("Not signed: 4 cells await review")
-    press(laptop, "n")
-    press(laptop, Keys.ENTER)
+    confirm_next(laptop)
     assert sign_note(laptop).startswith("Not signed: 3 cells await review")  # not the 4 of before
-    for _ in range(3):
-        press(laptop, "n")
-        press(laptop, Keys.ENTER)
+    confirm_next(laptop, 3)
     assert sign_note(laptop) == "Every flagged cell is reviewed: the sample can be signed off now."
     assert "refused" not in laptop.find_element(By.ID, "sign-note").get_attribute("class")
 
@@ -126,9 +123,7 @@ def test_the_printed_report_gives_the_count_before_the_photos(laptop, three_phot
 def test_an_earlier_sample_opens_at_its_top_and_the_list_says_which_are_signed(laptop, three_photos, tmp_path):
     laptop.find_element(By.ID, "sample-id").send_keys("LAB-7")
     laptop.execute_script("document.activeElement.blur()")  # keys typed in a field never review a cell
-    for _ in range(4):
-        press(laptop, "n")
-        press(laptop, Keys.ENTER)
+    confirm_next(laptop, 4)
     sign_with(laptop, "AB")
     laptop.find_element(By.ID, "new-sample").click()
     confirm(laptop)
