@@ -35,7 +35,7 @@ const page = {
   queue: null,      // photos are classified one after another, in the order picked
   notKept: [],      // photos of this sample whose files the browser's storage refused
   writeProblem: '', // why the last other write failed
-  signRefused: false, // the sign-off was refused for cells awaiting review: the note follows the review
+  reviewNote: false, // the sign-off was refused for cells awaiting review: the note follows the review
 };
 
 // ------------------------------------------------------------------ keeping the sample
@@ -155,7 +155,7 @@ function refreshCounts() {
   inspector.setReadOnly(Boolean(signed));
   inspector.showReviewProgress(reviewProgress(page.sample.cells()), Boolean(page.rule));
   poolView.showPool({ on: page.sample.record.pooledColour, signed, text: colourPool.balanceText(page.sample) });
-  if (page.signRefused) showReviewRefusal(counts.awaitingReview);
+  if (page.reviewNote) showReviewNote(counts.awaitingReview);
   return counts;
 }
 
@@ -328,19 +328,20 @@ const toggleExcluded = () => correct((cell) => page.sample.setExcluded(cell, !ce
 // ------------------------------------------------------------------ signing off
 
 function showSignNote(text, refused = false) {
-  page.signRefused = false;
+  page.reviewNote = false;
   ui.showSignNote(text, refused);
 }
 
-// Why the sample cannot be signed yet, kept true as cells are reviewed: once none awaits review it says so.
-function showReviewRefusal(awaiting) {
+// Why the sample cannot be signed yet, kept true as cells are reviewed (or counted again, awaiting review
+// once more) until another note replaces it: once none awaits review it says the sample can be signed.
+function showReviewNote(awaiting) {
+  page.reviewNote = true;
   if (!awaiting) {
-    showSignNote('Every flagged cell is reviewed: the sample can be signed off now.');
+    ui.showSignNote('Every flagged cell is reviewed: the sample can be signed off now.');
     return;
   }
   ui.showSignNote(`Not signed: ${awaiting === 1 ? '1 cell awaits' : `${awaiting} cells await`} review. Press N to go to `
     + 'the next one, then confirm (Enter) or correct it.', true);
-  page.signRefused = true;
 }
 
 // Refused while any cell awaits review (as analysers refuse), and said why; a signed sample is reopened
@@ -362,7 +363,7 @@ async function signOff() {
   }
   const counts = sampleCounts();
   if (counts.awaitingReview > 0) {
-    showReviewRefusal(counts.awaitingReview);
+    showReviewNote(counts.awaitingReview);
     return;
   }
   const answer = await ui.askSignature({ title: 'Sign off this sample', okLabel: 'Sign off',
