@@ -172,6 +172,13 @@ def to_lab(srgb: np.ndarray, vision: np.ndarray) -> np.ndarray:
     return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
 
 
+def confirm_next(driver, times=1):
+    """The next cell awaiting review (N) confirmed as it is (Enter), so many times."""
+    for _ in range(times):
+        press(driver, "n")
+        press(driver, Keys.ENTER)
+
+
 def sign_with(driver, initials, reason=None):
     driver.find_element(By.ID, "sign-off").click()
     dialog = driver.find_element(By.ID, "sign-dialog")
@@ -192,9 +199,7 @@ def test_sign_off_is_refused_while_cells_await_review_and_makes_the_sample_read_
     keys = dict(read_page(laptop)["class_buttons"])
     press(laptop, next(key for name, key in keys.items() if name != selected(laptop).get_attribute("data-class")))
     assert selected(laptop).get_attribute("data-corrected") == "true"  # reviewed by a correction, not confirmed
-    for _ in range(3):
-        press(laptop, "n")
-        press(laptop, Keys.ENTER)
+    confirm_next(laptop, 3)
     sign_with(laptop, "AB")
     state = laptop.find_element(By.ID, "sign-state")
     WebDriverWait(laptop, 5).until(lambda _: state.get_attribute("data-state") == "signed")

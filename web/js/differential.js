@@ -103,6 +103,16 @@ const isCounted = (cell) => !cell.excluded;
 export const WBC_LIMITS = { min: 0.01, max: 1000 };
 export const validWbc = (wbc) => Number.isFinite(wbc) && wbc >= WBC_LIMITS.min && wbc <= WBC_LIMITS.max;
 
+// A white-cell count as typed: digits with one decimal point or comma ("7.4" and "7,4" are both 7.4, as
+// analysers in either convention print it); null for nothing typed, NaN for anything else or out of range.
+export function typedWbc(text) {
+  const typed = text.trim();
+  if (!typed) return null;
+  if (!/^(\d+([.,]\d*)?|[.,]\d+)$/.test(typed)) return NaN;
+  const value = Number(typed.replace(',', '.'));
+  return validWbc(value) ? value : NaN;
+}
+
 function tally(cells) {
   const counts = new Map();
   for (const cell of cells.filter(isCounted)) counts.set(finalClass(cell), (counts.get(finalClass(cell)) || 0) + 1);

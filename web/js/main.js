@@ -35,6 +35,7 @@ const page = {
   queue: null,      // photos are classified one after another, in the order picked
   notKept: [],      // photos of this sample whose files the browser's storage refused
   writeProblem: '', // why the last other write failed
+  reviewNote: false, // the sign-off was refused for cells awaiting review: the note follows the review
 };
 
 // ------------------------------------------------------------------ keeping the sample
@@ -154,6 +155,7 @@ function refreshCounts() {
   inspector.setReadOnly(Boolean(signed));
   inspector.showReviewProgress(reviewProgress(page.sample.cells()), Boolean(page.rule));
   poolView.showPool({ on: page.sample.record.pooledColour, signed, text: colourPool.balanceText(page.sample) });
+  if (page.reviewNote) showReviewNote(counts.awaitingReview);
   return counts;
 }
 
@@ -163,7 +165,8 @@ function refreshStatus() {
   } else if (page.modelError) {
     ui.setStatus('error', page.modelError);
   } else if (page.loaded && page.shown) {
-    ui.setStatus('ready', 'Ready: choose or drop smear photos.');
+    ui.setStatus('ready', page.sample.signed ? 'Signed off: this sample is read-only. Reopen it to change it or add '
+      + 'photos, or start a new sample.' : 'Ready: choose or drop smear photos.');
   }
   ui.showProgress(page.run);
   samplesView.setSamplesBusy(Boolean(page.run));
@@ -174,7 +177,7 @@ function showWholeSample() {
   applyCellTypes();
   samplesView.showSample(page.sample.record);
   photosView.clearPhotos();
-  ui.showSignNote('');
+  showSignNote('');
   for (const photo of page.sample.photos) if (photo.status !== 'pending') photosView.showPhoto(photo, page.types);
   select(null);
   refreshCounts();
@@ -299,7 +302,7 @@ function selectNextToReview() {
 async function correct(change) {
   if (!page.selected) return;
   if (page.sample.signed) {
-    ui.showSignNote('This sample is signed off: reopen it (with a reason) to change a cell.', true);
+    showSignNote('This sample is signed off: reopen it (with a reason) to change a cell.', true);
     return;
   }
   const photo = page.sample.photo(page.selected.photo);
@@ -324,6 +327,23 @@ const toggleExcluded = () => correct((cell) => page.sample.setExcluded(cell, !ce
 
 // ------------------------------------------------------------------ signing off
 
+function showSignNote(text, refused = false) {
+  page.reviewNote = false;
+  ui.showSignNote(text, refused);
+}
+
+// Why the sample cannot be signed yet, kept true as cells are reviewed (or counted again, awaiting review
+// once more) until another note replaces it: once none awaits review it says the sample can be signed.
+function showReviewNote(awaiting) {
+  page.reviewNote = true;
+  if (!awaiting) {
+    ui.showSignNote('Every flagged cell is reviewed: the sample can be signed off now.');
+    return;
+  }
+  ui.showSignNote(`Not signed: ${awaiting === 1 ? '1 cell awaits' : `${awaiting} cells await`} review. Press N to go to `
+    + 'the next one, then confirm (Enter) or correct it.', true);
+}
+
 // Refused while any cell awaits review (as analysers refuse), and said why; a signed sample is reopened
 // with a reason, kept in the sample.
 async function signOff() {
@@ -335,15 +355,15 @@ async function signOff() {
       withReason: true });
     if (!answer) return;
     const written = page.sample.reopen(answer.initials, answer.reason);  // memory at once, the write follows
-    ui.showSignNote(`Reopened by ${answer.initials}: a draft again.`);
+    showSignNote(`Reopened by ${answer.initials}: a draft again.`);
     refreshCounts();
+    refreshStatus();
     await written;
     return;
   }
   const counts = sampleCounts();
   if (counts.awaitingReview > 0) {
-    ui.showSignNote(`Not signed: ${counts.awaitingReview === 1 ? '1 cell awaits' : `${counts.awaitingReview} cells await`} `
-      + 'review. Press N to go to the next one, then confirm (Enter) or correct it.', true);
+    showReviewNote(counts.awaitingReview);
     return;
   }
   const answer = await ui.askSignature({ title: 'Sign off this sample', okLabel: 'Sign off',
@@ -351,8 +371,9 @@ async function signOff() {
     withReason: false });
   if (!answer) return;
   const written = page.sample.sign(answer.initials, modelsUsed());
-  ui.showSignNote(`Signed off by ${answer.initials}.`);
+  showSignNote(`Signed off by ${answer.initials}.`);
   refreshCounts();
+  refreshStatus();
   await written;
 }
 
@@ -387,6 +408,7 @@ async function openEarlierSample(key) {
   forgetWriteProblems();
   page.sample = opened;
   showWholeSample();
+  samplesView.focusSampleId();
   schedule(page.sample.pending());
   rebalanceColour();
 }
@@ -482,7 +504,7 @@ function wireControls(started) {
     if (!files.length) return;
     await started;
     if (page.sample.signed) {
-      ui.showSignNote('This sample is signed off: reopen it to add photos, or start a new sample.', true);
+      showSignNote('This sample is signed off: reopen it to add photos, or start a new sample.', true);
       return;
     }
     schedule(page.sample.addFiles(files));

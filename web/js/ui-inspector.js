@@ -10,6 +10,7 @@ const ZOOM_PIXELS = 240;  // the enlarged photo's canvas side, in canvas pixels
 let classOrder = [];
 let shown = false;
 let readOnly = false;
+let current = null;  // the cell shown
 
 // Typing a sample ID or a target must never reclassify a cell.
 function typingIn(target) {
@@ -108,13 +109,19 @@ function drawZoom(canvas, picture, cell) {
   context.strokeRect((x - left) * scale, (y - top) * scale, w * scale, h * scale);
 }
 
+// What a person may still do is said only while they may: a signed sample takes no key.
 function stateLine(cell) {
   if (cell.excluded) return 'Marked "not a cell": not counted.';
   if (isCorrected(cell)) return `Corrected to ${lower(cell.assigned)}: counted as ${lower(cell.assigned)}.`;
-  if (awaitsReview(cell)) return 'Needs review: the network is unsure. Enter confirms it, a number key corrects it.';
+  if (awaitsReview(cell)) return `Needs review: the network is unsure.${readOnly ? '' : ' Enter confirms it, a number key corrects it.'}`;
   if (isConfirmed(cell)) return 'Checked: the network\'s class was confirmed.';
   if (isChecked(cell)) return 'Checked.';
-  return 'Counted as the network says (Enter confirms it).';
+  return readOnly ? 'Counted as the network says.' : 'Counted as the network says (Enter confirms it).';
+}
+
+function showState(cell) {
+  element('inspector-state').textContent = stateLine(cell);
+  element('inspector-state').dataset.state = stateOf(cell);
 }
 
 const stateOf = (cell) => (cell.excluded ? 'excluded' : isCorrected(cell) ? 'corrected' : awaitsReview(cell) ? 'review'
@@ -123,6 +130,7 @@ const stateOf = (cell) => (cell.excluded ? 'excluded' : isCorrected(cell) ? 'cor
 // picture: the photo's <img> (its own pixels are enlarged), or null.
 export function showCell(photo, cell, picture) {
   shown = true;
+  current = cell;
   element('inspector-empty').hidden = true;
   element('inspector-cell').hidden = false;
   element('inspector-cell').dataset.cell = `${photo.order} ${cell.number}`;
@@ -135,8 +143,7 @@ export function showCell(photo, cell, picture) {
   if (picture) drawZoom(zoom, picture, cell);
   zoom.setAttribute('aria-label', `Cell ${cell.number} enlarged from the photo's own pixels: the square the network's input was cut from`);
   element('inspector-verdict').textContent = `The network says: ${modelSays(cell)}`;
-  element('inspector-state').textContent = stateLine(cell);
-  element('inspector-state').dataset.state = stateOf(cell);
+  showState(cell);
   element('inspector-edge').hidden = !cell.touchesEdge;
   element('inspector-bars').replaceChildren(probabilityBars(cell.probabilities, { hooks: true }));
   for (const button of element('class-buttons').children) {
@@ -151,6 +158,7 @@ export function showCell(photo, cell, picture) {
 
 export function showNoCell() {
   shown = false;
+  current = null;
   element('inspector-empty').hidden = false;
   element('inspector-cell').hidden = true;
   delete element('inspector-cell').dataset.cell;
@@ -160,17 +168,22 @@ export function showNoCell() {
 export function showReviewProgress({ flagged, reviewed }, available) {
   const progress = element('review-progress');
   Object.assign(progress.dataset, { flagged: String(flagged), reviewed: String(reviewed) });
-  progress.textContent = available ? `${reviewed.toLocaleString('en')} of ${counted(flagged, 'flagged cell')} reviewed` : '';
+  const text = flagged ? `${reviewed.toLocaleString('en')} of ${counted(flagged, 'flagged cell')} reviewed`
+    : 'No cell flagged for review';  // not "0 of 0" beside a greyed "Next to review"
+  progress.textContent = available ? text : '';
   element('next-review').disabled = readOnly || reviewed >= flagged;
 }
 
 // A signed sample is read-only: nothing about a cell can change until the sample is reopened.
+// Said beside the disabled buttons, where the person is looking, not only at the top of the page.
 export function setReadOnly(on) {
   readOnly = on;
   for (const button of element('inspector').querySelectorAll('#class-buttons button, #exclude-cell, #confirm-cell')) {
     button.disabled = on;
   }
   if (on) element('next-review').disabled = true;
+  element('inspector-locked').hidden = !on;
+  if (current) showState(current);
 }
 
 export const isReadOnly = () => readOnly;

@@ -1,4 +1,6 @@
 // The sample: its ID and target count, "New sample", and the earlier samples kept in this browser.
+import { typedWbc, WBC_LIMITS } from './differential.js';
+import { signature } from './export.js';
 import { counted, element, make } from './ui-parts.js';
 
 export const when = (iso) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -34,21 +36,20 @@ export function initSamples({ onLabel, onTarget, onWbc, onNew, onOpen, onDelete 
     saveLabel();
     saveTarget();
   });
-  // The analyser's white-cell count: empty for none; a value out of range is refused and said why.
+  // The analyser's white-cell count: empty for none; anything else than a count in range is refused and
+  // said why. A text field, not a number field: Chromium's number field drops the comma of "7,4" (74).
   const wbc = element('wbc-count');
   wbc.addEventListener('change', () => {
-    const text = wbc.value.trim();
-    const value = Number(text.replace(',', '.'));
-    if (!text) {
-      element('wbc-note').textContent = '';
-      onWbc(null);
-    } else if (Number.isFinite(value) && value >= Number(wbc.min) && value <= Number(wbc.max)) {
-      element('wbc-note').textContent = '';
-      onWbc(value);
-    } else {
-      element('wbc-note').textContent = `Not used: a white-cell count is between ${wbc.min} and ${wbc.max} ×10⁹/L.`;
+    const value = typedWbc(wbc.value);
+    if (Number.isNaN(value)) {
+      element('wbc-note').textContent = `Not used: "${wbc.value.trim()}". Type a count between ${WBC_LIMITS.min} and `
+        + `${WBC_LIMITS.max} ×10⁹/L, as 7.4 or 7,4.`;
       wbc.value = wbc.dataset.saved || '';
+      return;
     }
+    element('wbc-note').textContent = '';
+    wbc.dataset.saved = value ?? '';
+    onWbc(value);
   });
   element('new-sample').addEventListener('click', onNew);
   element('sample-list').addEventListener('click', (event) => {
@@ -81,7 +82,8 @@ function sampleItem(record) {
   remove.dataset.action = 'delete';
   remove.setAttribute('aria-label', `Delete ${sampleName(record)}, started ${when(record.created)}`);
   item.append(make('span', 'name', sampleName(record)),
-    make('span', 'when', `started ${when(record.created)}; ${counted(record.photos, 'photo')}`), open, remove);
+    make('span', 'when', `started ${when(record.created)}; ${counted(record.photos, 'photo')}`),
+    make('span', record.signed ? 'review signed' : 'review draft', signature(record.signed)), open, remove);
   return item;
 }
 
@@ -99,6 +101,10 @@ export function setSamplesBusy(busy) {
   for (const button of element('sample-list').querySelectorAll('button')) button.disabled = busy;
 }
 
+// A sample just started or opened is seen from its top, the focus on its ID (not lost with the list it was
+// opened from), or on "Reopen…" when it is signed and its ID cannot change.
 export function focusSampleId() {
-  element('sample-id').focus();
+  window.scrollTo({ top: 0, behavior: 'instant' });
+  const field = element('sample-id');
+  (field.disabled ? element('sign-off') : field).focus({ preventScroll: true });
 }

@@ -192,11 +192,16 @@ export function askSignature({ title, text, okLabel, withReason }) {
 export function initSignDialog() {
   element('sign-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const initials = element('sign-initials').value.trim();
     const reasonNeeded = !element('reopen-field').hidden;
-    if (!initials) element('sign-error').textContent = 'Type your initials.';
-    else if (reasonNeeded && !element('reopen-reason').value.trim()) element('sign-error').textContent = 'Say why it is reopened.';
-    else element('sign-dialog').close('ok');
+    // The first field still empty gets the message and the focus.
+    const [missing, message] = !element('sign-initials').value.trim() ? ['sign-initials', 'Type your initials.']
+      : reasonNeeded && !element('reopen-reason').value.trim() ? ['reopen-reason', 'Say why it is reopened.'] : [];
+    if (!missing) {
+      element('sign-dialog').close('ok');
+      return;
+    }
+    element('sign-error').textContent = message;
+    element(missing).focus();
   });
   element('sign-cancel').addEventListener('click', () => element('sign-dialog').close('cancel'));
 }
