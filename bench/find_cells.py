@@ -1,6 +1,6 @@
 """How well the page finds white cells in whole fields of every lab: recall and precision against annotated boxes.
 
-python -m bench.find_cells [--data FIELDS ...] [--web-root web] [--out bench]
+python -m bench.find_cells [--data FIELDS ...] [--web-root web] [--every N] [--todays-finder] [--out bench]
 
 Each field's white-cell boxes (Pascal VOC, Annotations/<image>.xml, objects named WBC) are the truth.
 Cells are found as the page finds them, with the default model's preprocessing (bench/page_cells.py):
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench.defaults import FIELD_SETS
 from bench.page_cells import cells_of, page_spec
+from core.finder import default_finder_spec
 from core.cli import run_stage
 from core.files import write_json
 from core.model_index import NoModel, default_model
@@ -179,12 +180,15 @@ def describe(measured: dict) -> str:
                      f"{m['refused']} refused" for lab, m in measured["labs"].items())
 
 
-def default_spec(web_root: Path) -> dict:
-    """The preprocessing of the model the page loads (WEB_ROOT/models/index.json's default)."""
+def default_spec(web_root: Path, todays_finder: bool = False) -> dict:
+    """The preprocessing of the model the page loads (WEB_ROOT/models/index.json's default); with
+    `todays_finder`, its finder settings replaced by today's defaults, which the next trained model carries."""
     metadata, _ = default_model(Path(web_root) / "models")
     spec, filled = page_spec(metadata["preprocessing"])
     if "finder" not in spec:
         raise ValueError(f"{metadata['name']} {metadata['version']} finds no cells (crop {spec['crop']})")
+    if todays_finder:
+        return {**spec, "finder": default_finder_spec()}
     if filled:
         print(f"  {metadata['name']} {metadata['version']} predates finder settings {', '.join(filled)}: "
               "today's defaults are used", file=sys.stderr)
@@ -199,10 +203,14 @@ def main(argv=None) -> int:
     parser.add_argument("--web-root", type=Path, default=Path("web"),
                         help="site whose default model's finder settings are used (default: %(default)s)")
     parser.add_argument("--every", type=int, default=1, help="only every Nth photo of each lab (default: all)")
+    parser.add_argument("--todays-finder", action="store_true",
+                        help="find cells with today's default finder settings (the next trained model's) "
+                             "instead of the model's own")
     parser.add_argument("--out", type=Path, default=Path("bench"), help="where find_cells.json goes (default: bench)")
     options = parser.parse_args(argv)
     datas = options.data or [Path(default_dataset(name)) for name in FIELD_SETS]
-    return run_stage(lambda: describe(measure(datas, options.out, default_spec(options.web_root), options.every)),
+    spec = lambda: default_spec(options.web_root, options.todays_finder)  # noqa: E731 (a model error is reported)
+    return run_stage(lambda: describe(measure(datas, options.out, spec(), options.every)),
                      (FileNotFoundError, ValueError, NoModel),
                      lambda text: f"{text}\nwrote {options.out / 'find_cells.json'}")
 

@@ -15,6 +15,9 @@ PREPROCESSING_DEFAULTS: dict = FACTS["preprocessing"]["defaults"]
 NO_MODEL_FIX: str = FACTS["no_model_fix"]
 # The smear check's settings, for a finder spec written before they existed.
 SMEAR_CHECK_DEFAULTS: dict = {key: value for key, value in FACTS["smear_check"].items() if key != "about"}
+# The finder's lobe and cut-cell settings, for a finder spec written before they existed.
+LOBE_AND_CUT_CELL_DEFAULTS: dict = {key: value for key, value in FACTS["lobes_and_cut_cells"].items()
+                                    if key != "about"}
 
 
 def megapixels(pixels: int) -> str:

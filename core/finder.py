@@ -16,10 +16,12 @@ box-downscaled copy of the photo (an integer factor, so a camera photo costs abo
      the nuclei (red-cell pallor filled): about 0.8 red-cell diameters, in work pixels
   6. lobes into cells: two pieces join when their pixels are close relative to the smaller one,
      or the smaller sits inside the bigger one's box; two pieces that are each as big as a whole
-     nucleus (against the ruler) only when they nearly touch. The cell's box spans its
-     substantial pieces only (not specks next to it)
+     nucleus (against the ruler) when together they span no more than one cell, or when they
+     nearly touch; never a piece with another stained far more strongly (a nucleus and the violet
+     red cells touching it). The cell's box spans its substantial pieces only (not specks next to it)
   7. each group is a candidate: nucleus box, extent (longer box side), stain mass, centre (box
-     centre); a white cell when big against the ruler and the strongest group, and dense enough
+     centre); a white cell when big against the ruler and the strongest group, and dense enough;
+     a group cut by the photo's edge is weighed as the round nucleus its chord is part of
   8. crop side = max(extent * crop_scale, ruler * crop_min_ruler_percent / 100), centred on the
      cell, allowed past the photo's edge (core/preprocess.py's cut_square repeats the edge pixels)
   9. each white cell's own box (its nucleus's core and a cytoplasm margin, not a clump joined to it)
@@ -29,7 +31,7 @@ box-downscaled copy of the photo (an integer factor, so a camera photo costs abo
 import numpy as np
 
 from core.cell_extent import cell_extent, core_box
-from core.facts import SMEAR_CHECK_DEFAULTS
+from core.facts import LOBE_AND_CUT_CELL_DEFAULTS, SMEAR_CHECK_DEFAULTS
 from core.stained_pieces import (
     box_downscale,
     downscale_factor,
@@ -53,7 +55,8 @@ def default_finder_spec() -> dict:
         "min_piece_pixels": 4,           # work pixels; smaller stained pieces are specks
         "group_gap_percent": 25,         # lobes: pixels <= 25% of the smaller piece's extent apart
         "whole_nucleus_ruler_percent": 100,  # pieces both >= 100% of the ruler: whole nuclei, ...
-        "whole_nuclei_gap_percent": 15,  # ... joined only if pixels <= 15% of the smaller extent apart
+        "whole_nuclei_gap_percent": 10,  # ... joined if pixels <= 10% of the smaller extent apart,
+        **LOBE_AND_CUT_CELL_DEFAULTS,    # ... or spanning one cell; lobes stained alike; cells the edge cuts
         "box_piece_percent": 10,         # a cell's box spans pieces >= 10% of its biggest piece's area
         "white_ruler_percent": 40,       # white cell: nucleus extent >= 40% of the ruler,
         "white_mass_percent": 15,        #   stain mass >= 15% of the strongest group's,
@@ -102,40 +105,64 @@ def centre_inside(small: dict, big: dict) -> bool:
     return 2 * big["top"] <= cy2 < 2 * big["bottom"] and 2 * big["left"] <= cx2 < 2 * big["right"]
 
 
+def joint_extent(a: dict, b: dict) -> int:
+    """The longer side of the box around both pieces."""
+    return max(max(a["bottom"], b["bottom"]) - min(a["top"], b["top"]),
+               max(a["right"], b["right"]) - min(a["left"], b["left"]))
+
+
+def alike_stain(a: dict, b: dict, spec: dict) -> bool:
+    """The paler piece's mean stain (mass per pixel) is at least lobe_stain_percent of the other's: the
+    lobes of a nucleus are stained alike, a red cell stained violet by a cast is far paler than the
+    nucleus it touches. Densities compared cross-multiplied."""
+    a_over_b, b_over_a = a["mass"] * b["area"], b["mass"] * a["area"]
+    return min(a_over_b, b_over_a) * 100 >= spec["lobe_stain_percent"] * max(a_over_b, b_over_a)
+
+
 def same_cell(a: dict, b: dict, ruler: int, spec: dict) -> bool:
-    """Lobes of one nucleus: pixels close against the smaller piece, or the smaller one sitting
-    inside the bigger one's box. Two pieces each as big as a whole nucleus (against the ruler)
-    must nearly touch: otherwise they are two cells side by side."""
+    """Lobes of one nucleus, stained alike: pixels close against the smaller piece, or the smaller one
+    sitting inside the bigger one's box. Two pieces each as big as a whole nucleus (against the ruler)
+    are lobes when together they span no more than one cell (a high-magnification neutrophil's lobes
+    lie far apart), or when they nearly touch: otherwise they are two cells side by side."""
+    if not alike_stain(a, b, spec):
+        return False
     small, big = (a, b) if extent(a) <= extent(b) else (b, a)
+    if ruler > 0 and extent(small) * 100 >= spec["whole_nucleus_ruler_percent"] * ruler:
+        if joint_extent(a, b) * 100 <= spec["cell_span_ruler_percent"] * ruler:
+            return True
+        gap = spec["whole_nuclei_gap_percent"] * extent(small)
+        return box_gap(a, b) * 100 <= gap and pixel_gap(a, b) * 100 <= gap   # cheap test first
     if box_gap(a, b) * 100 > spec["group_gap_percent"] * extent(small):
         return False                    # cheap test first: the boxes are already too far apart
-    if ruler > 0 and extent(small) * 100 >= spec["whole_nucleus_ruler_percent"] * ruler:
-        return pixel_gap(a, b) * 100 <= spec["whole_nuclei_gap_percent"] * extent(small)
     return centre_inside(small, big) or pixel_gap(a, b) * 100 <= spec["group_gap_percent"] * extent(small)
 
 
-def candidate_pairs(pieces: list, spec: dict) -> list:
-    """(i, j), i < j, whose boxes are close enough for same_cell. Pieces come sorted by top, so
-    for piece i only the pieces starting at most its allowed gap below its bottom can qualify."""
+def candidate_pairs(pieces: list, ruler: int, spec: dict) -> list:
+    """(i, j), i < j, whose boxes are close enough for same_cell: near against the smaller piece, or
+    within one cell's span. Pieces come sorted by top, so for piece i only the pieces starting at most
+    that far below it can qualify."""
     box = np.array([[p["top"], p["left"], p["bottom"], p["right"]] for p in pieces], np.int64)
     ext = np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1])
+    span = spec["cell_span_ruler_percent"] * ruler // 100
     pairs = []
     for i in range(len(pieces)):
-        reach = box[i, 2] + spec["group_gap_percent"] * ext[i] // 100
+        reach = max(box[i, 2] + spec["group_gap_percent"] * ext[i] // 100, box[i, 0] + span)
         j = np.arange(i + 1, np.searchsorted(box[:, 0], reach, side="right"))
         if len(j) == 0:
             continue
         dy = np.maximum(0, np.maximum(box[j, 0] - box[i, 2], box[i, 0] - box[j, 2]))
         dx = np.maximum(0, np.maximum(box[j, 1] - box[i, 3], box[i, 1] - box[j, 3]))
         near = np.maximum(dy, dx) * 100 <= spec["group_gap_percent"] * np.minimum(ext[i], ext[j])
-        pairs += [(i, int(k)) for k in j[near]]
+        joint = np.maximum(np.maximum(box[j, 2], box[i, 2]) - np.minimum(box[j, 0], box[i, 0]),
+                           np.maximum(box[j, 3], box[i, 3]) - np.minimum(box[j, 1], box[i, 1]))
+        pairs += [(i, int(k)) for k in j[near | (joint <= span)]]
     return pairs
 
 
 def group_pieces(pieces: list, ruler: int, spec: dict) -> list:
     """Lists of piece indices, one list per cell, in order of each cell's first piece."""
     parent = list(range(len(pieces)))
-    for i, j in candidate_pairs(pieces, spec) if pieces else []:
+    for i, j in candidate_pairs(pieces, ruler, spec) if pieces else []:
         if same_cell(pieces[i], pieces[j], ruler, spec):
             union(parent, i, j)
     groups = {}
@@ -162,11 +189,28 @@ def merge_group(pieces: list, members: list, spec: dict) -> dict:
 
 # ---------------------------------------------------------------- 7-8: cells and crops
 
-def is_white_cell(group: dict, largest_mass: int, ruler: int, spec: dict) -> bool:
+def at_edge(group: dict, work_shape: tuple) -> bool:
+    """The group's box reaches the photo's edge."""
+    return group["top"] == 0 or group["left"] == 0 or group["bottom"] >= work_shape[0] or group["right"] >= work_shape[1]
+
+
+def round_mass(group: dict, spec: dict) -> int:
+    """The stain mass of a round nucleus as wide as the group's extent and stained as it is on average:
+    what a cell the photo's edge cuts would weigh whole (at least what shows of it)."""
+    num, den = spec["cut_cell_round"]
+    return max(group["mass"], group["mass"] // group["area"] * extent(group) * extent(group) * num // den)
+
+
+def is_white_cell(group: dict, largest_mass: int, ruler: int, work_shape: tuple, spec: dict) -> bool:
     """Big against the red cells (when measured) and against the strongest stained group, and
-    densely stained: platelets, specks and pale debris fail at least one."""
-    big_vs_ruler = ruler == 0 or extent(group) * 100 >= spec["white_ruler_percent"] * ruler
-    big_vs_largest = group["mass"] * 100 >= spec["white_mass_percent"] * largest_mass
+    densely stained: platelets, specks and pale debris fail at least one. A cell the photo's edge cuts
+    shows only part of its nucleus: it is weighed as the round nucleus its chord spans, and that chord
+    must be longer (a sliver shorter than that is a platelet or a red cell's rim as often as a cell)."""
+    cut = at_edge(group, work_shape)
+    least_extent = spec["cut_cell_ruler_percent"] if cut else spec["white_ruler_percent"]
+    big_vs_ruler = ruler == 0 or extent(group) * 100 >= least_extent * ruler
+    mass = round_mass(group, spec) if cut else group["mass"]
+    big_vs_largest = mass * 100 >= spec["white_mass_percent"] * largest_mass
     dense = group["mass"] >= spec["white_min_density"] * group["area"]
     return big_vs_ruler and big_vs_largest and dense
 
@@ -193,8 +237,7 @@ def describe(group: dict, factor: int, ruler: int, work_shape: tuple, spec: dict
                         group["bottom"] * factor, group["right"] * factor),
         "extent": size,
         "crop": (centre_y - side // 2, centre_x - side // 2, side),
-        "touches_edge": bool(group["top"] == 0 or group["left"] == 0
-                             or group["bottom"] >= work_shape[0] or group["right"] >= work_shape[1]),
+        "touches_edge": at_edge(group, work_shape),
         "white": group["white"],
         "score": group["prominence"],
         "mass": group["mass"],
@@ -204,6 +247,7 @@ def describe(group: dict, factor: int, ruler: int, work_shape: tuple, spec: dict
 
 def find_candidates(rgb: np.ndarray, spec: dict) -> tuple:
     """Every stained group (white cells, platelets, debris) in raster order, and the photo's facts."""
+    spec = {**LOBE_AND_CUT_CELL_DEFAULTS, **spec}     # a spec written before these settings existed
     factor = downscale_factor(rgb.shape[0], rgb.shape[1], spec)
     work = box_downscale(rgb, factor)
     score = stain_score(work)
@@ -214,7 +258,7 @@ def find_candidates(rgb: np.ndarray, spec: dict) -> tuple:
     groups = [merge_group(pieces, members, spec) for members in memberships]
     largest = max((g["mass"] for g in groups), default=0)
     for g in groups:
-        g["white"] = is_white_cell(g, largest, ruler, spec)
+        g["white"] = is_white_cell(g, largest, ruler, work.shape[:2], spec)
         g["prominence"] = prominence(g, work.shape[:2])
     cells = [describe(g, factor, ruler, work.shape[:2], spec) for g in groups]
     for cell, g, members in zip(cells, groups, memberships):

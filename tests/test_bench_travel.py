@@ -10,9 +10,12 @@ from bench import find_cells, label_free, robustness, tecom
 from bench.page_cells import NO_ANSWER, dihedral, page_spec, score
 from bench.report import label_free_section, robustness_section, tecom_section
 from bench.targets import target_rows
+from core.artifacts import METADATA
+from core.files import write_json
 from core.finder import default_finder_spec
 from core.preprocess import preprocessing_spec
 from tests.conftest import COLOURS, draw_cell, draw_smear
+from tests.metadata_samples import shipped_metadata
 
 CLASSES = ["BLUE", "RED"]
 FOUND = COLOURS["RED"]  # a drawn cell of this colour passes the smear check and is found
@@ -75,6 +78,17 @@ def test_an_older_models_finder_settings_are_completed_with_todays():
     assert filled == sorted(key for key in default_finder_spec() if key.startswith("smear_"))
     assert spec["finder"]["min_contrast"] == 77 and spec["finder"]["smear_content_percent"] == 5
     assert page_spec(preprocessing_spec(32, "full_frame")) == (preprocessing_spec(32, "full_frame"), [])
+
+
+def test_the_finder_can_be_todays_rather_than_the_models(tmp_path):
+    metadata = shipped_metadata()
+    metadata["preprocessing"]["finder"]["min_contrast"] = 77
+    write_json(tmp_path / "models" / "index.json",
+               {"default": "m", "models": [{"name": "m", "version": "v1", "path": "m/v1/"}]})
+    write_json(tmp_path / "models" / "m" / "v1" / METADATA, metadata)
+    models, todays = find_cells.default_spec(tmp_path), find_cells.default_spec(tmp_path, todays_finder=True)
+    assert models["finder"]["min_contrast"] == 77 and todays["finder"] == default_finder_spec()
+    assert {**todays, "finder": None} == {**models, "finder": None}, "only the finder's settings change"
 
 
 def test_cells_are_found_per_lab_as_the_page_finds_them(fields, tmp_path):

@@ -42,7 +42,7 @@ def test_a_clump_reaching_the_edge_does_not_cut_the_cell_it_touches():
 
 
 def test_a_cell_the_edge_runs_through_is_cut():
-    [cell] = cells_of(draw_smear(np.random.default_rng(5), white_cells=((12, 320),)))
+    [cell] = cells_of(draw_smear(np.random.default_rng(5), white_cells=((12, 320),), nucleus_radius=28))
     assert cell["touches_edge"] and cell["cell_box"][0] == 0
 
 

@@ -1,5 +1,7 @@
 """Finding white cells: the browser (web/js/finder.js) finds the very cells Python (core/finder.py) finds,
-a cell gives the same crop whatever the zoom, and what is not a smear gives no cells."""
+a cell gives the same crop whatever the zoom, and what is not a smear gives no cells; a neutrophil's far lobes
+are one cell, two nuclei side by side two, a nucleus is not joined to the violet red cells a cast leaves
+touching it, and a cell the photo's edge cuts is weighed whole; on drawn photos and real fields of four labs."""
 import json
 from pathlib import Path
 
@@ -7,34 +9,84 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from bench.find_cells import assign, white_cell_boxes
+from bench.page_cells import square_centre
+from core.facts import LOBE_AND_CUT_CELL_DEFAULTS
 from core.finder import default_finder_spec, find_candidates, find_cells, main_cell_crop
 from core.preprocess import load_rgb
 from tests.conftest import SHARED_DATA, draw_smear
-from tests.test_cell_extent import cell_with_clump
+from tests.test_cell_extent import cell_with_clump, cells_of
 from tests.js_runner import run_on_images
 
 SPEC = default_finder_spec()
+# A model's spec written before the lobe and cut-cell settings existed: both sides take them from facts.json.
+OLDER_SPEC = {key: value for key, value in SPEC.items() if key not in LOBE_AND_CUT_CELL_DEFAULTS}
 ZOOMS = (0.5, 0.7, 1.0, 1.4, 2.0)
+NUCLEUS = (110, 50, 160)      # draw_smear's nucleus colour
+CYTOPLASM = (205, 185, 220)   # and its cytoplasm's
+# Real fields, each with its every white cell boxed (bench/find_cells.py's truth) and found: (lab, photo, why).
+FIELDS = [
+    ("deepbionet-fields", "594.jpg", "a strong green cast"),
+    ("deepbionet-fields", "1467.jpg", "a yellow cast"),
+    ("deepbionet-fields", "1160.jpg", "a green cast leaving the red cells violet, touching the nucleus"),
+    ("raabin-fields", "17a97618-7c6c-53af-a9f1-79dd46213799.jpg", "two lobes far apart, each as big as a nucleus"),
+    ("raabin-fields", "f40ea6f1-8752-5abb-80f0-3d7cf6fc918a.jpg", "two lobes far apart, each as big as a nucleus"),
+    ("bcd-fields", "1b31602c-d6d5-525d-8262-605e8f899086.jpg", "a pale cell's two lobes"),
+    ("bccd-smears", "BloodImage_00065.jpg", "two cells side by side"),
+    ("bcd-fields", "253582b7-62dc-5d32-8f05-b5c4f5e4f714.jpg", "two cells side by side, nuclei a few pixels apart"),
+    ("raabin-fields", "5232e096-af14-59f2-ad19-07c48d56f95b.jpg", "a sliver of a cell cut by the bottom edge"),
+    ("bcd-fields", "208bc3f6-caec-525d-807e-0067b7650890.jpg", "a sliver of a cell cut by the right edge"),
+]
 
 
-def python_answer(rgb: np.ndarray) -> dict:
-    candidates, info = find_candidates(rgb, SPEC)
-    return json.loads(json.dumps({"candidates": candidates, "info": info, "cells": find_cells(rgb, SPEC),
-                                  "crop": main_cell_crop(rgb, SPEC)}, default=int))
+def python_answer(rgb: np.ndarray, spec: dict) -> dict:
+    candidates, info = find_candidates(rgb, spec)
+    return json.loads(json.dumps({"candidates": candidates, "info": info, "cells": find_cells(rgb, spec),
+                                  "crop": main_cell_crop(rgb, spec)}, default=int))
 
 
-def javascript_answers(images: list, workdir: Path) -> list:
+def javascript_answers(images: list, workdir: Path, spec: dict) -> list:
     """finder.js on the same pixels, all images in one Node run."""
-    return run_on_images(workdir, images, SPEC, "import { findCandidates, findCells, mainCellCrop } from './finder.js';\n", (
+    return run_on_images(workdir, images, spec, "import { findCandidates, findCells, mainCellCrop } from './finder.js';\n", (
         "  const { cells: candidates, info } = findCandidates(image, spec);\n"
         "  return { candidates, info, cells: findCells(image, spec), crop: mainCellCrop(image, spec) };\n"))
 
 
-def assert_same_answers(named_images: dict, workdir: Path) -> None:
+def assert_same_answers(named_images: dict, workdir: Path, spec: dict = SPEC) -> None:
     names, images = list(named_images), list(named_images.values())
-    for name, js in zip(names, javascript_answers(images, workdir)):
-        python = python_answer(named_images[name])
+    for name, js in zip(names, javascript_answers(images, workdir, spec)):
+        python = python_answer(named_images[name], spec)
         assert json.loads(json.dumps(js)) == python, name
+
+
+def field(lab: str, photo: str) -> tuple:
+    """(decoded photo, its white-cell boxes (left, top, right, bottom)); skips when the lab is not here."""
+    path = SHARED_DATA / lab / "JPEGImages" / photo
+    if not path.is_file():
+        pytest.skip(f"the {lab} field {photo} is not here ({path})")
+    return load_rgb(path), white_cell_boxes(SHARED_DATA / lab / "Annotations" / f"{path.stem}.xml")
+
+
+def disc(rgb: np.ndarray, centre: tuple, radius: float, colour: tuple) -> None:
+    """Paint a disc (it may reach past the photo's edge) with a little of draw_smear's noise."""
+    yy, xx = np.mgrid[:rgb.shape[0], :rgb.shape[1]]
+    inside = (yy - centre[0]) ** 2 + (xx - centre[1]) ** 2 < radius ** 2
+    noise = np.random.default_rng(int(radius)).normal(0, 3, (int(inside.sum()), 3))
+    rgb[inside] = np.clip(np.array(colour) + noise, 0, 255).astype(np.uint8)
+
+
+def smear_around(centre: tuple, seed: int) -> np.ndarray:
+    """A drawn smear with its red cells kept clear of `centre`, where a cell is then painted."""
+    return draw_smear(np.random.default_rng(seed), white_cells=(centre,), nucleus_radius=50)
+
+
+def two_lobes(gap: int, radius: int = 34) -> np.ndarray:
+    """A cell with two round lobes as big as whole nuclei (against draw_smear's red cells), `gap` apart."""
+    rgb = smear_around((240, 320), 31)
+    disc(rgb, (240, 320), 2.4 * radius, CYTOPLASM)
+    for side in (-1, 1):
+        disc(rgb, (240, 320 + side * (radius + gap // 2)), radius, NUCLEUS)
+    return rgb
 
 
 def real_photos() -> dict:
@@ -72,6 +124,19 @@ def test_javascript_finds_what_python_finds_on_real_photos(tmp_path):
     assert_same_answers(real_photos(), tmp_path)
 
 
+def test_javascript_finds_what_python_finds_on_fields_of_every_lab(tmp_path):
+    assert_same_answers({f"{lab} {photo}": field(lab, photo)[0] for lab, photo, _ in FIELDS}, tmp_path)
+
+
+def test_javascript_and_python_fill_in_a_spec_older_than_the_lobe_and_cut_cell_settings(tmp_path):
+    rng = np.random.default_rng(8)
+    images = {"lobes far apart": two_lobes(18), "a cell cut by the edge": draw_smear(rng, white_cells=((12, 320),),
+                                                                                     nucleus_radius=28)}
+    assert_same_answers(images, tmp_path, OLDER_SPEC)
+    for rgb in images.values():
+        assert python_answer(rgb, OLDER_SPEC) == python_answer(rgb, SPEC)
+
+
 def test_a_drawn_smear_gives_each_white_cell_once_and_no_platelet():
     rng = np.random.default_rng(4)
     centres = ((120, 150), (330, 480))
@@ -82,8 +147,51 @@ def test_a_drawn_smear_gives_each_white_cell_once_and_no_platelet():
 
 
 def test_a_cell_cut_by_the_edge_is_found_and_marked():
-    cells = find_cells(draw_smear(np.random.default_rng(5), white_cells=((12, 320),)), SPEC)
+    cells = find_cells(draw_smear(np.random.default_rng(5), white_cells=((12, 320),), nucleus_radius=28), SPEC)
     assert len(cells) == 1 and cells[0]["touches_edge"]
+
+
+def test_a_long_thin_sliver_of_a_cell_at_the_edge_is_weighed_whole():
+    rgb = draw_smear(np.random.default_rng(9), white_cells=((300, 320),), nucleus_radius=28)
+    disc(rgb, (-42, 200), 50, NUCLEUS)  # 8 pixels deep, 54 wide: a red cell's chord, a tenth of a cell's stain
+    cells = find_cells(rgb, SPEC)
+    assert len(cells) == 2 and [cell["touches_edge"] for cell in cells] == [False, True]
+    assert len(find_cells(rgb, {**SPEC, "cut_cell_round": [0, 1]})) == 1, "weighed as it shows, it is too light"
+
+
+def test_a_sliver_shorter_than_most_of_a_red_cell_is_not_a_cell():
+    rgb = draw_smear(np.random.default_rng(9), white_cells=((300, 320),), nucleus_radius=28)
+    disc(rgb, (-4, 200), 22, NUCLEUS)   # 43 pixels wide at the edge: under 80% of the drawn red cells' ruler
+    assert [cell["touches_edge"] for cell in find_cells(rgb, SPEC)] == [False]
+    assert len(find_cells(rgb, {**SPEC, "cut_cell_ruler_percent": SPEC["white_ruler_percent"]})) == 2
+
+
+def test_lobes_as_big_as_nuclei_within_one_cells_span_are_one_cell():
+    far_apart = two_lobes(18)    # 18 pixels: over a quarter of a lobe, far more than nuclei side by side touch
+    assert len(find_cells(far_apart, SPEC)) == 1
+    assert len(find_cells(far_apart, {**SPEC, "cell_span_ruler_percent": 0})) == 2
+
+
+def test_two_nuclei_wider_together_than_a_cell_are_two_cells_unless_they_nearly_touch():
+    side_by_side = two_lobes(12, radius=46)   # 12 pixels apart, an eighth of a nucleus
+    assert len(find_cells(side_by_side, SPEC)) == 2
+    assert len(find_cells(side_by_side, {**SPEC, "whole_nuclei_gap_percent": 15})) == 1
+
+
+def test_a_nucleus_is_not_joined_to_a_violet_red_cell_beside_it():
+    rgb = draw_smear(np.random.default_rng(10), white_cells=((240, 320),), nucleus_radius=28)
+    disc(rgb, (240, 381), 26, (170, 115, 173))   # a red cell a cast left violet, 3 pixels from the nucleus
+    [cell] = find_cells(rgb, SPEC)
+    assert cell["nucleus_box"][3] < 360, "the nucleus alone"
+    [joined] = find_cells(rgb, {**SPEC, "lobe_stain_percent": 0})
+    assert joined["nucleus_box"][3] > 400
+
+
+@pytest.mark.parametrize(("lab", "photo", "why"), FIELDS)
+def test_each_boxed_cell_of_a_real_field_is_found_once_and_nothing_else(lab, photo, why):
+    rgb, boxes = field(lab, photo)
+    centres = [square_centre(cell["square"]) for cell in cells_of(rgb)]
+    assert sorted(assign(centres, boxes), key=str) == list(range(len(boxes))), why
 
 
 def test_a_document_or_a_landscape_gives_no_cells():

@@ -41,7 +41,7 @@ def test_each_box_outlines_its_own_cell_and_is_dashed_only_when_the_edge_cuts_it
     spec = default_model(REPO / "web" / "models")[0]["preprocessing"]
     paths = [smear_file(tmp_path, "two.png", white_cells=TWO_CELLS),
              saved(tmp_path, "clump.png", cell_with_clump(np.random.default_rng(21))),
-             saved(tmp_path, "edge.png", draw_smear(np.random.default_rng(5), white_cells=((12, 320),)))]
+             saved(tmp_path, "edge.png", draw_smear(np.random.default_rng(5), white_cells=((12, 320),), nucleus_radius=28))]
     upload(laptop, paths)
     for path in paths:
         wanted = page_cells(path, spec)

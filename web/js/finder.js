@@ -9,6 +9,10 @@ import {
   boxDownscale, div, downscaleFactor, findPieces, findRoot, redCellRuler, smearCheck, stainScore, stainThresholds, union,
 } from './stained-pieces.js';
 import { cellExtent, coreBox } from './cell-extent.js';
+import facts from './facts.json' with { type: 'json' };
+
+// The lobe and cut-cell settings, for a finder spec written before they existed.
+const { about: _about, ...LOBE_AND_CUT_CELL_DEFAULTS } = facts.lobes_and_cut_cells;
 
 // ------------------------------------------------------------------ 6: lobes into cells
 
@@ -43,26 +47,42 @@ function centreInside(small, big) {
   return 2 * big.top <= cy2 && cy2 < 2 * big.bottom && 2 * big.left <= cx2 && cx2 < 2 * big.right;
 }
 
+const jointExtent = (a, b) => Math.max(Math.max(a.bottom, b.bottom) - Math.min(a.top, b.top),
+  Math.max(a.right, b.right) - Math.min(a.left, b.left));
+
+// The paler piece's mean stain is at least lobe_stain_percent of the other's (why: finder.py alike_stain).
+function alikeStain(a, b, spec) {
+  const aOverB = a.mass * b.area;
+  const bOverA = b.mass * a.area;
+  return Math.min(aOverB, bOverA) * 100 >= spec.lobe_stain_percent * Math.max(aOverB, bOverA);
+}
+
 function sameCell(a, b, ruler, spec) {
+  if (!alikeStain(a, b, spec)) return false;
   const [small, big] = extent(a) <= extent(b) ? [a, b] : [b, a];
-  if (boxGap(a, b) * 100 > spec.group_gap_percent * extent(small)) return false;
   if (ruler > 0 && extent(small) * 100 >= spec.whole_nucleus_ruler_percent * ruler) {
-    return pixelGap(a, b) * 100 <= spec.whole_nuclei_gap_percent * extent(small);
+    if (jointExtent(a, b) * 100 <= spec.cell_span_ruler_percent * ruler) return true;
+    const gap = spec.whole_nuclei_gap_percent * extent(small);
+    return boxGap(a, b) * 100 <= gap && pixelGap(a, b) * 100 <= gap;
   }
+  if (boxGap(a, b) * 100 > spec.group_gap_percent * extent(small)) return false;
   return centreInside(small, big) || pixelGap(a, b) * 100 <= spec.group_gap_percent * extent(small);
 }
 
 // Lists of piece indices, one per cell, in order of each cell's first piece. Pieces come sorted by
-// top, so piece i is only compared with pieces starting at most its allowed gap below its bottom.
+// top, so piece i is only compared with pieces starting at most its allowed gap below its bottom, or
+// within one cell's span of its top.
 export function groupPieces(pieces, ruler, spec) {
   const parent = new Int32Array(pieces.length);
   for (let i = 0; i < pieces.length; i += 1) parent[i] = i;
+  const span = div(spec.cell_span_ruler_percent * ruler, 100);
   for (let i = 0; i < pieces.length; i += 1) {
     const a = pieces[i];
-    const reach = a.bottom + div(spec.group_gap_percent * extent(a), 100);
+    const reach = Math.max(a.bottom + div(spec.group_gap_percent * extent(a), 100), a.top + span);
     for (let j = i + 1; j < pieces.length && pieces[j].top <= reach; j += 1) {
       const b = pieces[j];
-      if (boxGap(a, b) * 100 > spec.group_gap_percent * Math.min(extent(a), extent(b))) continue;
+      const near = boxGap(a, b) * 100 <= spec.group_gap_percent * Math.min(extent(a), extent(b));
+      if (!near && jointExtent(a, b) > span) continue;
       if (sameCell(a, b, ruler, spec)) union(parent, i, j);
     }
   }
@@ -93,9 +113,21 @@ function mergeGroup(pieces, members, spec) {
 
 // ------------------------------------------------------------------ 7-8: cells and crops
 
-function isWhiteCell(group, largestMass, ruler, spec) {
-  const bigVsRuler = ruler === 0 || extent(group) * 100 >= spec.white_ruler_percent * ruler;
-  const bigVsLargest = group.mass * 100 >= spec.white_mass_percent * largestMass;
+const atEdge = (group, height, width) => group.top === 0 || group.left === 0 || group.bottom >= height
+  || group.right >= width;
+
+// What a cell the photo's edge cuts would weigh whole: a round nucleus as wide as its extent.
+function roundMass(group, spec) {
+  const [num, den] = spec.cut_cell_round;
+  return Math.max(group.mass, div(div(group.mass, group.area) * extent(group) * extent(group) * num, den));
+}
+
+// A cell the edge cuts is weighed whole and needs a longer chord (why: finder.py is_white_cell).
+function isWhiteCell(group, largestMass, ruler, height, width, spec) {
+  const cut = atEdge(group, height, width);
+  const leastExtent = cut ? spec.cut_cell_ruler_percent : spec.white_ruler_percent;
+  const bigVsRuler = ruler === 0 || extent(group) * 100 >= leastExtent * ruler;
+  const bigVsLargest = (cut ? roundMass(group, spec) : group.mass) * 100 >= spec.white_mass_percent * largestMass;
   const dense = group.mass >= spec.white_min_density * group.area;
   return bigVsRuler && bigVsLargest && dense;
 }
@@ -117,7 +149,7 @@ function describe(group, factor, ruler, height, width, spec) {
     nucleus_box: [group.top * factor, group.left * factor, group.bottom * factor, group.right * factor],
     extent: size,
     crop: [centreY - div(side, 2), centreX - div(side, 2), side],
-    touches_edge: group.top === 0 || group.left === 0 || group.bottom >= height || group.right >= width,
+    touches_edge: atEdge(group, height, width),
     white: group.white,
     score: group.prominence,
     mass: group.mass,
@@ -128,7 +160,8 @@ function describe(group, factor, ruler, height, width, spec) {
 // Colour statistics: is this a stained smear at all? (see smear_check in finder.py)
 
 // Every stained group (white cells, platelets, debris) in raster order, and the photo's facts.
-export function findCandidates(image, spec) {
+export function findCandidates(image, finderSpec) {
+  const spec = { ...LOBE_AND_CUT_CELL_DEFAULTS, ...finderSpec };
   const factor = downscaleFactor(image.height, image.width, spec);
   const work = boxDownscale(image, factor);
   const score = stainScore(work);
@@ -139,7 +172,7 @@ export function findCandidates(image, spec) {
   const groups = memberships.map((members) => mergeGroup(pieces, members, spec));
   const largest = groups.reduce((m, g) => Math.max(m, g.mass), 0);
   for (const g of groups) {
-    g.white = isWhiteCell(g, largest, ruler, spec);
+    g.white = isWhiteCell(g, largest, ruler, work.height, work.width, spec);
     g.prominence = prominence(g, work.height, work.width);
   }
   const cells = groups.map((g) => describe(g, factor, ruler, work.height, work.width, spec));
