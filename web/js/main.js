@@ -340,8 +340,8 @@ function showReviewNote(awaiting) {
     ui.showSignNote('Every flagged cell is reviewed: the sample can be signed off now.');
     return;
   }
-  ui.showSignNote(`Not signed: ${awaiting === 1 ? '1 cell awaits' : `${awaiting} cells await`} review. Press N to go to `
-    + 'the next one, then confirm (Enter) or correct it.', true);
+  ui.showSignNote(`Not signed: ${awaiting === 1 ? '1 cell awaits' : `${awaiting} cells await`} review: N goes to the next one.`,
+    true);
 }
 
 // Refused while any cell awaits review (as analysers refuse), and said why; a signed sample is reopened

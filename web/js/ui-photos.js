@@ -52,6 +52,9 @@ function zoomPhoto(viewport, step, fx = 0.5, fy = 0.5) {
   const view = viewport.getBoundingClientRect();
   const onScreenX = before.left + fx * before.width - view.left;
   const onScreenY = before.top + fy * before.height - view.top;
+  // Zoomed relative to the photo's width as it fits (the view's scroll bars, once zoomed, take none of it).
+  if (now === 1) viewport.style.setProperty('--fit', `${viewport.clientWidth}px`);
+  if (next === 1) viewport.style.removeProperty('--fit');
   viewport.dataset.zoom = String(next);
   viewport.style.setProperty('--zoom', String(next));
   viewport.closest('.result').querySelector('.zoom-level').textContent = `${Math.round(next * 100)}%`;
