@@ -197,3 +197,22 @@ def test_sign_off_export_and_print_are_where_the_review_ends(laptop, three_photo
         assert visible_part(laptop, laptop.switch_to.active_element) == 1
         assert visible_part(laptop, last) == 1
 
+
+def test_a_selected_cell_comes_into_view_with_its_whole_photo_and_the_colour_key_is_never_cut(laptop, tmp_path):
+    """From the top of the page, and with N to a cell whose photo is below the window: the photo whole in the
+    window from its top, not the box alone at the window's bottom edge; the colour key above the first photo
+    is wholly in view or wholly out of it."""
+    # Tall photos (shown as high as the window allows) with their cell low in them.
+    paths = [smear_file(tmp_path, f"low-{i}.png", seed=7 + i, size=(600, 800), white_cells=((520, 300 + 100 * i),))
+             for i in range(3)]
+    upload(laptop, paths)
+    legend = laptop.find_element(By.ID, "legend")
+    laptop.execute_script("window.scrollTo(0, 0)")
+    for step in range(3):
+        press(laptop, "n")
+        box = selected(laptop)
+        photo_view = box.find_element(By.XPATH, "ancestor::div[contains(@class, 'photo-view')]")
+        assert visible_part(laptop, legend) in (0, 1), step
+        assert visible_part(laptop, photo_view) == 1, step
+        assert_in_view(laptop, [box])
+        press(laptop, Keys.ENTER)

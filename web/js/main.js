@@ -285,7 +285,9 @@ function select(ref) {
     return;
   }
   inspector.showCell(page.sample.photo(ref.photo), cell, photosView.photoPicture(ref.photo));
-  if (moved) inspector.revealInspector(box);
+  if (!moved) return;
+  inspector.revealInspector();
+  photosView.revealBox(box);
 }
 
 // The next cell awaiting review, most doubtful first: selected, its box focused, its controls in view.

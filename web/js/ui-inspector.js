@@ -213,8 +213,8 @@ export function setReadOnly(on) {
 export const isReadOnly = () => readOnly;
 
 // The selected cell's controls in view: once the page is scrolled to the workspace, the side column
-// stays put (sticky) with the review bar and the inspector at its top; the selected box stays in view too.
-export function revealInspector(box) {
+// stays put (sticky) with the review bar and the inspector at its top. (The box: ui-photos.js, revealBox.)
+export function revealInspector() {
   const inspector = element('inspector');
   const side = inspector.closest('.side');
   const style = getComputedStyle(side);
@@ -226,5 +226,4 @@ export function revealInspector(box) {
   } else {
     inspector.scrollIntoView({ block: 'nearest', behavior: 'instant' });
   }
-  if (box) box.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: 'instant' });
 }

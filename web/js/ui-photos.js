@@ -309,6 +309,24 @@ export function markSelected(ref) {
   return box || null;
 }
 
+// Whether a box, its tag and (in a zoomed photo) its place in the photo's view are all in the window.
+function wholeInView(box) {
+  const tag = box.querySelector('.cell-tag').getBoundingClientRect();
+  const cell = box.getBoundingClientRect();
+  const view = box.closest('.photo-view').getBoundingClientRect();
+  return tag.top >= 0 && cell.bottom <= window.innerHeight && cell.top >= view.top - 1 && cell.bottom <= view.bottom + 1
+    && cell.left >= view.left - 1 && cell.right <= view.right + 1;
+}
+
+// A selected box not all in view is brought to a comfortable place: its whole photo in the window, from
+// the top of its card (the colour key above the first photo is left out whole, never cut), not the box
+// alone at the window's edge with most of its photo beyond. A box already in view stays where it is.
+export function revealBox(box) {
+  if (!box || wholeInView(box)) return;
+  box.closest('.result').scrollIntoView({ block: 'start', behavior: 'instant' });
+  box.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: 'instant' });  // inside a zoomed photo
+}
+
 // The photo's own picture (for the enlarged view of a cell), or null.
 export function photoPicture(order) {
   const card = cardOf(order);
