@@ -223,6 +223,8 @@ def test_sign_off_is_refused_while_cells_await_review_and_makes_the_sample_read_
     try:
         assert re.fullmatch(f"signed by AB at {ISO_WITH_ZONE}", laptop.find_element(By.ID, "report-signed").text)
         assert laptop.find_element(By.ID, "report-model").text == dict(about[1:])["model"]
+        # Who signed it is said once, in the report's heading, not again above the count.
+        assert laptop.execute_script("return document.body.innerText").lower().count("signed by") == 1
     finally:
         laptop.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     confirmed = [row[cells[0].index("confirmed")] for row in cells[1:]]
@@ -277,6 +279,7 @@ def test_the_white_cell_count_gives_absolute_counts_in_the_differential_csv_and_
     try:
         assert laptop.find_element(By.ID, "report-wbc").text == "7.5 ×10⁹/L"
         assert laptop.find_element(By.ID, "report-signed").text == "DRAFT"
+        assert laptop.execute_script("return document.body.innerText").count("DRAFT") == 1
         assert re.fullmatch(ISO_WITH_ZONE, laptop.find_element(By.ID, "report-date").text)
         assert laptop.find_element(By.CSS_SELECTOR, "#differential td.absolute").is_displayed()
         # The headers sit over their numbers: both right-aligned in their columns.

@@ -138,6 +138,8 @@ def test_an_earlier_sample_opens_at_its_top_and_the_list_says_which_are_signed(l
     upload(laptop, [smear_file(tmp_path, "next.png", seed=5)])
     item = laptop.find_element(By.CSS_SELECTOR, "#sample-list li")
     assert re.fullmatch(f"signed by AB at {ISO_WITH_ZONE}", item.find_element(By.CSS_SELECTOR, ".review").text)
+    # When it was started, as the report and the CSV write dates: ISO 8601 with the time zone.
+    assert re.fullmatch(f"started {ISO_WITH_ZONE}; 3 photos", item.find_element(By.CSS_SELECTOR, ".when").text)
 
     laptop.execute_script("window.scrollTo(0, document.body.scrollHeight)")  # the list is at the bottom
     item.find_element(By.CSS_SELECTOR, 'button[data-action="open"]').click()
