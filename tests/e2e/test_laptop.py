@@ -2,11 +2,14 @@
 headless Chromium at the viewports a 1366x768 and a 1280x720 screen leave (less the taskbar and the
 browser's own bars: 625 and 577 pixels high). The selected cell's views, probabilities and buttons are in
 view whichever way it was selected; the review queue, confirmation, palette, sign-off and absolute counts."""
+import base64
+import io
 import re
 import time
 
 import numpy as np
 import pytest
+from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -302,11 +305,6 @@ return { css: [canvas.clientWidth, canvas.clientHeight], pixels: [canvas.width, 
 
 
 def zoom_view(driver, box) -> dict:
-    import base64
-    import io
-
-    from PIL import Image
-
     view = driver.execute_script(ZOOM_VIEW, box)
     view["rgb"] = np.asarray(Image.open(io.BytesIO(base64.b64decode(view.pop("png").split(",", 1)[1]))).convert("RGB"))
     return view
@@ -314,8 +312,6 @@ def zoom_view(driver, box) -> dict:
 
 def assert_enlarged(view, box, photo_path):
     """The cell, from the photo's own pixels, larger than the photo shows it, drawn at the screen's pixels."""
-    from PIL import Image
-
     css, pixels = view["css"], view["pixels"]
     assert css[0] == css[1] >= 288, css  # 18rem: the inspector's width beside the probabilities, not 120 px
     assert pixels[0] == pixels[1] == round(css[0] * view["ratio"]), view  # not scaled again by the browser

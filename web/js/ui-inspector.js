@@ -107,22 +107,24 @@ function zoomRegion(cell, viewSide, photoScale) {
 }
 
 function drawZoom() {
-  if (!drawn) return;
-  const { picture, cell } = drawn;
   const canvas = element('inspector-photo');
   const viewSide = canvas.clientWidth;
-  if (!viewSide || !picture.naturalWidth) {
-    if (!picture.complete) picture.addEventListener('load', drawZoom, { once: true });
-    return;
-  }
-  // The photo's scale on screen as it fits its card (zooming it changes its frame, not its view).
-  const photoScale = picture.closest('.photo-view').clientWidth / picture.naturalWidth;
+  if (!viewSide) return;
   const pixels = Math.round(viewSide * (window.devicePixelRatio || 1));
   canvas.width = pixels;
   canvas.height = pixels;
   const context = canvas.getContext('2d');
   context.fillStyle = '#c8c8c8';
   context.fillRect(0, 0, pixels, pixels);
+  element('inspector-scale').textContent = '';
+  if (!drawn) return;
+  const { picture, cell } = drawn;
+  if (!picture.naturalWidth) {
+    if (!picture.complete) picture.addEventListener('load', drawZoom, { once: true });
+    return;
+  }
+  // The photo's scale on screen as it fits its card (zooming it changes its frame, not its view).
+  const photoScale = picture.closest('.photo-view').offsetWidth / picture.naturalWidth;
   const { left, top, side } = zoomRegion(cell, viewSide, photoScale);
   context.imageSmoothingEnabled = true;
   context.imageSmoothingQuality = 'high';
