@@ -2,11 +2,14 @@
 headless Chromium at the viewports a 1366x768 and a 1280x720 screen leave (less the taskbar and the
 browser's own bars: 625 and 577 pixels high). The selected cell's views, probabilities and buttons are in
 view whichever way it was selected; the review queue, confirmation, palette, sign-off and absolute counts."""
+import base64
+import io
 import re
 import time
 
 import numpy as np
 import pytest
+from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -20,7 +23,9 @@ from tests.e2e.test_sample import csv_sections, exported_csv
 
 # (screen, viewport): what a maximised browser shows of the page on each screen.
 LAPTOPS = {"1366x768": (1366, 625), "1280x720": (1280, 577)}
-CONTROLS = ["#inspector-photo", "#inspector-crop", "#inspector-bars", "#confirm-cell", "#exclude-cell"]
+# The selected cell's views, probabilities and buttons, and the review bar's: the next cell to review, signing off.
+CONTROLS = ["#inspector-photo", "#inspector-crop", "#inspector-bars", "#confirm-cell", "#exclude-cell", "#next-review",
+            "#sign-off"]
 ISO_WITH_ZONE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d"
 
 
@@ -69,7 +74,7 @@ return arguments[0].map((node) => {
 
 def assert_in_view(driver, extra=()):
     nodes = [driver.find_element(By.CSS_SELECTOR, selector) for selector in CONTROLS]
-    nodes += driver.find_elements(By.CSS_SELECTOR, "#class-buttons button[data-assign]") + list(extra)
+    nodes += driver.find_elements(By.CSS_SELECTOR, "#class-buttons button[data-assign], #inspector-bars .bar") + list(extra)
     height, width = driver.execute_script("return [innerHeight, innerWidth]")
     for place in driver.execute_script(IN_VIEW, nodes):
         assert 0 <= place["top"] and place["bottom"] <= height and 0 <= place["left"] and place["right"] <= width, place
@@ -221,6 +226,8 @@ def test_sign_off_is_refused_while_cells_await_review_and_makes_the_sample_read_
     try:
         assert re.fullmatch(f"signed by AB at {ISO_WITH_ZONE}", laptop.find_element(By.ID, "report-signed").text)
         assert laptop.find_element(By.ID, "report-model").text == dict(about[1:])["model"]
+        # Who signed it is said once, in the report's heading, not again above the count.
+        assert laptop.execute_script("return document.body.innerText").lower().count("signed by") == 1
     finally:
         laptop.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     confirmed = [row[cells[0].index("confirmed")] for row in cells[1:]]
@@ -275,6 +282,7 @@ def test_the_white_cell_count_gives_absolute_counts_in_the_differential_csv_and_
     try:
         assert laptop.find_element(By.ID, "report-wbc").text == "7.5 ×10⁹/L"
         assert laptop.find_element(By.ID, "report-signed").text == "DRAFT"
+        assert laptop.execute_script("return document.body.innerText").count("DRAFT") == 1
         assert re.fullmatch(ISO_WITH_ZONE, laptop.find_element(By.ID, "report-date").text)
         assert laptop.find_element(By.CSS_SELECTOR, "#differential td.absolute").is_displayed()
         # The headers sit over their numbers: both right-aligned in their columns.
@@ -288,21 +296,66 @@ def test_the_white_cell_count_gives_absolute_counts_in_the_differential_csv_and_
     WebDriverWait(laptop, 60).until(lambda d: d.find_element(By.ID, "wbc-count").get_attribute("value") == "7.5")
 
 
-def test_the_cell_is_enlarged_from_the_photos_own_pixels_and_the_photo_zooms(laptop, three_photos):
-    from PIL import Image
+# The enlarged view as drawn: its size on screen, its canvas, the photo region it shows (photo pixels: left,
+# top, side) and the selected cell's box on the photo.
+ZOOM_VIEW = """const canvas = document.getElementById('inspector-photo');
+return { css: [canvas.clientWidth, canvas.clientHeight], pixels: [canvas.width, canvas.height], ratio: devicePixelRatio,
+  region: canvas.dataset.region.split(',').map(Number), png: canvas.toDataURL('image/png'),
+  box: arguments[0].getBoundingClientRect().width, caption: document.getElementById('inspector-scale').textContent };"""
 
+
+def zoom_view(driver, box) -> dict:
+    view = driver.execute_script(ZOOM_VIEW, box)
+    view["rgb"] = np.asarray(Image.open(io.BytesIO(base64.b64decode(view.pop("png").split(",", 1)[1]))).convert("RGB"))
+    return view
+
+
+def assert_enlarged(view, box, photo_path):
+    """The cell, from the photo's own pixels, larger than the photo shows it, drawn at the screen's pixels."""
+    css, pixels = view["css"], view["pixels"]
+    assert css[0] == css[1] >= 288, css  # 18rem: the inspector's width beside the probabilities, not 120 px
+    assert pixels[0] == pixels[1] == round(css[0] * view["ratio"]), view  # not scaled again by the browser
+    left, top, width, height = map(int, box.get_attribute("data-outline").split(","))
+    region_left, region_top, side = view["region"]
+    # Centred on the cell; the whole cell when that still shows it 1.25 times as large as the photo does,
+    # its middle otherwise.
+    assert abs(region_left + side / 2 - (left + width / 2)) <= 1 and abs(region_top + side / 2 - (top + height / 2)) <= 1
+    shown_width = width * css[0] / side  # the cell on the inspector, in screen pixels
+    assert shown_width >= 1.25 * view["box"] - 1, (shown_width, view["box"])
+    whole = side >= max(width, height)
+    assert whole or shown_width == pytest.approx(1.25 * view["box"], rel=0.02), (side, width, height)
+    assert re.fullmatch(r"← \d\.\d× as large as on the photo, from its own pixels", view["caption"]), view["caption"]
+    # Its pixels are the photo's, smoothly resampled: as Pillow's bicubic resampling of that region, and
+    # clearly closer to it than to blocks of pixels (nearest neighbour).
+    photo = Image.open(photo_path).convert("RGB")
+    extent = (region_left, region_top, region_left + side, region_top + side)
+
+    def gap(resampling):
+        want = photo.transform(tuple(pixels), Image.EXTENT, extent, resampling, fillcolor=(200, 200, 200))
+        return np.abs(view["rgb"].astype(float) - np.asarray(want, dtype=float)).mean()
+
+    smooth, blocks = gap(Image.BICUBIC), gap(Image.NEAREST)
+    assert smooth <= 2.5 and smooth < 0.75 * blocks, (smooth, blocks)
+
+
+def test_the_cell_is_enlarged_from_the_photos_own_pixels_and_the_photo_zooms(laptop, three_photos, tmp_path):
     box = cell_box(laptop, "one-a.png", 1)
     box.click()
-    left, top, width, height = map(int, box.get_attribute("data-box").split(","))
-    photo = np.asarray(Image.open(three_photos[0]).convert("RGB"))
-    # The enlarged view's centre pixel is the photo's own pixel at the crop square's centre (no smoothing).
-    canvas = laptop.execute_script("""const canvas = document.getElementById('inspector-photo');
-      const side = canvas.width; return [side, [...canvas.getContext('2d').getImageData(side / 2, side / 2, 1, 1).data]];""")
-    assert canvas[0] == 240
-    assert width == height  # a square well inside the photo: shown whole
-    want = photo[top + height // 2, left + width // 2]
-    assert np.abs(np.array(canvas[1][:3]) - want).max() <= 2, (canvas[1], want)
+    assert_enlarged(zoom_view(laptop, box), box, three_photos[0])
+    # A cell so large on its photo that whole it would not be larger than the photo shows it: its middle.
+    big = smear_file(tmp_path, "big.png", seed=6, white_cells=((240, 320),), nucleus_radius=95)
+    upload(laptop, [big])
+    big_box = cell_box(laptop, "big.png", 1)
+    laptop.execute_script("arguments[0].scrollIntoView({block: 'center'})", big_box)
+    big_box.click()
+    view = zoom_view(laptop, big_box)
+    assert view["region"][2] < max(map(int, big_box.get_attribute("data-outline").split(",")[2:]))
+    assert_enlarged(view, big_box, big)
+    assert_in_view(laptop, [big_box])
 
+    box = cell_box(laptop, "one-a.png", 1)
+    laptop.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    box.click()
     before = box.rect["width"]
     press(laptop, "+")
     press(laptop, "+")

@@ -62,6 +62,7 @@ def test_the_refused_sign_off_follows_the_review_and_a_signed_sample_says_so_bes
     assert sign_note(laptop).startswith("Not signed: 4 cells await review")
     confirm_next(laptop)
     assert sign_note(laptop).startswith("Not signed: 3 cells await review")  # not the 4 of before
+    assert_in_view(laptop, [selected(laptop), laptop.find_element(By.ID, "sign-note")])  # the note beside, not instead
     confirm_next(laptop, 2)
     press(laptop, "n")
     press(laptop, "x")  # reviewed too: "not a cell"
@@ -137,6 +138,8 @@ def test_an_earlier_sample_opens_at_its_top_and_the_list_says_which_are_signed(l
     upload(laptop, [smear_file(tmp_path, "next.png", seed=5)])
     item = laptop.find_element(By.CSS_SELECTOR, "#sample-list li")
     assert re.fullmatch(f"signed by AB at {ISO_WITH_ZONE}", item.find_element(By.CSS_SELECTOR, ".review").text)
+    # When it was started, as the report and the CSV write dates: ISO 8601 with the time zone.
+    assert re.fullmatch(f"started {ISO_WITH_ZONE}; 3 photos", item.find_element(By.CSS_SELECTOR, ".when").text)
 
     laptop.execute_script("window.scrollTo(0, document.body.scrollHeight)")  # the list is at the bottom
     item.find_element(By.CSS_SELECTOR, 'button[data-action="open"]').click()
@@ -160,3 +163,58 @@ def test_with_no_cell_flagged_the_review_queue_says_so(laptop, tmp_path):
         assert not laptop.find_element(By.ID, "next-review").is_enabled()
     finally:
         server.stop()
+
+
+def visible_part(driver, element) -> float:
+    """How much of an element's height is inside the window, from 0 to 1."""
+    top, bottom, height = driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, innerHeight];", element)
+    return max(0.0, min(bottom, height) - max(top, 0)) / (bottom - top)
+
+
+def test_sign_off_export_and_print_are_where_the_review_ends(laptop, three_photos):
+    """Not at the top of the page: beside the selected cell (signing off) and at the head of the differential."""
+    confirm_next(laptop, 4)  # the whole review, in the photos
+    sign_off = laptop.find_element(By.ID, "sign-off")
+    assert_in_view(laptop, [selected(laptop), sign_off])
+    # From the last cell of the last photo, a few Tabs reach it (not Shift+Tab back past every cell).
+    last = laptop.find_elements(By.CSS_SELECTOR, ".cell")[-1]
+    laptop.execute_script("arguments[0].scrollIntoView({block: 'center'})", last)
+    last.click()
+    for _ in range(6):
+        press(laptop, Keys.TAB)
+        if laptop.switch_to.active_element == sign_off:
+            break
+    assert laptop.switch_to.active_element == sign_off
+    assert_in_view(laptop, [sign_off, last])  # the page did not go back up, away from the photos
+    press(laptop, Keys.ENTER)
+    laptop.find_element(By.ID, "sign-initials").send_keys("AB", Keys.ENTER)
+    WebDriverWait(laptop, 5).until(lambda d: d.find_element(By.ID, "sign-state").get_attribute("data-state") == "signed")
+    # Signed: the next Tabs are the CSV and the report, shown where they are (the side column scrolls to
+    # them; the photos stay in view).
+    assert laptop.switch_to.active_element == sign_off
+    for name in ("export-csv", "print-report"):
+        press(laptop, Keys.TAB)
+        assert laptop.switch_to.active_element.get_attribute("id") == name
+        assert visible_part(laptop, laptop.switch_to.active_element) == 1
+        assert visible_part(laptop, last) == 1
+
+
+def test_a_selected_cell_comes_into_view_with_its_whole_photo_and_the_colour_key_is_never_cut(laptop, tmp_path):
+    """From the top of the page, and with N to a cell whose photo is below the window: the photo whole in the
+    window from its top, not the box alone at the window's bottom edge; the colour key above the first photo
+    is wholly in view or wholly out of it."""
+    # Tall photos (shown as high as the window allows) with their cell low in them.
+    paths = [smear_file(tmp_path, f"low-{i}.png", seed=7 + i, size=(600, 800), white_cells=((520, 300 + 100 * i),))
+             for i in range(3)]
+    upload(laptop, paths)
+    legend = laptop.find_element(By.ID, "legend")
+    laptop.execute_script("window.scrollTo(0, 0)")
+    for step in range(3):
+        press(laptop, "n")
+        box = selected(laptop)
+        photo_view = box.find_element(By.XPATH, "ancestor::div[contains(@class, 'photo-view')]")
+        assert visible_part(laptop, legend) in (0, 1), step
+        assert visible_part(laptop, photo_view) == 1, step
+        assert_in_view(laptop, [box])
+        press(laptop, Keys.ENTER)

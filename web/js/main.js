@@ -285,7 +285,9 @@ function select(ref) {
     return;
   }
   inspector.showCell(page.sample.photo(ref.photo), cell, photosView.photoPicture(ref.photo));
-  if (moved) inspector.revealInspector(box);
+  if (!moved) return;
+  inspector.revealInspector();
+  photosView.revealBox(box);
 }
 
 // The next cell awaiting review, most doubtful first: selected, its box focused, its controls in view.
@@ -340,8 +342,8 @@ function showReviewNote(awaiting) {
     ui.showSignNote('Every flagged cell is reviewed: the sample can be signed off now.');
     return;
   }
-  ui.showSignNote(`Not signed: ${awaiting === 1 ? '1 cell awaits' : `${awaiting} cells await`} review. Press N to go to `
-    + 'the next one, then confirm (Enter) or correct it.', true);
+  ui.showSignNote(`Not signed: ${awaiting === 1 ? '1 cell awaits' : `${awaiting} cells await`} review: N goes to the next one.`,
+    true);
 }
 
 // Refused while any cell awaits review (as analysers refuse), and said why; a signed sample is reopened

@@ -6,11 +6,11 @@ import { awaitsReview, finalClass, isChecked, isConfirmed, isCorrected } from '.
 import { counted, element, label, lower, make, modelSays, paintClass, probabilityBars } from './ui-parts.js';
 
 const KEYS = '123456789';
-const ZOOM_PIXELS = 240;  // the enlarged photo's canvas side, in canvas pixels
 let classOrder = [];
 let shown = false;
 let readOnly = false;
 let current = null;  // the cell shown
+let drawn = null;  // { picture, cell } of the enlarged view, drawn again when its size changes
 
 // Typing a sample ID or a target must never reclassify a cell.
 function typingIn(target) {
@@ -55,6 +55,8 @@ export function initInspector(actions) {
   element('confirm-cell').addEventListener('click', () => actions.onConfirm());
   element('next-review').addEventListener('click', () => actions.onNext());
   document.addEventListener('keydown', (event) => onKey(event, actions));
+  // The view is drawn at the screen's pixels: again whenever its size changes (the window, a note above it).
+  new ResizeObserver(() => drawZoom()).observe(element('inspector-photo'));
 }
 
 // The class buttons, in the differential's order; the first nine have a number key.
@@ -88,32 +90,55 @@ function drawInput(canvas, { width, height, rgb }) {
   canvas.getContext('2d').putImageData(pixels, 0, 0);
 }
 
-// The crop square from the photo itself, pixel for pixel (no smoothing), with the cell's outline on it;
-// what lies past the photo's edge is left grey.
-function drawZoom(canvas, picture, cell) {
+// The enlarged view: the cell's own extent (its outline and a margin), not the whole square the network's
+// input was cut from (shown beside), always larger than the photo shows it, so that the nucleus and the
+// granules can be judged; a cell too large for that shows its middle. Drawn at the screen's own pixels,
+// smoothly resampled ('high' quality: bicubic in Chromium, no blocks of pixels); what lies past the
+// photo's edge is left grey.
+const MARGIN = 0.08;  // of the cell's larger side, on each side
+const AT_LEAST = 1.25;  // times as large as the photo shows it (when not zoomed)
+
+// The square of the photo the view shows, in photo pixels, for a view of viewSide screen (CSS) pixels.
+function zoomRegion(cell, viewSide, photoScale) {
+  const [squareTop, squareLeft, squareSide] = cell.square || [0, 0, 0];
+  const [x, y, w, h] = cell.outline || [squareLeft, squareTop, squareSide, squareSide];
+  const side = Math.min(Math.max(w, h) * (1 + 2 * MARGIN), viewSide / (AT_LEAST * photoScale));
+  return { left: x + w / 2 - side / 2, top: y + h / 2 - side / 2, side };
+}
+
+function drawZoom() {
+  const canvas = element('inspector-photo');
+  const viewSide = canvas.clientWidth;
+  if (!viewSide) return;
+  const pixels = Math.round(viewSide * (window.devicePixelRatio || 1));
+  canvas.width = pixels;
+  canvas.height = pixels;
   const context = canvas.getContext('2d');
-  canvas.width = ZOOM_PIXELS;
-  canvas.height = ZOOM_PIXELS;
   context.fillStyle = '#c8c8c8';
-  context.fillRect(0, 0, ZOOM_PIXELS, ZOOM_PIXELS);
-  const [top, left, side] = cell.square || [0, 0, Math.max(picture.naturalWidth, picture.naturalHeight)];
-  const scale = ZOOM_PIXELS / side;
-  context.imageSmoothingEnabled = false;
-  if (picture.complete && picture.naturalWidth) context.drawImage(picture, -left * scale, -top * scale,
-    picture.naturalWidth * scale, picture.naturalHeight * scale);
-  if (!cell.outline) return;
-  const [x, y, w, h] = cell.outline;
-  context.strokeStyle = 'rgba(255, 255, 255, 0.9)';
-  context.lineWidth = 2;
-  context.setLineDash([6, 4]);
-  context.strokeRect((x - left) * scale, (y - top) * scale, w * scale, h * scale);
+  context.fillRect(0, 0, pixels, pixels);
+  element('inspector-scale').textContent = '';
+  if (!drawn) return;
+  const { picture, cell } = drawn;
+  if (!picture.naturalWidth) {
+    if (!picture.complete) picture.addEventListener('load', drawZoom, { once: true });
+    return;
+  }
+  // The photo's scale on screen as it fits its card (zooming it changes its frame, not its view).
+  const photoScale = picture.closest('.photo-view').offsetWidth / picture.naturalWidth;
+  const { left, top, side } = zoomRegion(cell, viewSide, photoScale);
+  context.imageSmoothingEnabled = true;
+  context.imageSmoothingQuality = 'high';
+  context.drawImage(picture, left, top, side, side, 0, 0, pixels, pixels);
+  canvas.dataset.region = [left, top, side].map((value) => value.toFixed(1)).join(',');
+  const times = viewSide / side / photoScale;
+  element('inspector-scale').textContent = `← ${times.toFixed(1)}× as large as on the photo, from its own pixels`;
 }
 
 // What a person may still do is said only while they may: a signed sample takes no key.
 function stateLine(cell) {
   if (cell.excluded) return 'Marked "not a cell": not counted.';
   if (isCorrected(cell)) return `Corrected to ${lower(cell.assigned)}: counted as ${lower(cell.assigned)}.`;
-  if (awaitsReview(cell)) return `Needs review: the network is unsure.${readOnly ? '' : ' Enter confirms it, a number key corrects it.'}`;
+  if (awaitsReview(cell)) return readOnly ? 'Needs review: the network is unsure.' : 'Needs review: Enter confirms it, a number key corrects it.';
   if (isConfirmed(cell)) return 'Checked: the network\'s class was confirmed.';
   if (isChecked(cell)) return 'Checked.';
   return readOnly ? 'Counted as the network says.' : 'Counted as the network says (Enter confirms it).';
@@ -139,10 +164,10 @@ export function showCell(photo, cell, picture) {
   drawInput(canvas, cell.input);
   const { width, height } = cell.input;
   canvas.setAttribute('aria-label', `What the network saw: the ${width} by ${height} pixel input for cell ${cell.number}`);
-  const zoom = element('inspector-photo');
-  if (picture) drawZoom(zoom, picture, cell);
-  zoom.setAttribute('aria-label', `Cell ${cell.number} enlarged from the photo's own pixels: the square the network's input was cut from`);
-  element('inspector-verdict').textContent = `The network says: ${modelSays(cell)}`;
+  drawn = picture ? { picture, cell } : null;
+  drawZoom();
+  element('inspector-photo').setAttribute('aria-label', `Cell ${cell.number} enlarged from the photo's own pixels`);
+  element('inspector-bars').setAttribute('aria-label', `The network's probabilities for this cell: ${modelSays(cell)}`);
   showState(cell);
   element('inspector-edge').hidden = !cell.touchesEdge;
   element('inspector-bars').replaceChildren(probabilityBars(cell.probabilities, { hooks: true }));
@@ -159,6 +184,7 @@ export function showCell(photo, cell, picture) {
 export function showNoCell() {
   shown = false;
   current = null;
+  drawn = null;
   element('inspector-empty').hidden = false;
   element('inspector-cell').hidden = true;
   delete element('inspector-cell').dataset.cell;
@@ -189,8 +215,8 @@ export function setReadOnly(on) {
 export const isReadOnly = () => readOnly;
 
 // The selected cell's controls in view: once the page is scrolled to the workspace, the side column
-// stays put (sticky) and the inspector is at its top; the selected box stays in view too.
-export function revealInspector(box) {
+// stays put (sticky) with the review bar and the inspector at its top. (The box: ui-photos.js, revealBox.)
+export function revealInspector() {
   const inspector = element('inspector');
   const side = inspector.closest('.side');
   const style = getComputedStyle(side);
@@ -202,5 +228,4 @@ export function revealInspector(box) {
   } else {
     inspector.scrollIntoView({ block: 'nearest', behavior: 'instant' });
   }
-  if (box) box.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: 'instant' });
 }

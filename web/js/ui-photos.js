@@ -52,6 +52,9 @@ function zoomPhoto(viewport, step, fx = 0.5, fy = 0.5) {
   const view = viewport.getBoundingClientRect();
   const onScreenX = before.left + fx * before.width - view.left;
   const onScreenY = before.top + fy * before.height - view.top;
+  // Zoomed relative to the photo's width as it fits (the view's scroll bars, once zoomed, take none of it).
+  if (now === 1) viewport.style.setProperty('--fit', `${viewport.clientWidth}px`);
+  if (next === 1) viewport.style.removeProperty('--fit');
   viewport.dataset.zoom = String(next);
   viewport.style.setProperty('--zoom', String(next));
   viewport.closest('.result').querySelector('.zoom-level').textContent = `${Math.round(next * 100)}%`;
@@ -304,6 +307,24 @@ export function markSelected(ref) {
   const box = ref && boxOf(ref.photo, ref.number);
   if (box) box.setAttribute('aria-current', 'true');
   return box || null;
+}
+
+// Whether a box, its tag and (in a zoomed photo) its place in the photo's view are all in the window.
+function wholeInView(box) {
+  const tag = box.querySelector('.cell-tag').getBoundingClientRect();
+  const cell = box.getBoundingClientRect();
+  const view = box.closest('.photo-view').getBoundingClientRect();
+  return tag.top >= 0 && cell.bottom <= window.innerHeight && cell.top >= view.top - 1 && cell.bottom <= view.bottom + 1
+    && cell.left >= view.left - 1 && cell.right <= view.right + 1;
+}
+
+// A selected box not all in view is brought to a comfortable place: its whole photo in the window, from
+// the top of its card (the colour key above the first photo is left out whole, never cut), not the box
+// alone at the window's edge with most of its photo beyond. A box already in view stays where it is.
+export function revealBox(box) {
+  if (!box || wholeInView(box)) return;
+  box.closest('.result').scrollIntoView({ block: 'start', behavior: 'instant' });
+  box.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: 'instant' });  // inside a zoomed photo
 }
 
 // The photo's own picture (for the enlarged view of a cell), or null.

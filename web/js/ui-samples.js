@@ -1,9 +1,10 @@
 // The sample: its ID and target count, "New sample", and the earlier samples kept in this browser.
 import { typedWbc, WBC_LIMITS } from './differential.js';
-import { signature } from './export.js';
+import { isoLocal, signature } from './export.js';
 import { counted, element, make } from './ui-parts.js';
 
-export const when = (iso) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+// As the report and the CSV write it: ISO 8601 with the time zone, whatever the browser's language.
+const when = (iso) => isoLocal(new Date(iso));
 export const sampleName = (record) => record.label || 'Sample without ID';
 
 // A whole number of cells from 1, or null while what is typed is not one yet.
