@@ -14,11 +14,11 @@ the edge. Writes find_cells.json and, per lab, find_cells_errors_<lab>.png: the 
 """
 import argparse
 import sys
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 from bench.defaults import FIELD_SETS
 from bench.page_cells import cells_of, page_spec
+from core.annotated_fields import assign, field_photos, touches_edge, white_cell_boxes
 from core.finder import default_finder_spec
 from core.cli import run_stage
 from core.files import write_json
@@ -27,64 +27,10 @@ from core.paths import SHARED_DATA, default_dataset
 from core.preprocess import load_rgb
 
 
-SAME_CELL_OVERLAP = 0.5  # intersection over union at which two boxes outline one cell
-EDGE_MARGIN = 2          # pixels: a box this close to the photo's edge touches it
-
-
-def white_cell_boxes(annotation: Path) -> list:
-    """[(left, top, right, bottom)] of the objects named WBC, a cell boxed twice kept once."""
-    boxes = []
-    for item in ElementTree.parse(annotation).findall("object"):
-        if item.findtext("name", "").strip().upper() == "WBC":
-            box = item.find("bndbox")
-            box = tuple(round(float(box.findtext(k))) for k in ("xmin", "ymin", "xmax", "ymax"))
-            if all(overlap(box, kept) < SAME_CELL_OVERLAP for kept in boxes):
-                boxes.append(box)
-    return boxes
-
-
-def overlap(a: tuple, b: tuple) -> float:
-    """Intersection over union of two (left, top, right, bottom) boxes."""
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    area = lambda box: (box[2] - box[0]) * (box[3] - box[1])  # noqa: E731
-    return width * height / (area(a) + area(b) - width * height)
-
-
-def touches_edge(box: tuple, shape: tuple) -> bool:
-    left, top, right, bottom = box
-    return (left <= EDGE_MARGIN or top <= EDGE_MARGIN or right >= shape[1] - 1 - EDGE_MARGIN
-            or bottom >= shape[0] - 1 - EDGE_MARGIN)
-
-
-def assign(centres: list, boxes: list) -> list:
-    """For each found centre, the index of the box it matches, or None (each box matched at most once)."""
-    free, matched = set(range(len(boxes))), []
-    for y, x in centres:
-        inside = [k for k in free if boxes[k][0] <= x <= boxes[k][2] and boxes[k][1] <= y <= boxes[k][3]]
-        if not inside:
-            matched.append(None)
-            continue
-        nearest = min(inside, key=lambda k: (boxes[k][0] + boxes[k][2] - 2 * x) ** 2 + (boxes[k][1] + boxes[k][3] - 2 * y) ** 2)
-        free.discard(nearest)
-        matched.append(nearest)
-    return matched
-
-
 def match(centres: list, boxes: list) -> tuple:
     """(hits, found cells matching no box, boxes no cell matched)."""
     hits = sum(k is not None for k in assign(centres, boxes))
     return hits, len(centres) - hits, len(boxes) - hits
-
-
-def field_photos(data: Path) -> list:
-    photos = sorted((Path(data) / "JPEGImages").glob("*.jpg"))
-    if not photos:
-        raise FileNotFoundError(f"no field photos in {Path(data) / 'JPEGImages'}: point --data at a folder "
-                                "with JPEGImages/ and Annotations/ (bccd-smears' layout)")
-    return photos
 
 
 def lab_results(data: Path, spec: dict, classify=None, every: int = 1, change=None) -> list:

@@ -4,6 +4,7 @@ preprocessing, its colour correction (core/preprocess.py corrected_rgb), the cel
 """
 import numpy as np
 
+from core.annotated_fields import square_centre
 from core.finder import default_finder_spec
 from core.photo_cells import photo_cells
 from core.preprocess import corrected_rgb, load_rgb, square_input
@@ -22,12 +23,6 @@ def page_spec(preprocessing: dict) -> tuple:
     filled = sorted(set(defaults) - set(spec["finder"]))
     spec["finder"] = {**defaults, **spec["finder"]}
     return spec, filled
-
-
-def square_centre(square: tuple) -> tuple:
-    """(y, x) of a cell's square (top, left, side): the finder centres each square on its cell."""
-    top, left, side = square
-    return top + side // 2, left + side // 2
 
 
 def cells_of(rgb: np.ndarray, spec: dict, change=None) -> dict:

@@ -9,6 +9,7 @@ from pathlib import Path
 from bench import find_cells, label_free, previous, published, robustness, tecom
 from bench.defaults import ROBUSTNESS_SAMPLE
 from bench.page_cells import page_spec
+from core.annotated_fields import field_photos
 from core.dataset import list_split
 from core.files import read_json
 
@@ -49,7 +50,7 @@ def fields(model: Model, datas: list, out: Path, mode: str, say) -> tuple:
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
     for data in present:
-        every = max(every, every_nth(mode, len(find_cells.field_photos(data)), "fields"))
+        every = max(every, every_nth(mode, len(field_photos(data)), "fields"))
         say(f"{model.name}: finding and classifying the white cells of {data.name}"
             + (f" (every {every}th photo)" if every > 1 else ""))
         results = find_cells.lab_results(data, model.spec, label_free.cell_verdicts(model.keras, model.classes), every)

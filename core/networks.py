@@ -16,6 +16,11 @@ def build_model(arch: str, input_size: int, num_classes: int, normalise: str = "
         # and the camera's colour cast stop mattering. In the graph, so the browser does it too.
         scaled = layers.LayerNormalization(axis=[1, 2], center=False, scale=False, epsilon=1e-3,
                                            name="stain_normalise")(scaled)
+    if normalise == "grey":
+        # Luminance only: nuclei, granules and cytoplasm keep their shapes and densities whatever hue
+        # another lab's stain and camera give them. A fixed 1x1 convolution, so the browser does it too.
+        scaled = layers.Conv2D(1, 1, use_bias=False, trainable=False, name="grey",
+                               kernel_initializer=keras.initializers.Constant(LUMINANCE))(scaled)
     outputs = ARCHITECTURES[arch](scaled, num_classes)
     return keras.Model(inputs, outputs, name=arch)
 
@@ -114,4 +119,6 @@ def tutorial(x, num_classes):
 
 ARCHITECTURES = {"compact": compact, "compact_s2": compact_s2, "s2_wide": s2_wide, "vgg_s2": vgg_s2,
                  "s2_sepdeep": s2_sepdeep, "separable": separable, "tutorial": tutorial}
-NORMALISATIONS = ("none", "per_image")
+NORMALISATIONS = ("none", "per_image", "grey")
+# ITU-R BT.601 luma weights, as a 1x1x3x1 kernel.
+LUMINANCE = [[[[0.299], [0.587], [0.114]]]]

@@ -248,6 +248,13 @@ def wide_crop(rgb: np.ndarray, spec: dict, context: float) -> np.ndarray:
     square = crop_square(rgb, spec)
     if square is None:  # the whole frame is the input: nothing around it to widen into
         return np.clip(np.rint(area_resize(rgb, size, size)), 0, 255).astype(np.uint8)
+    return wide_square_input(rgb, square, spec, context)
+
+
+def wide_square_input(rgb: np.ndarray, square: tuple, spec: dict, context: float) -> np.ndarray:
+    """One square (top, left, side) of a photo widened `context` times around its centre, at the model's
+    scale, as uint8: a training crop of any cell the finder found."""
+    size = round(spec["input_size"][0] * context)
     top, left, side = square
     wide = round(side * context)
     top, left = top - (wide - side) // 2, left - (wide - side) // 2

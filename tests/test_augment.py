@@ -111,3 +111,29 @@ def test_turned_stains_recolour_the_stain_and_leave_the_light_white():
                                         strength).numpy()
     np.testing.assert_allclose(turned[:, 0, 0], 1.0, atol=1e-3)
     assert turned[:, 0, 1].std(axis=0).max() > 0.03
+
+
+def test_lab_colours_go_there_and_back():
+    from train.restain import from_lab, to_lab
+
+    colours = np.random.default_rng(0).uniform(0, 1, (5, 6, 6, 3)).astype(np.float32)
+    np.testing.assert_allclose(from_lab(to_lab(tf.constant(colours))).numpy(), colours, atol=1e-4)
+    white = to_lab(tf.constant([[1.0, 1.0, 1.0]])).numpy()[0]
+    np.testing.assert_allclose(white, [100, 0, 0], atol=0.05)
+
+
+def test_a_restained_cell_takes_the_colours_of_the_cell_drawn_and_keeps_its_shapes():
+    from train.restain import appearances, restain
+
+    rng = np.random.default_rng(1)
+    cell = np.full((1, 16, 16, 3), (200, 170, 190), np.float32)
+    cell[0, 4:12, 4:12] = (90, 40, 140)                      # a purple nucleus on a pink field
+    other_lab = np.full((1, 16, 16, 3), (225, 205, 150), np.float32)
+    other_lab[0, 6:10, 6:10] = (150, 60, 70)                   # another stain: maroon on yellow
+    other_lab += rng.normal(0, 4, other_lab.shape).astype(np.float32)
+    looks = appearances(np.clip(other_lab, 0, 255))
+    moved = restain(tf.constant(cell / 255), tf.constant([0, 1], tf.int64), tf.constant(looks), share=1.0).numpy()
+    np.testing.assert_allclose(appearances(moved * 255)[0, 0], looks[0, 0], atol=2.5)   # the mean colour
+    assert moved[0, 8, 8].sum() < moved[0, 0, 0].sum()         # the nucleus stays darker than the field
+    kept = restain(tf.constant(cell / 255), tf.constant([0, 1], tf.int64), tf.constant(looks), share=0.0).numpy()
+    np.testing.assert_array_equal(kept, cell / 255)

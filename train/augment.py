@@ -10,14 +10,19 @@ What separates labs most is stain and camera, so the levels differ in colour:
   balance, hue, saturation, gamma, blur (focus), JPEG quality and sensor noise;
 - "strong": the same, further, with lower resolution too (STRENGTH);
 - "any_stain": "strong", with each stain's own colour turned as well: another stain (a rapid stain
-  whose nuclei come out maroon, say) is not the same dyes in other amounts but other dyes.
+  whose nuclei come out maroon, say) is not the same dyes in other amounts but other dyes;
+- "any_hue": "lab", with each image's hues turned by any angle and its saturation anywhere from grey
+  to vivid: the network must tell cells apart by shape, texture and how dark and how differently
+  coloured their parts are, not by which hue a lab's stain gives them.
 Every random draw comes from a per-batch seed fixed by (seed, epoch, batch), so a resumed run sees
 exactly what the original would have.
 """
 import numpy as np
 import tensorflow as tf
 
-LEVELS = ("basic", "stain", "lab", "strong", "any_stain")
+from train.restain import restain
+
+LEVELS = ("basic", "stain", "lab", "strong", "any_stain", "any_hue")
 SCALE_JITTER = 1.25     # the square zooms between 1/1.25 and 1.25 of its size
 SHIFT_JITTER = 0.06     # and moves by up to this share of its side
 SEEDS = 16
@@ -84,6 +89,24 @@ STRENGTH = {
 # stain from Ruifrok's haematoxylin and eosin, but cost more in-lab accuracy than 0.12 and helped tecom
 # less (docs/experiments.md, 2026-12-04): neither is the shipped recipe.
 STRENGTH["any_stain"] = {**STRENGTH["strong"], "stain_turn": 0.12}
+# "any_hue": a turn of the hue circle drawn per image (a share of the full circle either way), then a
+# saturation factor; the luminance (YIQ's Y) is left as it was.
+STRENGTH["any_hue"] = {**STRENGTH["lab"], "hue_turn": 0.5, "hue_saturation": (0.0, 1.3)}
+
+RGB_TO_YIQ = np.array([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]], np.float32)
+
+
+def turn_hues(images, seed, turn: float, saturation: tuple):
+    """Each image's chroma (YIQ's I and Q) turned by its own angle and scaled by its own factor."""
+    count = tf.shape(images)[0]
+    seeds = tf.random.experimental.stateless_split(seed, num=2)
+    angle = tf.random.stateless_uniform([count], seeds[0], -turn, turn) * 2 * np.pi
+    scale = tf.random.stateless_uniform([count], seeds[1], *saturation)
+    cos, sin, zero, one = scale * tf.cos(angle), scale * tf.sin(angle), tf.zeros([count]), tf.ones([count])
+    chroma = tf.reshape(tf.stack([one, zero, zero, zero, cos, -sin, zero, sin, cos], axis=1), [count, 3, 3])
+    to_rgb = tf.constant(np.linalg.inv(RGB_TO_YIQ), tf.float32)
+    matrices = tf.einsum("ij,njk,kl->nil", to_rgb, chroma, tf.constant(RGB_TO_YIQ))
+    return tf.einsum("nij,nhwj->nhwi", matrices, images)
 
 
 def stain_space_jitter(images, seeds, strength: dict):
@@ -162,7 +185,9 @@ def jpeg_quality(images, seed, qualities_range: tuple):
 def other_lab_colour(images, seeds, level: str):
     strength = STRENGTH[level]
     images = stain_space_jitter(images, seeds, strength)
-    images = tf.image.stateless_random_hue(images, strength["hue"], seeds[2])
+    if "hue_turn" in strength:
+        images = turn_hues(images, seeds[1] + [11, 11], strength["hue_turn"], strength["hue_saturation"])
+    images = tf.image.stateless_random_hue(tf.clip_by_value(images, 0, 1), strength["hue"], seeds[2])
     images = tf.image.stateless_random_saturation(images, *strength["saturation"], seeds[3])
     images = tf.image.stateless_random_contrast(images, *strength["contrast"], seeds[4])
     images = tf.image.stateless_random_brightness(tf.clip_by_value(images, 0, 1), strength["brightness"], seeds[5])
@@ -174,11 +199,14 @@ COLOUR = {"basic": basic_colour, "stain": stain_colour,
           **{level: (lambda images, seeds, level=level: other_lab_colour(images, seeds, level)) for level in STRENGTH}}
 
 
-def augment_batch(crops, seed, level: str, size: int, context: float):
-    """Training crops (uint8, widened `context` times) -> augmented model inputs (float32, 0..255)."""
+def augment_batch(crops, seed, level: str, size: int, context: float, looks=None, restain_share: float = 0.0):
+    """Training crops (uint8, widened `context` times) -> augmented model inputs (float32, 0..255). With
+    `looks` (train/restain.py), restain_share of them first take on the colours of a cell of another lab."""
     seeds = tf.random.experimental.stateless_split(seed, num=SEEDS)
     images = zoom_and_shift(crops, seeds[15], size, context)
     images = turn_and_flip(images, seeds) / 255.0
+    if looks is not None and restain_share > 0:
+        images = restain(images, seeds[1] + [13, 13], looks, restain_share)
     return tf.clip_by_value(COLOUR[level](images, seeds), 0, 1) * 255.0
 
 
@@ -214,17 +242,17 @@ def steps_per_epoch(count: int, batch_size: int) -> int:
 
 
 def training_batches(images, labels, weights, config, first_epoch: int, num_classes: int,
-                     context: float) -> tf.data.Dataset:
+                     context: float, looks=None) -> tf.data.Dataset:
     """Augmented (and with config.mixup, mixed) batches of one-hot targets for config's remaining epochs."""
     batches = tf.data.Dataset.from_generator(
         lambda: epoch_batches(images, labels, weights, config.batch_size, config.seed, first_epoch, config.epochs),
         output_signature=batch_signature(images))
-    return batches.map(augmenter(config, num_classes, context), num_parallel_calls=tf.data.AUTOTUNE).prefetch(
+    return batches.map(augmenter(config, num_classes, context, looks), num_parallel_calls=tf.data.AUTOTUNE).prefetch(
         tf.data.AUTOTUNE)
 
 
 def replica_batches(images, labels, weights, config, first_epoch: int, num_classes: int, context: float,
-                    replicas: range, count: int) -> tf.data.Dataset:
+                    replicas: range, count: int, looks=None) -> tf.data.Dataset:
     """training_batches' batches as the replicas `replicas` (of `count` in all) share them: per batch, one share
     for each of these replicas in turn (the order a worker's replicas take their inputs in). Shares of one batch
     are drawn together, so together they are the very images training_batches would give; each replica
@@ -233,7 +261,7 @@ def replica_batches(images, labels, weights, config, first_epoch: int, num_class
         lambda: batch_shares(epoch_batches(images, labels, weights, config.batch_size, config.seed, first_epoch,
                                            config.epochs), replicas, count),
         output_signature=(*batch_signature(images), tf.TensorSpec([], tf.int64)))
-    augment = augmenter(config, num_classes, context)
+    augment = augmenter(config, num_classes, context, looks)
 
     def augment_share(share, share_labels, pair, replica):
         return augment(share, share_labels, tf.random.experimental.stateless_fold_in(pair, replica)
@@ -255,13 +283,13 @@ def batch_signature(images) -> tuple:
             tf.TensorSpec([2], tf.int64))
 
 
-def augmenter(config, num_classes: int, context: float):
+def augmenter(config, num_classes: int, context: float, looks=None):
     """The function that turns a batch (crops, labels, seed pair) into model inputs and targets."""
     if config.augment not in LEVELS:
         raise ValueError(f"unknown augmentation {config.augment!r}; choose from {', '.join(LEVELS)}")
 
     def augment(batch, batch_labels, pair):
-        batch = augment_batch(batch, pair, config.augment, config.input_size, context)
+        batch = augment_batch(batch, pair, config.augment, config.input_size, context, looks, config.restain)
         targets = tf.one_hot(batch_labels, num_classes)
         # Its own seed pair: mixing must not repeat the colour changes' random draws.
         return mix_batch(batch, targets, pair + [0, 500_000], config.mixup) if config.mixup > 0 else (batch, targets)

@@ -65,10 +65,25 @@ class TrainConfig:
                            "differ (stain), as labs, stains and cameras differ (lab), further (strong), or with the dyes' own "
                            "colours turned as well (any_stain)", choices=AUGMENTATIONS,
                            recipe=True)
-    normalise: str = setting("none", "per_image: standardise each colour channel over the crop inside the network",
+    normalise: str = setting("none", "per_image: standardise each colour channel over the crop inside the network; "
+                             "grey: the network sees luminance only",
                              choices=NORMALISATIONS, recipe=True)
     mixup: float = setting(0.0, "blend training images and their labels pairwise by a Beta(ALPHA, ALPHA) share; "
                            "0 is off", recipe=True, metavar="ALPHA")
+    unlabelled: tuple = setting(None, "whole fields of another lab with their white cells boxed (JPEGImages/, "
+                                "Annotations/), learnt from without classes: pseudo-labels with consistency "
+                                "(train/pseudo.py); repeat for several labs; 'none' for none",
+                                default_factory=tuple, recipe=True)
+    unlabelled_batch: int = setting(32, "unlabelled cells added to each training step", recipe=True)
+    unlabelled_weight: float = setting(1.0, "weight of a confident unlabelled cell against a labelled one",
+                                       recipe=True)
+    pseudo_threshold: float = setting(0.8, "an unlabelled cell becomes an example once the network's answer, "
+                                      "aligned to a normal differential, is at least this sure", recipe=True)
+    pseudo_start: float = setting(0.25, "share of the epochs trained on labels alone before pseudo-labels",
+                                  recipe=True)
+    restain: float = setting(0.0, "share of training cells given the colours (CIELAB mean and spread) of a cell of "
+                             "another lab: the unlabelled fields' cells and each source's (train/restain.py); 0 is off",
+                             recipe=True)
     label_smoothing: float = setting(0.1, "share of each target spread evenly over the classes", recipe=True)
     weight_decay: float = setting(1e-4, "AdamW's decoupled weight decay", recipe=True)
     init_from: str = setting(None, "fine-tune: start from this model's weights, preprocessing and classes "
@@ -93,10 +108,15 @@ class TrainConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "data", tuple(str(path) for path in self.data))
+        object.__setattr__(self, "unlabelled", tuple(str(path) for path in self.unlabelled if str(path) != "none"))
         if not 0.0 <= self.teacher_weight <= 1.0:
             raise ValueError(f"--teacher-weight must be between 0 and 1, not {self.teacher_weight}")
         if self.init_from and self.members > 1:
             raise ValueError("--init-from fine-tunes one model; leave --members at 1")
+        if self.unlabelled and self.teacher:
+            raise ValueError("--unlabelled and --teacher both set the targets: choose one")
+        if self.unlabelled and self.strategy != "none":
+            raise ValueError("--unlabelled trains on one device: leave --strategy at none")
         if self.strategy == "multi-worker" and self.members > 1:
             raise ValueError("--strategy multi-worker trains one network at a time; leave --members at 1")
         if self.learning_rate is None:
@@ -116,6 +136,11 @@ class TrainConfig:
             del facts["teacher"], facts["teacher_weight"]
         else:
             facts["teacher"] = facts["teacher"].rstrip("/").rsplit("/", 1)[-1]
+        if not facts["unlabelled"]:
+            for name in ("unlabelled", "unlabelled_batch", "unlabelled_weight", "pseudo_threshold", "pseudo_start"):
+                del facts[name]
+        else:
+            facts["unlabelled"] = [path.rstrip("/").rsplit("/", 1)[-1] for path in facts["unlabelled"]]
         if not facts["init_from"]:
             del facts["init_from"], facts["trainable"]
         else:
@@ -146,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
             parser.add_argument(flag, action="store_true", help=info["help"])
             continue
         if f.type in ("tuple", tuple):
-            shown = ", ".join(f.default_factory())
+            shown = ", ".join(f.default_factory()) or "none"
             parser.add_argument(flag, action="append", help=f"{info['help']} (default: {shown})")
             continue
         kind = {"int": int, "float": float}.get(f.type if isinstance(f.type, str) else f.type.__name__, str)

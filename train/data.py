@@ -18,6 +18,7 @@ from train.cache import cached
 from train.grouping import group_split
 from train.rows import Rows
 from train.sources import VALIDATION, FolderSource, H5Source, class_union, open_sources
+from train.unlabelled import UnlabelledCells, unlabelled_cells
 
 # Training crops cover this many times the model's square: room to zoom out 1.25x and shift.
 CONTEXT = 1.4
@@ -48,6 +49,10 @@ class TrainingData:
     spec: dict
     sources: list    # SourceData, in --data order
     context: float   # how much wider than the model's square the training crops are
+    unlabelled: list = field(default_factory=list)  # UnlabelledCells, in --unlabelled order
+
+    def unlabelled_crops(self) -> np.ndarray:
+        return np.concatenate([np.asarray(cells.crops) for cells in self.unlabelled])
 
     def train_set(self) -> tuple:
         images = Rows([s.train_images for s in self.sources])
@@ -93,7 +98,10 @@ def prepare_data(config, cache_dir: Path, start=None) -> TrainingData:
         counts = part.counts(classes)
         print(f"{part.source.name}: {len(part.train_labels)} training images, {len(part.val_labels)} for validation "
               f"({part.validation_kind}); per class {counts['train']}", file=sys.stderr, flush=True)
-    return TrainingData(classes, spec, prepared, context)
+    unlabelled = [unlabelled_cells(Path(folder), spec, context, cache_dir) for folder in config.unlabelled]
+    for cells in unlabelled:
+        print(f"{cells.lab}: {len(cells.inputs)} boxed white cells, unlabelled", file=sys.stderr, flush=True)
+    return TrainingData(classes, spec, prepared, context, unlabelled)
 
 
 def prepare_source(source: FolderSource | H5Source, listing, classes: list, spec: dict, context: float, config,

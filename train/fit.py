@@ -23,6 +23,8 @@ from train.data import TrainingData, prepare_data
 from train.distill import load_teacher, with_teacher
 from train.distribute import Distribution
 from train.plan import RunPlan, plan_run
+from train.pseudo import PseudoLabels, semi_supervised_batches
+from train.restain import appearances
 from train.start import starting_model
 
 
@@ -98,12 +100,17 @@ def fit_model(model, data: TrainingData, config, out_dir: Path, state: dict | No
     keeper = checkpoint.TrainingState(out_dir, config.saved(), state)
     first_epoch = keeper.state["epochs_done"]
     num_classes = model.outputs[0].shape[-1]
+    pseudo = PseudoLabels(data.unlabelled, data.classes, config, config.epochs) if data.unlabelled else None
+    looks = training_looks(data) if config.restain > 0 else None
 
     def batches_for(replicas: range | None, count: int):
-        batches = (training_batches(images, labels, weights, config, first_epoch, num_classes, data.context)
+        if pseudo is not None:
+            return semi_supervised_batches(images, labels, weights, data.unlabelled_crops(), pseudo, config,
+                                           first_epoch, num_classes, data.context, looks)
+        batches = (training_batches(images, labels, weights, config, first_epoch, num_classes, data.context, looks)
                    if replicas is None else
                    replica_batches(images, labels, weights, config, first_epoch, num_classes, data.context,
-                                   replicas, count))
+                                   replicas, count, looks))
         return batches if teacher is None else with_teacher(batches, teacher, config.teacher_weight)
 
     distribution.check_batch(config.batch_size)
@@ -117,11 +124,25 @@ def fit_model(model, data: TrainingData, config, out_dir: Path, state: dict | No
                 lambda: (val_images[:], tf.one_hot(val_labels, num_classes), val_weights)),
             initial_epoch=first_epoch,
             epochs=config.epochs,
-            callbacks=[EpochReport(config.epochs), keeper] + schedule_callbacks(config, keeper.state)
+            callbacks=[EpochReport(config.epochs)] + ([pseudo] if pseudo else []) + [keeper]
+            + schedule_callbacks(config, keeper.state)
             + distribution.callbacks(),
             verbose=0,
         )
-    return keeper.state
+    return {**keeper.state, "pseudo_labels": pseudo.history} if pseudo else keeper.state
+
+
+def training_looks(data: TrainingData, per_source: int = 1000) -> np.ndarray:
+    """The colours restaining draws from (train/restain.py): every unlabelled cell's, and those of up to
+    per_source training cells of each source (the middle of their widened crops: the page's square)."""
+    middles = []
+    for part in data.sources:
+        chosen = np.sort(np.random.default_rng(0).permutation(len(part.train_images))[:per_source])
+        crops = np.asarray(part.train_images[chosen])
+        margin = (crops.shape[1] - data.spec["input_size"][0]) // 2
+        middles.append(crops[:, margin:crops.shape[1] - margin, margin:crops.shape[2] - margin])
+    middles += [np.asarray(cells.inputs) for cells in data.unlabelled]
+    return np.concatenate([appearances(images) for images in middles])
 
 
 def validation_batches(images, labels, weights, num_classes: int, batch_size: int = 32) -> tf.data.Dataset:
@@ -166,6 +187,8 @@ def record_run(plan: RunPlan, data: TrainingData, model, final: dict) -> None:
         "seed": config.seed, "epochs_run": len(history["loss"]), "best_epoch": final["best_epoch"],
         "training_seconds": round(final["training_seconds"], 1), "resumed": bool(plan.state),
         "distribution": plan.distribution.facts(), "peak_memory_mb": peak_memory_mb(), "history": history,
+        **({"pseudo_labels": final["pseudo_labels"]} if "pseudo_labels" in final else {}),
+        **({"unlabelled": unlabelled_counts(data)} if data.unlabelled else {}),
     })
     plot_learning_curves({"": history}, folder.learning_curves)
     evaluate.evaluate_model_dir(folder.path, config.data, validation_arrays(data), CACHE)
@@ -196,6 +219,11 @@ def common_facts(config, data: TrainingData) -> dict:
         "skipped_files": [item for part in data.sources for item in part.skipped], "versions": library_versions(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def unlabelled_counts(data: TrainingData) -> dict:
+    """The boxed white cells each unlabelled lab gave (its held-out photos not among them)."""
+    return {cells.lab: len(cells.inputs) for cells in data.unlabelled}
 
 
 def validation_groups(data: TrainingData) -> dict:
