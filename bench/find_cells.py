@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.defaults import FIELD_SETS
 from bench.page_cells import cells_of, page_spec
-from core.annotated_fields import assign, field_photos, touches_edge, white_cell_boxes
+from core.annotated_fields import HELD_OUT_EVERY, assign, field_photos, touches_edge, white_cell_boxes
 from core.finder import default_finder_spec
 from core.cli import run_stage
 from core.files import write_json
@@ -40,13 +40,14 @@ def lab_results(data: Path, spec: dict, classify=None, every: int = 1, change=No
     photos = field_photos(data)[::every]
     results = []
     for number, photo in enumerate(photos, 1):
+        place = (number - 1) * every
         boxes = white_cell_boxes(Path(data) / "Annotations" / f"{photo.stem}.xml")
         rgb = load_rgb(photo)
         found = cells_of(rgb, spec, change)
         matched = assign(found["centres"], boxes)
         hits = sum(k is not None for k in matched)
         whole = [k for k, box in enumerate(boxes) if not touches_edge(box, rgb.shape)]
-        results.append({"photo": photo.name, "status": found["status"], "boxes": boxes, "found": found["centres"],
+        results.append({"photo": photo.name, "held_out": place % HELD_OUT_EVERY == 0, "status": found["status"], "boxes": boxes, "found": found["centres"],
                         "whole_boxes": len(whole), "whole_hits": len(set(whole) & set(matched)),
                         "cut_by_edge": [cell["touches_edge"] for cell in found["cells"]], "matched": matched,
                         "hits": hits, "extra": len(matched) - hits, "missed": len(boxes) - hits,

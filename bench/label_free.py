@@ -45,7 +45,9 @@ def share(count: int, total: int):
 
 
 def lab_checks(results: list, classes: list) -> dict:
-    """The label-free figures of one lab's classified results."""
+    """The label-free figures of one lab's classified results, over its held-out photos only (training may
+    learn from the others without their classes: core/annotated_fields.py)."""
+    results = [r for r in results if r["held_out"]]
     called = [name for r in results for name in r["classes"]]
     boxed = [name for r in results for name, box in zip(r["classes"], r["matched"]) if box is not None]
     not_white = sum(name in NOT_WHITE_CELLS for name in boxed)

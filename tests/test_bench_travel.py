@@ -36,14 +36,15 @@ def write_fields(root, photos: dict):
 @pytest.fixture(scope="module")
 def fields(tmp_path_factory):
     """Lab "fields-a": two cells drawn and boxed, one boxed cell not drawn, and a grey picture (not a smear)
-    with a box; lab "fields-b": one drawn cell, boxed, in a green cast."""
+    with a box (in name order a-two, grey, one: a-two is the held-out photo of the three); lab "fields-b":
+    one drawn cell, boxed, in a green cast."""
     from bench.casts import cast
 
     rng = np.random.default_rng(4)
     root = tmp_path_factory.mktemp("fields")
     grey = np.full((480, 640, 3), 128, np.uint8)
     a = write_fields(root / "fields-a", {"one": (draw_smear(rng, white_cells=[(240, 320)]), [(240, 320)]),
-                                         "two": (draw_smear(rng, white_cells=[(120, 150)]), [(120, 150), (400, 560)]),
+                                         "a-two": (draw_smear(rng, white_cells=[(120, 150)]), [(120, 150), (400, 560)]),
                                          "grey": (grey, [(100, 100)])})
     b = write_fields(root / "fields-b", {"cast": (cast(draw_smear(rng, white_cells=[(200, 300)]), "green"),
                                                   [(200, 300)])})
@@ -97,7 +98,7 @@ def test_cells_are_found_per_lab_as_the_page_finds_them(fields, tmp_path):
     # fields-a: 4 boxes, 2 found (both hits); the grey picture is refused, so its box is missed.
     assert (a["smears"], a["refused"], a["white_cell_boxes"], a["found"], a["hits"]) == (3, 1, 4, 2, 2)
     assert (a["recall"], a["precision"]) == (0.5, 1.0)
-    assert {r["photo"] for r in a["smears_with_errors"]} == {"two.jpg", "grey.jpg"}
+    assert {r["photo"] for r in a["smears_with_errors"]} == {"a-two.jpg", "grey.jpg"}
     # The green cast is corrected before the finder looks: its one cell is found.
     assert (b["refused"], b["recall"], b["precision"], b["picture"]) == (0, 1.0, 1.0, None)
     assert a["picture"] == "find_cells_errors_fields-a.png" and (tmp_path / a["picture"]).stat().st_size > 0
@@ -128,8 +129,9 @@ def test_agreement_under_flips_and_turns_is_measured_on_the_models_answers():
     assert label_free.cell_verdicts(top_half_model(size), CLASSES)([]) == {"classes": [], "dihedral_agrees": []}
 
 
-def result(status, classes, matched, agrees):
-    return {"status": status, "classes": classes, "matched": matched, "dihedral_agrees": agrees}
+def result(status, classes, matched, agrees, held_out=True):
+    return {"status": status, "classes": classes, "matched": matched, "dihedral_agrees": agrees,
+            "held_out": held_out}
 
 
 def test_label_free_figures_count_the_boxed_cells_called_not_white_and_the_differential():
@@ -145,10 +147,17 @@ def test_label_free_figures_count_the_boxed_cells_called_not_white_and_the_diffe
     assert checks["dihedral_agreement"] == 0.75
 
 
-def test_label_free_checks_classify_every_found_cell(fields):
+def test_label_free_figures_leave_out_the_photos_training_may_learn_from():
+    names = ["NEUTROPHIL", "PLATELET"]
+    results = [result("cells", ["NEUTROPHIL"], [0], [True]), result("cells", ["PLATELET"], [0], [True], held_out=False)]
+    checks = label_free.lab_checks(results, names)
+    assert (checks["photos"], checks["found_cells"], checks["boxed_called_platelet_or_erythroblast"]) == (1, 1, 0)
+
+
+def test_label_free_checks_classify_every_found_cell_of_the_held_out_photos(fields):
     measured = label_free.measure(constant_model(32, answer=1), CLASSES, preprocessing_spec(32), [fields[0]])
     checks = measured["labs"]["fields-a"]
-    assert (checks["found_cells"], checks["boxed_found_cells"], checks["refused"]) == (2, 2, 1)
+    assert (checks["photos"], checks["found_cells"], checks["boxed_found_cells"], checks["refused"]) == (1, 1, 1, 0)
     assert checks["differential"] == {"BLUE": 0.0, "RED": 1.0} and checks["dihedral_agreement"] == 1.0
 
 
