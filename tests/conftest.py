@@ -129,7 +129,7 @@ def trained_model(synthetic_data, second_source, tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("models")
     options = parse_config(["--data", str(synthetic_data), "--data", str(second_source), "--out", str(out), "--name", "tiny",
-                          "--epochs", "3", "--batch-size", "16", "--input-size", "32"])
+                          "--epochs", "3", "--batch-size", "16", "--input-size", "32", "--unlabelled", "none"])
     return train(options)
 
 

@@ -15,7 +15,7 @@ EPOCHS = 30
 
 def train_command(data, out, *extra):
     return [sys.executable, "-m", "train", "--data", str(data), "--out", str(out), "--name", "resumable",
-            "--epochs", str(EPOCHS), "--batch-size", "16", "--input-size", "32", *extra]
+            "--epochs", str(EPOCHS), "--batch-size", "16", "--input-size", "32", "--unlabelled", "none", *extra]
 
 
 def run_train(data, out, *extra):

@@ -117,7 +117,7 @@ def test_strategy_none_and_mirrored_on_one_device_train_the_very_weights_of_no_f
 
     def run(name, *flags):
         options = ["--data", str(synthetic_data), "--out", str(tmp_path), "--name", name, "--epochs", "2",
-                   "--batch-size", "16", "--input-size", "32", *flags]
+                   "--batch-size", "16", "--input-size", "32", "--unlabelled", "none", *flags]
         folder = train(parse_config(options))
         return model_weights(folder / "model.h5"), json.loads((folder / "training.json").read_text())
 

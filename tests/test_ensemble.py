@@ -13,7 +13,7 @@ def ensemble(synthetic_data, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("ensemble")
     options = parse_config(["--data", str(synthetic_data), "--out", str(out), "--name", "pair", "--members", "2",
-                          "--epochs", "2", "--batch-size", "16", "--input-size", "32"])
+                          "--epochs", "2", "--batch-size", "16", "--input-size", "32", "--unlabelled", "none"])
     return train(options)
 
 

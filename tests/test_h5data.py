@@ -57,7 +57,7 @@ def write_groups(path, images, labels, splits=None):
 
 def config_for(*data, **settings):
     flags = [flag for path in data for flag in ("--data", str(path))]
-    return parse_config(flags + ["--input-size", "16", *[f"--{key.replace('_', '-')}={value}"
+    return parse_config(flags + ["--input-size", "16", "--unlabelled", "none", *[f"--{key.replace('_', '-')}={value}"
                                                          for key, value in settings.items()]])
 
 

@@ -91,3 +91,63 @@ def test_classes_a_white_cell_box_does_not_hold_are_never_pseudo_labels():
     assert prior[[0, 3, 4]].sum() == 0 and prior.sum() == pytest.approx(1)
     answers = aligned(np.array([[0.9, 0.05, 0.05, 0.0, 0.0]] * 10 + [[0.1, 0.1, 0.1, 0.6, 0.1]] * 10), prior)
     assert set(answers.argmax(axis=1)) <= {1, 2}
+
+
+def test_each_step_adds_unlabelled_cells_weighted_by_their_confidence():
+    from types import SimpleNamespace
+
+    from train.config import TrainConfig
+    from train.pseudo import semi_supervised_batches
+
+    rng = np.random.default_rng(2)
+    images, labels = rng.integers(0, 256, (20, 14, 14, 3)).astype(np.uint8), rng.integers(0, 3, 20)
+    crops = rng.integers(0, 256, (6, 14, 14, 3)).astype(np.uint8)
+    # cells 0-2 confidently class 2, cells 3-5 not confident: their targets must not count
+    targets = np.eye(3, dtype=np.float32)[[2, 2, 2, 0, 0, 0]]
+    asked = []
+    current = SimpleNamespace(labels_for=lambda epoch: asked.append(epoch) or
+                              (targets, np.array([1, 1, 1, 0, 0, 0], np.float32)))
+    config = TrainConfig(input_size=10, batch_size=8, epochs=1, unlabelled_batch=4, augment="basic",
+                         unlabelled=("none",))
+    batch = next(iter(semi_supervised_batches(images, labels, np.ones(20), crops, current, config, 0, 3, 1.4)))
+    inputs, targets_seen, weights = (part.numpy() for part in batch)
+    assert inputs.shape == (12, 10, 10, 3) and targets_seen.shape == (12, 3)
+    np.testing.assert_allclose(weights[:8], 12 / 8)            # labelled cells weigh as they would alone
+    assert set(np.round(weights[8:], 6)) <= {0.0, 1.5}
+    assert all(cls == 2 for cls, weight in zip(targets_seen[8:].argmax(axis=1), weights[8:]) if weight > 0)
+    assert asked and set(asked) == {0}                          # the first epoch's labels were asked for
+
+
+def test_an_epochs_batches_wait_for_its_pseudo_labels():
+    import threading
+
+    from train.config import TrainConfig
+    from train.pseudo import PseudoLabels
+    from train.unlabelled import UnlabelledCells
+
+    cells = UnlabelledCells("lab", np.zeros((4, 14, 14, 3), np.uint8), np.zeros((4, 10, 10, 3), np.float32))
+    config = TrainConfig(input_size=10, epochs=4, pseudo_start=0.5, unlabelled=("none",))
+    pseudo = PseudoLabels([cells], ["LYMPHOCYTE", "NEUTROPHIL"], config, config.epochs)
+    got = []
+    waiting = threading.Thread(target=lambda: got.append(pseudo.labels_for(1)))
+    waiting.start()
+    waiting.join(timeout=1.5)
+    assert waiting.is_alive() and not got                       # epoch 1 has not begun
+    pseudo.on_epoch_begin(1)                                    # before pseudo_start: nothing to refresh
+    waiting.join(timeout=5)
+    assert got and not got[0][1].any()
+
+
+@pytest.mark.training
+def test_a_run_learns_from_unlabelled_fields_and_records_what_it_learnt(synthetic_data, tmp_path):
+    from train.config import parse_config
+    from train.run import train
+
+    fields = write_fields(tmp_path / "fields-lab", np.random.default_rng(5), photos=6)
+    folder = train(parse_config(["--data", str(synthetic_data), "--out", str(tmp_path / "models"), "--name", "semi",
+                                 "--epochs", "3", "--batch-size", "16", "--input-size", "32",
+                                 "--unlabelled", str(fields), "--unlabelled-batch", "4", "--pseudo-start", "0.34"]))
+    facts = __import__("json").loads((folder / "training.json").read_text())
+    assert facts["unlabelled"] == {"fields-lab": 8}             # 4 training photos, 2 boxed cells each
+    assert [entry["epoch"] for entry in facts["pseudo_labels"]] == [2, 3]
+    assert facts["recipe"]["unlabelled"] == ["fields-lab"] and (folder / "model.h5").is_file()

@@ -225,6 +225,10 @@ def mix_batch(images, targets, seed, alpha: float):
     return mixed_images, mixed_targets
 
 
+# A batch's seed pair is (seed, epoch x EPOCH_STRIDE + its number in the epoch).
+EPOCH_STRIDE = 1_000_000
+
+
 def epoch_batches(images, labels, weights, batch_size: int, seed: int, first_epoch: int, epochs: int):
     """Batches drawn with replacement in proportion to `weights` (so every class and source counts as the
     weights say), in an order fixed by (seed, epoch): a resumed run sees what the original would have."""
@@ -234,7 +238,7 @@ def epoch_batches(images, labels, weights, batch_size: int, seed: int, first_epo
         drawn = np.random.default_rng([seed, epoch]).choice(len(images), steps * batch_size, p=probabilities)
         for number in range(steps):
             chosen = np.sort(drawn[number * batch_size:(number + 1) * batch_size])
-            yield images[chosen], labels[chosen], np.array([seed, epoch * 1_000_000 + number], dtype=np.int64)
+            yield images[chosen], labels[chosen], np.array([seed, epoch * EPOCH_STRIDE + number], dtype=np.int64)
 
 
 def steps_per_epoch(count: int, batch_size: int) -> int:

@@ -20,6 +20,9 @@ TRAINABLE = ("head", "all")
 DEFAULT_LEARNING_RATES = {name: 3e-4 if name == "tutorial" else 1e-3 for name in ARCHITECTURES}
 DEFAULT_EPOCHS = 40
 COLOUR_METHODS = ("background_white", "none")
+# Whole fields of other labs whose boxed white cells the shipped recipe learns from without classes
+# (bccd-smears is left out: it is the blood-cells lab, whose own labels say better).
+UNLABELLED_LABS = ("deepbionet-fields", "raabin-fields", "bcd-fields")
 # Fine-tuning: chosen on the new lab's validation part (bench/adaptation.md): a few dozen cells per
 # class make an epoch one to five steps.
 FINE_TUNING_RATE = 1e-3
@@ -72,8 +75,10 @@ class TrainConfig:
                            "0 is off", recipe=True, metavar="ALPHA")
     unlabelled: tuple = setting(None, "whole fields of another lab with their white cells boxed (JPEGImages/, "
                                 "Annotations/), learnt from without classes: pseudo-labels with consistency "
-                                "(train/pseudo.py); repeat for several labs; 'none' for none",
-                                default_factory=tuple, recipe=True)
+                                "(train/pseudo.py); repeat for several labs; 'none' for none; none by default "
+                                "when fine-tuning (--init-from), distilling (--teacher) or spreading training (--strategy)",
+                                default_factory=lambda: default_unlabelled(),
+                                recipe=True)
     unlabelled_batch: int = setting(32, "unlabelled cells added to each training step", recipe=True)
     unlabelled_weight: float = setting(1.0, "weight of a confident unlabelled cell against a labelled one",
                                        recipe=True)
@@ -108,7 +113,10 @@ class TrainConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "data", tuple(str(path) for path in self.data))
-        object.__setattr__(self, "unlabelled", tuple(str(path) for path in self.unlabelled if str(path) != "none"))
+        unlabelled = tuple(str(path) for path in self.unlabelled if str(path) != "none")
+        if (self.init_from or self.teacher or self.strategy != "none") and unlabelled == default_unlabelled():
+            unlabelled = ()  # the shipped recipe's fields: for training from scratch, on one device, on labels
+        object.__setattr__(self, "unlabelled", unlabelled)
         if not 0.0 <= self.teacher_weight <= 1.0:
             raise ValueError(f"--teacher-weight must be between 0 and 1, not {self.teacher_weight}")
         if self.init_from and self.members > 1:
@@ -160,6 +168,10 @@ class TrainConfig:
         """A run's saved settings; settings it predates keep their defaults (older runs had no mixup, ...)."""
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{key: value for key, value in saved.items() if key in known}, **changes)
+
+
+def default_unlabelled() -> tuple:
+    return tuple(default_dataset(name) for name in UNLABELLED_LABS)
 
 
 def build_parser() -> argparse.ArgumentParser:

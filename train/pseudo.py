@@ -10,12 +10,13 @@ full augmentation (the strong view). Each training step adds `unlabelled_batch` 
 not confident yet still pass through BatchNorm's statistics, which so learn the other labs too.
 """
 import sys
+import threading
 
 import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from train.augment import augment_batch, batch_signature, epoch_batches
+from train.augment import EPOCH_STRIDE, augment_batch, batch_signature, epoch_batches
 
 # The differential expected of a boxed white cell in a routine peripheral smear (reference intervals:
 # neutrophils 40-75%, lymphocytes 20-45%, monocytes 2-10%, eosinophils 1-6%, basophils 0-1%). A box
@@ -29,9 +30,10 @@ SHARPNESS = 4
 
 
 def expected_differential(classes: list) -> np.ndarray:
-    """Each class's expected share; a class the differential does not name gets none."""
+    """Each class's expected share; a class the differential does not name gets none (and classes none of which
+    it names share equally)."""
     prior = np.array([NORMAL_DIFFERENTIAL.get(name, 0.0) for name in classes], np.float64)
-    return prior / prior.sum()
+    return prior / prior.sum() if prior.sum() > 0 else np.full(len(classes), 1.0 / len(classes))
 
 
 def aligned(probabilities: np.ndarray, prior: np.ndarray, rounds: int = 100) -> np.ndarray:
@@ -72,20 +74,40 @@ class PseudoLabels(keras.callbacks.Callback):
         self.targets = np.zeros((len(self.inputs), len(classes)), np.float32)
         self.weights = np.zeros(len(self.inputs), np.float32)
         self.history = []
+        # The batches of an epoch are drawn ahead, on another thread: each epoch's wait for its own
+        # pseudo-labels, so a run (and a resumed one) trains on exactly the same targets every time.
+        self.refreshed, self.ready_epoch, self.stopped = threading.Condition(), -1, False
 
     def on_epoch_begin(self, epoch, logs=None):
-        if epoch < self.first_epoch:
-            return
+        if epoch >= self.first_epoch:
+            self.refresh(epoch)
+        with self.refreshed:
+            self.ready_epoch = epoch
+            self.refreshed.notify_all()
+
+    def on_train_end(self, logs=None):
+        with self.refreshed:
+            self.stopped = True
+            self.refreshed.notify_all()
+
+    def refresh(self, epoch: int) -> None:
         found = turned_mean(self.model, self.inputs)
         answers = np.zeros_like(found)
         for lab in np.unique(self.labs):
             answers[self.labs == lab] = aligned(found[self.labs == lab], self.prior)
         confident = answers.max(axis=1) >= self.threshold
-        self.targets[:] = np.eye(len(self.classes), dtype=np.float32)[answers.argmax(axis=1)]
-        self.weights[:] = confident * self.weight
+        self.targets = np.eye(len(self.classes), dtype=np.float32)[answers.argmax(axis=1)]
+        self.weights = (confident * self.weight).astype(np.float32)
         self.history.append(self.summary(epoch, answers, confident))
         print(f"pseudo-labels, epoch {epoch + 1}: {confident.mean():.0%} of {len(confident)} unlabelled cells "
               f"confident; {self.history[-1]['classes']}", file=sys.stderr, flush=True)
+
+    def labels_for(self, epoch: int) -> tuple:
+        """(targets, weights) of the unlabelled cells for this epoch's batches, once the epoch has begun."""
+        with self.refreshed:
+            while self.ready_epoch < epoch and not self.stopped:
+                self.refreshed.wait(timeout=1.0)
+            return self.targets, self.weights
 
     def summary(self, epoch: int, answers: np.ndarray, confident: np.ndarray) -> dict:
         named = np.array(self.classes)[answers.argmax(axis=1)][confident]
@@ -103,9 +125,9 @@ def semi_supervised_batches(images, labels, weights, unlabelled_crops, pseudo: P
     def batches():
         for batch, batch_labels, pair in epoch_batches(images, labels, weights, config.batch_size, config.seed,
                                                        first_epoch, config.epochs):
+            targets, crop_weights = pseudo.labels_for(int(pair[1]) // EPOCH_STRIDE)
             drawn = np.sort(np.random.default_rng([config.seed, *pair, 7]).choice(count, config.unlabelled_batch))
-            yield (batch, batch_labels, pair, unlabelled_crops[drawn], pseudo.targets[drawn],
-                   pseudo.weights[drawn])
+            yield batch, batch_labels, pair, unlabelled_crops[drawn], targets[drawn], crop_weights[drawn]
 
     signature = (*batch_signature(images), tf.TensorSpec([None, *unlabelled_crops.shape[1:]], tf.uint8),
                  tf.TensorSpec([None, num_classes], tf.float32), tf.TensorSpec([None], tf.float32))

@@ -68,6 +68,9 @@ def field_cells(folder: Path, spec: dict, cache_dir: Path) -> list:
 
 def unlabelled_cells(folder: Path, spec: dict, context: float, cache_dir: Path) -> UnlabelledCells:
     folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(f"--unlabelled {folder}: no such folder. The shipped recipe learns from the field sets "
+                           "named in README (Data); give them, or train without: --unlabelled none")
     if not (folder / "Annotations").is_dir():
         raise DatasetError(f"--unlabelled {folder}: no Annotations/ there; give a folder of whole fields with "
                            "JPEGImages/ and Annotations/ (Pascal VOC, white cells named WBC)")
