@@ -137,3 +137,15 @@ def test_a_restained_cell_takes_the_colours_of_the_cell_drawn_and_keeps_its_shap
     assert moved[0, 8, 8].sum() < moved[0, 0, 0].sum()         # the nucleus stays darker than the field
     kept = restain(tf.constant(cell / 255), tf.constant([0, 1], tf.int64), tf.constant(looks), share=0.0).numpy()
     np.testing.assert_array_equal(kept, cell / 255)
+
+
+def test_an_over_exposed_cell_comes_out_lighter_with_its_background_where_the_page_puts_it():
+    background = augment.CANONICAL_BACKGROUND
+    cells = np.tile(background, (8, 8, 8, 1)).astype(np.float32)
+    cells[:, 2:6, 2:6] = (0.35, 0.2, 0.5)                     # a nucleus
+    exposed = augment.over_exposed(tf.constant(cells), tf.constant([4, 2], tf.int64), 1.4).numpy()
+    changed = [k for k in range(8) if not np.allclose(exposed[k], cells[k])]
+    assert 0 < len(changed) < 8                                # about half are over-exposed
+    for k in changed:
+        np.testing.assert_allclose(exposed[k, 0, 0], background, atol=1e-6)   # corrected back to the canonical
+        assert (exposed[k, 3, 3] >= cells[k, 3, 3] - 1e-6).all() and (exposed[k, 3, 3] > cells[k, 3, 3]).any()

@@ -8,6 +8,8 @@ What separates labs most is stain and camera, so the levels differ in colour:
 - "stain": hue, saturation, contrast, brightness and per-channel gain as far as smears of one lab differ;
 - "lab": as other labs differ: the stain's own colours varied in haematoxylin-eosin space, white
   balance, hue, saturation, gamma, blur (focus), JPEG quality and sensor noise;
+- "lab_camera": "lab", with over-exposure (then corrected as the page corrects a photo) and focus
+  varied further: a camera set too bright, or a slide slightly out of focus;
 - "strong": the same, further, with lower resolution too (STRENGTH);
 - "any_stain": "strong", with each stain's own colour turned as well: another stain (a rapid stain
   whose nuclei come out maroon, say) is not the same dyes in other amounts but other dyes;
@@ -20,9 +22,10 @@ exactly what the original would have.
 import numpy as np
 import tensorflow as tf
 
+from core.colour import default_colour_spec
 from train.restain import restain
 
-LEVELS = ("basic", "stain", "lab", "strong", "any_stain", "any_hue")
+LEVELS = ("basic", "stain", "lab", "lab_camera", "strong", "any_stain", "any_hue")
 SCALE_JITTER = 1.25     # the square zooms between 1/1.25 and 1.25 of its size
 SHIFT_JITTER = 0.06     # and moves by up to this share of its side
 SEEDS = 16
@@ -89,6 +92,11 @@ STRENGTH = {
 # stain from Ruifrok's haematoxylin and eosin, but cost more in-lab accuracy than 0.12 and helped tecom
 # less (docs/experiments.md, 2026-12-04): neither is the shipped recipe.
 STRENGTH["any_stain"] = {**STRENGTH["strong"], "stain_turn": 0.12}
+# "lab_camera": half the images over-exposed by a gain up to 1.4 (clipped, then their white point corrected
+# again), and focus spread evenly rather than mostly sharp.
+STRENGTH["lab_camera"] = {**STRENGTH["lab"], "blur_power": 1.0, "exposure": 1.4}
+# The canonical background every photo's white point is mapped to, 0..1.
+CANONICAL_BACKGROUND = np.array(default_colour_spec()["target_background"], np.float32) / 255
 # "any_hue": a turn of the hue circle drawn per image (a share of the full circle either way), then a
 # saturation factor; the luminance (YIQ's Y) is left as it was.
 STRENGTH["any_hue"] = {**STRENGTH["lab"], "hue_turn": 0.5, "hue_saturation": (0.0, 1.3)}
@@ -150,12 +158,26 @@ def camera(images, seeds, strength: dict):
     blurred = tf.nn.depthwise_conv2d(images, GAUSSIAN, [1, 1, 1, 1], "SAME")
     images = images + uniform(seeds[9], count, 0.0, 1.0) ** strength["blur_power"] * (blurred - images)
     images = lower_resolution(images, seeds[1] + [7, 7], strength["low_resolution"])
+    if "exposure" in strength:
+        images = over_exposed(images, seeds[1] + [9, 9], strength["exposure"])
     balance = strength["white_balance"]
     images = images * uniform(seeds[10], count, 1 - balance, 1 + balance, 3)
     gamma = strength["gamma"]
     images = tf.clip_by_value(images, 1e-4, 1.0) ** tf.exp(uniform(seeds[11], count, -gamma, gamma))
     noise = tf.random.stateless_normal(tf.shape(images), seeds[12]) * uniform(seeds[13], count, 0.0, strength["noise"])
     return images + noise
+
+
+def over_exposed(images, seed, most: float):
+    """Half the (colour-corrected) images as a photo over-exposed by a gain up to `most` looks once the page has
+    corrected its white point again: light clipped at white, then the clipped background mapped back to the
+    canonical one, so everything not clipped comes out lighter."""
+    count = tf.shape(images)[0]
+    gain = tf.random.stateless_uniform([count, 1, 1, 1], seed, 1.0, most)
+    background = tf.constant(CANONICAL_BACKGROUND)
+    corrected = tf.minimum(images * gain, 1.0) * background / tf.minimum(background * gain, 1.0)
+    chosen = tf.cast(tf.random.stateless_uniform([count, 1, 1, 1], seed + [0, 1]) < 0.5, tf.float32)
+    return chosen * corrected + (1 - chosen) * images
 
 
 def gaussian_kernel(sigma: float = 1.2, radius: int = 3) -> np.ndarray:
