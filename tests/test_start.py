@@ -116,7 +116,10 @@ def test_a_run_may_not_drop_a_class_the_model_knows():
 
 
 def test_init_from_explains_what_it_needs(tmp_path, capsys):
-    from train.__main__ import main
+    from train.__main__ import main as train_main
+
+    def main(args):  # outputs under tmp_path: the checkout's own models/ may hold a run in progress
+        return train_main(args + ["--out", str(tmp_path / "models")])
 
     assert main(["--init-from", str(tmp_path), "--data", str(tmp_path)]) == 2
     assert "no model there; give a trained model folder (models/NAME/" in capsys.readouterr().err
