@@ -18,10 +18,8 @@ import numpy as np
 
 from bench import find_cells
 from bench.defaults import LABEL_FREE_SETS
-from bench.page_cells import dihedral, page_spec, predict
-from core.cli import run_stage
-from core.files import write_json
-from core.model_index import NoModel, default_model
+from bench.page_cells import dihedral, predict
+from bench.measured import model_named, published_model, written
 from core.paths import SHARED_DATA, default_dataset
 
 NOT_WHITE_CELLS = ("PLATELET", "ERYTHROBLAST")
@@ -83,25 +81,12 @@ def pct(value) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
-def published_model(web_root: Path) -> tuple:
-    """(Keras model, metadata, page spec) of the page's default model."""
-    from bench.published import rebuild_keras  # TensorFlow loads slowly; keep --help instant
-
-    metadata, folder = default_model(Path(web_root) / "models")
-    spec, _ = page_spec(metadata["preprocessing"])
-    return rebuild_keras(folder), metadata, spec
-
-
 def run(options) -> dict:
     model, metadata, spec = published_model(options.web_root)
     if "finder" not in spec:
         raise ValueError(f"{metadata['name']} {metadata['version']} finds no cells (crop {spec['crop']})")
     datas = options.data or [Path(default_dataset(name)) for name in LABEL_FREE_SETS]
-    measured = {"model": {"name": metadata["name"], "version": metadata["version"]},
-                **measure(model, metadata["classes"], spec, datas, options.every)}
-    Path(options.out).mkdir(parents=True, exist_ok=True)
-    write_json(Path(options.out) / "label_free.json", measured)
-    return measured
+    return {**model_named(metadata), **measure(model, metadata["classes"], spec, datas, options.every)}
 
 
 def main(argv=None) -> int:
@@ -114,8 +99,7 @@ def main(argv=None) -> int:
     parser.add_argument("--every", type=int, default=1, help="only every Nth photo of each lab (default: all)")
     parser.add_argument("--out", type=Path, default=Path("bench"), help="where label_free.json goes (default: bench)")
     options = parser.parse_args(argv)
-    return run_stage(lambda: describe(run(options)), (FileNotFoundError, ValueError, NoModel),
-                     lambda text: f"{text}\nwrote {options.out / 'label_free.json'}")
+    return written(lambda: run(options), options.out, "label_free.json", describe)
 
 
 if __name__ == "__main__":

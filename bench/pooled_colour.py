@@ -16,11 +16,9 @@ from pathlib import Path
 from bench.defaults import FIELD_SETS, TECOM
 from bench.find_cells import field_photos, lab_name, lab_results, summary
 from bench.page_cells import photo_answers, score
-from core.cli import run_stage
+from bench.measured import published_model, written
 from core.colour import colour_reference, constant_colour, pooled_white_point
 from core.dataset import list_split
-from core.files import write_json
-from core.model_index import NoModel
 from core.paths import SHARED_DATA, default_dataset
 from core.preprocess import load_rgb
 
@@ -64,8 +62,6 @@ def tecom_figures(model, classes: list, spec: dict, data: Path, every: int) -> d
 
 
 def measure(web_root: Path, fields: list, tecom: Path, every: int) -> dict:
-    from bench.label_free import published_model
-
     model, metadata, spec = published_model(web_root)
     if "colour" not in spec or "finder" not in spec:
         raise ValueError(f"{metadata['name']} {metadata['version']} has no colour correction or no finder: "
@@ -104,14 +100,8 @@ def main(argv=None) -> int:
     options = parser.parse_args(argv)
     fields = options.fields or [Path(default_dataset(name)) for name in FIELD_SETS]
 
-    def run():
-        measured = measure(options.web_root, fields, options.tecom, options.every)
-        Path(options.out).mkdir(parents=True, exist_ok=True)
-        write_json(Path(options.out) / "pooled_colour.json", measured)
-        return measured
-
-    return run_stage(lambda: describe(run()), (FileNotFoundError, ValueError, NoModel),
-                     lambda text: f"{text}\nwrote {options.out / 'pooled_colour.json'}")
+    return written(lambda: measure(options.web_root, fields, options.tecom, options.every), options.out,
+                   "pooled_colour.json", describe)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,8 @@ import numpy as np
 from bench.casts import CHANGES
 from bench.defaults import ROBUSTNESS_SAMPLE, ROBUSTNESS_SOURCES
 from bench.page_cells import photo_answers, score
-from core.cli import run_stage
+from bench.measured import model_named, published_model, written
 from core.dataset import list_split
-from core.files import write_json
-from core.model_index import NoModel
 from core.paths import default_dataset
 
 SPLIT = "TEST"
@@ -74,8 +72,6 @@ def describe(measured: dict) -> str:
 
 
 def main(argv=None) -> int:
-    from bench.label_free import published_model
-
     parser = argparse.ArgumentParser(prog="python -m bench.robustness", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, action="append", help="a source folder holding TEST/ (repeatable; "
                         f"default: {', '.join(ROBUSTNESS_SOURCES)} in the shared data)")
@@ -90,14 +86,9 @@ def main(argv=None) -> int:
 
     def run():
         model, metadata, spec = published_model(options.web_root)
-        measured = {"model": {"name": metadata["name"], "version": metadata["version"]},
-                    **measure(model, metadata["classes"], spec, datas, options.sample, options.seed)}
-        Path(options.out).mkdir(parents=True, exist_ok=True)
-        write_json(Path(options.out) / "robustness.json", measured)
-        return measured
+        return {**model_named(metadata), **measure(model, metadata["classes"], spec, datas, options.sample, options.seed)}
 
-    return run_stage(lambda: describe(run()), (FileNotFoundError, ValueError, NoModel),
-                     lambda text: f"{text}\nwrote {options.out / 'robustness.json'}")
+    return written(run, options.out, "robustness.json", describe)
 
 
 if __name__ == "__main__":

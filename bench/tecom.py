@@ -14,10 +14,8 @@ from pathlib import Path
 
 from bench.defaults import TECOM
 from bench.page_cells import photo_answers, score
-from core.cli import run_stage
+from bench.measured import model_named, published_model, written
 from core.dataset import list_split
-from core.files import write_json
-from core.model_index import NoModel
 from core.paths import default_dataset
 
 SPLIT = "VAL"
@@ -46,8 +44,6 @@ def describe(measured: dict) -> str:
 
 
 def main(argv=None) -> int:
-    from bench.label_free import published_model
-
     parser = argparse.ArgumentParser(prog="python -m bench.tecom", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(default_dataset(TECOM)),
                         help="the tecom folder, holding VAL/<CLASS>/ (default: %(default)s)")
@@ -58,14 +54,9 @@ def main(argv=None) -> int:
 
     def run():
         model, metadata, spec = published_model(options.web_root)
-        measured = {"model": {"name": metadata["name"], "version": metadata["version"]},
-                    **measure(model, metadata["classes"], spec, options.data)}
-        Path(options.out).mkdir(parents=True, exist_ok=True)
-        write_json(Path(options.out) / "tecom.json", measured)
-        return measured
+        return {**model_named(metadata), **measure(model, metadata["classes"], spec, options.data)}
 
-    return run_stage(lambda: describe(run()), (FileNotFoundError, ValueError, NoModel),
-                     lambda text: f"{text}\nwrote {options.out / 'tecom.json'}")
+    return written(run, options.out, "tecom.json", describe)
 
 
 if __name__ == "__main__":

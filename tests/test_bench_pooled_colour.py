@@ -5,7 +5,7 @@ import json
 from PIL import Image
 
 from bench import find_cells, tecom
-from bench.label_free import published_model
+from bench.measured import published_model
 from bench.pooled_colour import main
 from core.colour import colour_reference, pooled_white_point
 from core.preprocess import load_rgb
