@@ -20,9 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from core.artifacts import PublishedVersion
-from core.cli import run_stage
 from core.dataset import preprocess_files
-from core.files import write_json
 from core.model_index import default_model
 from core.paths import SHARED_DATA, WEB_MODELS
 
@@ -162,35 +160,21 @@ def run(options) -> dict:
 
 
 def render(result: dict) -> str:
-    pct = lambda v: f"{100 * v:.1f}%"  # noqa: E731
-    lines = ["## How deep to adapt (measured in TensorFlow, before building it in the page)", "",
-             f"Written by `python -m bench.adaptation_depth` with {result['model']}: each variant fitted on the first N of "
-             f"{result['lab']}'s cells ({STEPS} full-batch Adam steps, replay cells from the training labs' TRAIN splits half "
-             f"the loss), balanced accuracy on the cells not reviewed (all classes, and the classes with at least 5 cells), "
-             f"and on {result['per_class']} TEST cells per class of each training lab.", "",
-             "| what is trained | reviewed | rest: shipped | rest: adapted | classes of 5+: shipped | adapted | "
-             + " | ".join(f"{lab} TEST (shipped: {pct(v)})" for lab, v in result["shipped"].items()) + " |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |" + " ---: |" * len(result["shipped"])]
-    for run in result["runs"]:
-        lines.append(f"| {VARIANTS[run['variant']]} | {run['cells']} | {pct(run['rest_before'])} | **{pct(run['rest_after'])}** | "
-                     f"{pct(run['rest_before_common'])} | **{pct(run['rest_after_common'])}** | "
-                     + " | ".join(pct(run["labs"][lab]) for lab in result["shipped"]) + " |")
-    return "\n".join(lines) + "\n"
+    from bench.browser_adaptation_report import fits_table
+
+    return "\n".join([
+        "## How deep to adapt (measured in TensorFlow, before building it in the page)", "",
+        f"Written by `python -m bench.adaptation_depth` with {result['model']}: each variant fitted on the first N of "
+        f"{result['lab']}'s cells ({STEPS} full-batch Adam steps, replay cells from the training labs' TRAIN splits half "
+        f"the loss), balanced accuracy on the cells not reviewed (all classes, and the classes with at least 5 cells), "
+        f"and on {result['per_class']} TEST cells per class of each training lab.", "",
+        *fits_table(result, "what is trained", lambda run: VARIANTS[run["variant"]])]) + "\n"
 
 
 def main(argv=None) -> int:
-    options = parse_args(argv)
+    from bench.browser_adaptation_report import fits_main
 
-    def work():
-        from bench.browser_adaptation_report import write_section
-
-        result = run(options)
-        write_json(options.out / "adaptation_depth.json", result)
-        write_section(render(result), options.out / "adaptation.md", BEGIN, END)
-        return result
-
-    return run_stage(work, (FileNotFoundError, ValueError), lambda _: f"wrote {options.out}/adaptation_depth.json and "
-                     f"its section of {options.out}/adaptation.md")
+    return fits_main(parse_args(argv), run, render, "adaptation_depth.json", BEGIN, END)
 
 
 if __name__ == "__main__":

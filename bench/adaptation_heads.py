@@ -18,9 +18,8 @@ import numpy as np
 
 from convert.replay import tfjs_features
 from core.artifacts import METADATA, PUBLISHED_MODEL
-from core.cli import run_stage
 from core.dataset import preprocess_files
-from core.files import read_json, write_json
+from core.files import read_json
 from core.model_index import default_model
 from core.node import run_node
 from core.paths import REPO, SHARED_DATA, WEB_MODELS
@@ -107,37 +106,23 @@ def describe(settings: dict) -> str:
 
 
 def render(result: dict) -> str:
-    pct = lambda v: f"{100 * v:.1f}%"  # noqa: E731
-    labs = list(result["shipped"])
-    lines = ["## Which output layer to adapt (measured under Node, before any page)", "",
-             f"Written by `python -m bench.adaptation_heads` with {result['model']}: features from the published model, each "
-             f"head fitted on the first N of {result['lab']}'s cells (fixed random order, seed {result['seed']}), balanced "
-             f"accuracy on the cells not reviewed (all their classes, and the classes with at least 5 of them: tecom has one "
-             f"basophil), and on {result['per_class']} TEST cells per class of each training lab. "
-             "One fit each (the page fits 4 more for its held-out figure).", "",
-             "| head | reviewed | rest: shipped | rest: adapted | classes of 5+: shipped | adapted | " + " | ".join(f"{lab} TEST (shipped: {pct(result['shipped'][lab])})"
-                                                                         for lab in labs) + " | fit time |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |" + " ---: |" * len(labs) + " ---: |"]
-    for run in result["runs"]:
-        lines.append(f"| {describe(run['settings'])} | {run['cells']} | {pct(run['rest_before'])} | **{pct(run['rest_after'])}** | "
-                     f"{pct(run['rest_before_common'])} | **{pct(run['rest_after_common'])}** | "
-                     + " | ".join(pct(run["labs"][lab]) for lab in labs) + f" | {run['seconds']:.1f} s |")
-    return "\n".join(lines) + "\n"
+    from bench.browser_adaptation_report import fits_table
+
+    return "\n".join([
+        "## Which output layer to adapt (measured under Node, before any page)", "",
+        f"Written by `python -m bench.adaptation_heads` with {result['model']}: features from the published model, each "
+        f"head fitted on the first N of {result['lab']}'s cells (fixed random order, seed {result['seed']}), balanced "
+        f"accuracy on the cells not reviewed (all their classes, and the classes with at least 5 of them: tecom has one "
+        f"basophil), and on {result['per_class']} TEST cells per class of each training lab. "
+        "One fit each (the page fits 4 more for its held-out figure).", "",
+        *fits_table(result, "head", lambda run: describe(run["settings"]),
+                    (("fit time", lambda run: f"{run['seconds']:.1f} s"),))]) + "\n"
 
 
 def main(argv=None) -> int:
-    options = parse_args(argv)
+    from bench.browser_adaptation_report import fits_main
 
-    def work():
-        from bench.browser_adaptation_report import write_section
-
-        result = run(options)
-        write_json(options.out / "adaptation_heads.json", result)
-        write_section(render(result), options.out / "adaptation.md", BEGIN, END)
-        return result
-
-    return run_stage(work, (FileNotFoundError, ValueError), lambda _: f"wrote {options.out}/adaptation_heads.json and "
-                     f"its section of {options.out}/adaptation.md")
+    return fits_main(parse_args(argv), run, render, "adaptation_heads.json", BEGIN, END)
 
 
 if __name__ == "__main__":

@@ -91,6 +91,39 @@ def write_section(rendered: str, path: Path, begin: str, end: str) -> None:
         temporary.write_text(text)
 
 
+def fits_table(result: dict, first: str, label_of, extra: tuple = ()) -> list:
+    """The offline fits (bench.adaptation_heads, bench.adaptation_depth) as a table: one row per run,
+    the rest of the clinic before and after, and each training lab's TEST after; extra is
+    (header, value of a run) columns."""
+    labs = list(result["shipped"])
+    lines = [f"| {first} | reviewed | rest: shipped | rest: adapted | classes of 5+: shipped | adapted | "
+             + " | ".join(f"{lab} TEST (shipped: {pct(result['shipped'][lab])})" for lab in labs)
+             + "".join(f" | {header}" for header, _ in extra) + " |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |" + " ---: |" * (len(labs) + len(extra))]
+    for run in result["runs"]:
+        lines.append(f"| {label_of(run)} | {run['cells']} | {pct(run['rest_before'])} | **{pct(run['rest_after'])}** | "
+                     f"{pct(run['rest_before_common'])} | **{pct(run['rest_after_common'])}** | "
+                     + " | ".join(pct(run["labs"][lab]) for lab in labs)
+                     + "".join(f" | {value(run)}" for _, value in extra) + " |")
+    return lines
+
+
+def fits_main(options, run, render, json_name: str, begin: str, end: str) -> int:
+    """An offline fit's command: run(options), then its figures as OUT/json_name and its section of
+    OUT/adaptation.md."""
+    from core.cli import run_stage
+    from core.files import write_json
+
+    def work():
+        result = run(options)
+        write_json(options.out / json_name, result)
+        write_section(render(result), options.out / "adaptation.md", begin, end)
+        return result
+
+    return run_stage(work, (FileNotFoundError, ValueError),
+                     lambda _: f"wrote {options.out}/{json_name} and its section of {options.out}/adaptation.md")
+
+
 def kept_sections(path: Path, markers: list) -> str:
     """The sections [(begin, end), ...] as they are in the file, to keep when the rest of it is written anew."""
     text = path.read_text() if path.exists() else ""

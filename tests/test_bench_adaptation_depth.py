@@ -1,5 +1,7 @@
 """bench.adaptation_depth: the network cut before its last convolution answers as the whole network does,
 a fit on cells the shipped head gets wrong learns them, and the report has one row per run."""
+import json
+
 import numpy as np
 import pytest
 import tf_keras as keras
@@ -56,3 +58,16 @@ def test_the_report_has_a_row_per_run_naming_what_was_trained():
     assert len(table) == 2 + len(VARIANTS)  # the header and its rule
     assert all(name in render(result) for name in VARIANTS.values())
     assert "| 20 | 50.0% | **60.0%** | 55.0% | **65.0%** | 85.0% | 75.0% |" in table[2]
+
+
+def test_a_fits_command_writes_its_figures_and_replaces_only_its_own_section(tmp_path):
+    from argparse import Namespace
+
+    from bench.browser_adaptation_report import fits_main
+
+    (tmp_path / "adaptation.md").write_text("# kept\n\n<!-- a -->\nold figures\n<!-- /a -->\n\nkept too\n")
+    options = Namespace(out=tmp_path)
+    assert fits_main(options, lambda o: {"figure": 0.5}, lambda r: f"figure {r['figure']}", "fits.json",
+                     "<!-- a -->", "<!-- /a -->") == 0
+    assert json.loads((tmp_path / "fits.json").read_text()) == {"figure": 0.5}
+    assert (tmp_path / "adaptation.md").read_text() == "# kept\n\n<!-- a -->\nfigure 0.5\n<!-- /a -->\nkept too\n"
