@@ -1,5 +1,6 @@
 """bench.adaptation_depth: the network cut before its last convolution answers as the whole network does,
-a fit on cells the shipped head gets wrong learns them, and the report has one row per run."""
+a fit on cells the shipped head gets wrong learns them, the report has one row per run, and an offline fit's
+command replaces only its own section of adaptation.md."""
 import json
 
 import numpy as np
