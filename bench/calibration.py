@@ -53,7 +53,7 @@ def replace_section(markdown: str, section: str) -> str:
     if SECTION in markdown:
         start = markdown.index(SECTION)
         end = markdown.find("\n## ", start + len(SECTION))
-        return markdown[:start] + section + (markdown[end + 1:] if end >= 0 else "")
+        return markdown[:start] + section + ("\n" + markdown[end + 1:] if end >= 0 else "")
     if NEXT_SECTION in markdown:
         at = markdown.index(NEXT_SECTION)
         return markdown[:at] + section + "\n" + markdown[at:]

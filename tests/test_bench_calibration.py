@@ -43,4 +43,4 @@ def test_the_section_goes_in_place_and_replaces_itself():
     again = replace_section(once, section_text(CALIBRATION, {**MODEL, "version": "def456"}, "python -m bench.calibration"))
     assert again.count("## Calibration and review flags") == 1 and "def456" in again and "abc123" not in again
     before, after = again.split("## Calibration and review flags")
-    assert before == "# Leukolens benchmark\n\n## Across labs\n\nx\n\n" and after.endswith("\n## Previous model and now\n\ny\n")
+    assert before == "# Leukolens benchmark\n\n## Across labs\n\nx\n\n" and after.endswith("|\n\n## Previous model and now\n\ny\n")  # a blank line ends the table
