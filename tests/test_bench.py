@@ -100,7 +100,7 @@ def test_command_line_defaults():
     assert parse_args(["--quick"]).out == Path("bench/quick")
     assert parse_args([]).out == Path("bench")
     assert parse_args(["--data", "a", "--data", "b"]).data == [Path("a"), Path("b")]
-    assert parse_args([]).previous == "004ac9f:web/models/leukolens-cnn/454dd6a6ca4c"
+    assert parse_args([]).previous == "edaf301:web/models/leukolens-cnn/b0277e089ad2"
 
 
 def test_by_default_the_sources_are_those_the_model_was_trained_on():
