@@ -18,7 +18,7 @@ SOURCE = "blood-cells"
 
 def train_command(data: Path, models: Path, epochs: int | None) -> list:
     command = [sys.executable, "-m", "train", "--data", str(data), "--out", str(models), "--name", NAME,
-               "--arch", "tutorial", "--crop", "full_frame"]
+               "--arch", "tutorial", "--crop", "full_frame", "--unlabelled", "none"]
     if TrainedFolder(models / NAME).checkpoint_state.exists():
         return command + ["--resume"]  # an interrupted earlier run: continue it, with its own settings
     return command + (["--epochs", str(epochs)] if epochs else [])

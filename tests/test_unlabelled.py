@@ -63,6 +63,26 @@ def test_a_folder_without_annotations_is_refused_saying_what_it_needs(tmp_path):
         unlabelled_cells(tmp_path / "photos", preprocessing_spec(), 1.4, tmp_path / "cache")
 
 
+def test_a_whole_frame_model_trains_without_the_default_fields_and_refuses_given_ones(tmp_path, capsys):
+    from train.config import default_unlabelled, parse_config
+
+    assert default_unlabelled(), "the shipped recipe learns from field sets"
+    assert parse_config(["--data", "x", "--crop", "full_frame"]).unlabelled == ()
+    fields = write_fields(tmp_path / "lab", np.random.default_rng(0), photos=1)
+    with pytest.raises(SystemExit):
+        parse_config(["--data", "x", "--crop", "full_frame", "--unlabelled", str(fields)])
+    assert "--crop full_frame has none of" in capsys.readouterr().err
+
+
+def test_the_tutorial_baseline_trains_on_labels_alone(tmp_path):
+    from bench.tutorial import train_command
+    from train.config import parse_config
+
+    command = train_command(tmp_path / "blood-cells", tmp_path / "models", epochs=2)
+    config = parse_config(command[3:])
+    assert config.crop == "full_frame" and config.unlabelled == () and config.epochs == 2
+
+
 def test_answers_are_aligned_to_a_normal_differential():
     classes = ["EOSINOPHIL", "ERYTHROBLAST", "LYMPHOCYTE", "NEUTROPHIL"]
     prior = expected_differential(classes)

@@ -116,9 +116,13 @@ class TrainConfig:
     def __post_init__(self):
         object.__setattr__(self, "data", tuple(str(path) for path in self.data))
         unlabelled = tuple(str(path) for path in self.unlabelled if str(path) != "none")
-        if (self.init_from or self.teacher or self.strategy != "none") and unlabelled == default_unlabelled():
-            unlabelled = ()  # the shipped recipe's fields: for training from scratch, on one device, on labels
+        by_default = unlabelled == default_unlabelled()
+        if (self.init_from or self.teacher or self.strategy != "none" or self.crop == "full_frame") and by_default:
+            unlabelled = ()  # the shipped recipe's fields: for training from scratch, on one device, on cells
         object.__setattr__(self, "unlabelled", unlabelled)
+        if unlabelled and self.crop == "full_frame":
+            raise ValueError("--unlabelled learns from the white cells found in whole fields, which --crop full_frame "
+                             "has none of: choose a cell crop, or train without: --unlabelled none")
         if not 0.0 <= self.teacher_weight <= 1.0:
             raise ValueError(f"--teacher-weight must be between 0 and 1, not {self.teacher_weight}")
         if self.init_from and self.members > 1:
