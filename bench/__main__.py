@@ -39,7 +39,8 @@ def parse_args(argv=None):
                         help="training output folder: the tutorial baseline is read from, or trained into, "
                              "MODELS/tutorial-baseline/")
     parser.add_argument("--tutorial-epochs", type=int, help="most epochs when the tutorial baseline must be trained "
-                        "first (default: python -m train's own)")
+                        "first (default: python -m train's own; 0: not trained, only its size and speed measured, as "
+                        "--quick does: training it takes over an hour on 2 cores)")
     parser.add_argument("--quick", action="store_true", help="smoke run in under two minutes: per source TEST_SIMPLE, "
                         f"or else {QUICK_SAMPLE} TEST photos; WASM only, few repetitions, untrained tutorial network; "
                         "never overwrites the full results")

@@ -147,11 +147,17 @@ def untrained_baseline(run: Run, scratch: Path, why: str) -> dict:
                     "which do not depend on weight values"}
 
 
+def untrained_on_request(run: Run) -> bool:
+    """--tutorial-epochs 0 with no baseline trained before: its size and speed only, not an hour of training."""
+    return run.options.tutorial_epochs == 0 and not tutorial.is_trained(run.options.models)
+
+
 def tutorial_baseline(run: Run, scratch: Path) -> dict:
     """The baseline's .h5 and its Keras quality and training cost (a trained one, in full runs)."""
     data = tutorial_folder(run)
-    if run.options.quick or data is None:
+    if run.options.quick or data is None or untrained_on_request(run):
         return untrained_baseline(run, scratch, "--quick does not train it" if run.options.quick
+                                  else "--tutorial-epochs 0 asked not to train it" if untrained_on_request(run)
                                   else f"no {tutorial.SOURCE} source was measured, the one it is trained on")
     h5, info = tutorial.trained_tutorial(data, run.options.models, run.options.tutorial_epochs)
     run.say(f"evaluating the tutorial baseline {h5} in Keras")

@@ -24,10 +24,14 @@ def train_command(data: Path, models: Path, epochs: int | None) -> list:
     return command + (["--epochs", str(epochs)] if epochs else [])
 
 
+def is_trained(models: Path) -> bool:
+    return TrainedFolder(Path(models) / NAME).model_file.exists()
+
+
 def trained_tutorial(data: Path, models: Path, epochs: int | None) -> tuple:
     """(model.h5, training facts) of the trained baseline, training it first when it is missing."""
     folder = TrainedFolder(Path(models) / NAME)
-    if not folder.model_file.exists():
+    if not is_trained(models):
         command = train_command(data, Path(models), epochs)
         print(f"training the tutorial baseline into {folder.path} (slow: hours on 2 cores for 40 epochs; "
               f"--tutorial-epochs bounds it):\n  {' '.join(command)}", file=sys.stderr, flush=True)

@@ -366,3 +366,18 @@ def test_a_found_centre_matches_one_box_at_most():
     boxes = [(0, 0, 100, 100), (50, 50, 150, 150)]
     assert match([(60, 60), (70, 70), (75, 75)], boxes) == (2, 1, 0)  # two boxes, three finds: one extra
     assert match([(500, 500)], boxes) == (0, 1, 2)
+
+
+def test_tutorial_epochs_0_measures_an_untrained_baseline_unless_one_is_trained(tmp_path):
+    from types import SimpleNamespace
+
+    from bench.run import untrained_on_request
+    from bench.tutorial import NAME
+
+    def run(epochs):
+        return SimpleNamespace(options=SimpleNamespace(tutorial_epochs=epochs, models=tmp_path))
+
+    assert untrained_on_request(run(0)) and not untrained_on_request(run(None)) and not untrained_on_request(run(3))
+    (tmp_path / NAME).mkdir()
+    (tmp_path / NAME / "model.h5").write_bytes(b"trained before")
+    assert not untrained_on_request(run(0)), "a baseline trained earlier is measured in full"
