@@ -383,8 +383,9 @@ def cell_finding_section(results: dict) -> list:
     lines += ["", f"Previous model: {note}."] if note else []
     pictures = [(lab, m["picture"]) for lab, m in found["labs"].items() if m.get("picture")]
     if pictures:
-        lines += ["", "Photos with a miss or an extra find (green: annotated boxes; red: found where no box is):"]
-        lines += [f"- {lab}: ![]({picture})" for lab, picture in pictures]
+        lines += ["", "Photos with a miss or an extra find (green: annotated boxes; red: found where no box is), "
+                  "drawn beside this file by the run and never kept in git, as they are made of the datasets' photos:"]
+        lines += [f"- {lab}: `{picture}`" for lab, picture in pictures]
     return lines + [""]
 
 
