@@ -220,6 +220,14 @@ def bright_mean(work: np.ndarray, per_mille: int) -> list:
 
 # ---------------------------------------------------------------- is this a stained smear at all?
 
+def enough_content(total: int, content: int, purple: int, spec: dict) -> bool:
+    """Enough stained or grey matter for a smear: a share of the picture, or a smaller one mostly purple
+    (a sparse field, one stained cell alone on the glass: a document or a blank picture has no purple)."""
+    return content * 100 >= spec["smear_content_percent"] * total or (
+        content * 1000 >= spec["smear_sparse_content_per_mille"] * total
+        and purple * 100 >= spec["smear_sparse_purple_percent"] * content)
+
+
 def smear_check(work: np.ndarray, spec: dict) -> dict:
     """Whether the picture looks like a Romanowsky-stained smear, judged against its own light (its brightest
     part), so that no camera's white balance decides it. Against that light, what a smear holds is grey
@@ -232,8 +240,10 @@ def smear_check(work: np.ndarray, spec: dict) -> dict:
     smear_background_per_mille brightness quantile; content is at least smear_content_darker_percent darker
     than it (in r + g + b); purple content lets red through at least as well as green and blue at least
     smear_purple_percent points better; foreign content lets red or blue through smear_foreign_percent points
-    worse than green. A smear: content >= smear_content_percent of the picture, purple >= smear_purple_per_mille
-    of the content, foreign <= smear_most_foreign_percent of it."""
+    worse than green. A smear: content >= smear_content_percent of the picture (or, a sparse field with one
+    stained cell alone on the glass, >= smear_sparse_content_per_mille of it when >= smear_sparse_purple_percent
+    of the content is purple), purple >= smear_purple_per_mille of the content, foreign <= smear_most_foreign_percent
+    of it."""
     spec = {**SMEAR_CHECK_DEFAULTS, **spec}
     total = int(work.shape[0] * work.shape[1])
     light = bright_mean(work, spec["smear_background_per_mille"]) if total else [0, 0, 0]
@@ -249,6 +259,6 @@ def smear_check(work: np.ndarray, spec: dict) -> dict:
                          | (blue_over_green <= -spec["smear_foreign_percent"] * lb * lg))
     n_content, n_purple, n_foreign = int(content.sum()), int(purple.sum()), int(foreign.sum())
     return {"pixels": total, "light": light, "content": n_content, "purple": n_purple, "foreign": n_foreign,
-            "is_smear": n_content * 100 >= spec["smear_content_percent"] * total
+            "is_smear": enough_content(total, n_content, n_purple, spec)
             and n_purple * 1000 >= spec["smear_purple_per_mille"] * n_content
             and n_foreign * 100 <= spec["smear_most_foreign_percent"] * n_content}

@@ -15,6 +15,7 @@ from core.facts import LOBE_AND_CUT_CELL_DEFAULTS
 from core.finder import default_finder_spec, find_candidates, find_cells, main_cell_crop
 from core.preprocess import load_rgb
 from tests.conftest import SHARED_DATA, draw_smear
+from tests.test_smear_check import alone_on_the_glass
 from tests.test_cell_extent import cell_with_clump, cells_of
 from tests.js_runner import run_on_images
 
@@ -116,6 +117,8 @@ def test_javascript_finds_what_python_finds_on_drawn_and_awkward_images(tmp_path
         "one pixel": np.full((1, 1, 3), 200, np.uint8),
         "a thin strip": draw_smear(rng)[:3],
         "odd sizes": draw_smear(rng, size=(641, 479), white_cells=((300, 200),)),
+        "one stained cell alone on the glass": alone_on_the_glass((150, 100, 190), 17),
+        "a grey mark alone on a blank page": alone_on_the_glass((150, 150, 150), 17),
     }
     assert_same_answers(images, tmp_path)
 

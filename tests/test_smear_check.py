@@ -45,6 +45,28 @@ def test_photographs_and_documents_are_refused():
     assert len([name for name in REFUSED if name in pictures]) >= 10
 
 
+def alone_on_the_glass(colour: tuple, radius: int) -> np.ndarray:
+    """A pale field (pbc's glass) with one disc of `colour` in its middle and no red cells: 2.8% of the
+    picture for radius 17."""
+    rgb = np.full((180, 180, 3), (246, 226, 208), np.uint8)
+    rows, cols = np.ogrid[:180, :180]
+    rgb[(rows - 90) ** 2 + (cols - 90) ** 2 <= radius ** 2] = colour
+    return rgb
+
+
+def test_one_stained_cell_alone_on_the_glass_is_a_smear_and_a_grey_mark_is_not():
+    assert checked(alone_on_the_glass((150, 100, 190), 17)), "a platelet or a small cell with nothing round it"
+    assert not checked(alone_on_the_glass((150, 150, 150), 17)), "a grey mark on a blank page"
+    assert not checked(alone_on_the_glass((150, 100, 190), 5)), "a purple speck: too little to be a field"
+
+
+def test_a_real_platelet_alone_on_the_glass_passes():
+    photo = SHARED_DATA / "pbc" / "TEST" / "PLATELET" / "PLATELET_466299.jpg"
+    if not photo.is_file():
+        pytest.skip(f"{photo} is not here")
+    assert checked(load_rgb(photo))
+
+
 def test_a_black_or_blank_picture_is_refused():
     assert not checked(np.zeros((50, 60, 3), np.uint8))
     assert not checked(np.full((50, 60, 3), 240, np.uint8))

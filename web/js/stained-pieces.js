@@ -322,6 +322,14 @@ export function brightMean(work, perMille) {
 
 // ------------------------------------------------------------------ is this a stained smear at all?
 
+// A share of the picture, or a smaller one mostly purple (one stained cell alone on the glass): as
+// core/stained_pieces.py enough_content().
+function enoughContent(total, content, purple, spec) {
+  return content * 100 >= spec.smear_content_percent * total
+    || (content * 1000 >= spec.smear_sparse_content_per_mille * total
+      && purple * 100 >= spec.smear_sparse_purple_percent * content);
+}
+
 // Judged against the picture's own light, so that no camera's white balance decides it: why, in
 // core/stained_pieces.py smear_check().
 export function smearCheck(work, finderSpec) {
@@ -346,7 +354,7 @@ export function smearCheck(work, finderSpec) {
   }
   return {
     pixels: total, light, content, purple, foreign,
-    is_smear: content * 100 >= spec.smear_content_percent * total && purple * 1000 >= spec.smear_purple_per_mille * content
+    is_smear: enoughContent(total, content, purple, spec) && purple * 1000 >= spec.smear_purple_per_mille * content
       && foreign * 100 <= spec.smear_most_foreign_percent * content,
   };
 }
