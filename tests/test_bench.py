@@ -327,7 +327,7 @@ def test_cell_finding_is_measured_against_the_annotated_boxes(quick_bench, smear
     verdicts = {row["target"]: row["met"] for row in results["targets"]}
     assert verdicts[f"white cells found in {smears.name}: recall"] is False  # both photos were read: judged
     picture = f"find_cells_errors_{smears.name}.png"
-    assert (out / picture).stat().st_size > 0 and f"![]({picture})" in (out / "results.md").read_text()
+    assert (out / picture).stat().st_size > 0 and f"`{picture}`" in (out / "results.md").read_text()
 
 
 def test_how_far_the_model_travels_sits_beside_the_previous_model(quick_bench, smears):

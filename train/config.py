@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from core.networks import ARCHITECTURES, NORMALISATIONS
 from core.paths import DEFAULT_MODEL_NAME, MODELS, default_dataset
-from core.preprocess import SUPPORTED
+from core.preprocess import SUPPORTED, crop_mode
 from train.augment import LEVELS as AUGMENTATIONS
 from train.distribute import STRATEGIES
 
@@ -117,11 +117,12 @@ class TrainConfig:
         object.__setattr__(self, "data", tuple(str(path) for path in self.data))
         unlabelled = tuple(str(path) for path in self.unlabelled if str(path) != "none")
         by_default = unlabelled == default_unlabelled()
-        if (self.init_from or self.teacher or self.strategy != "none" or self.crop == "full_frame") and by_default:
+        whole_frame = not crop_mode(self.crop).widens  # a whole-frame model sees no cell square to learn from
+        if (self.init_from or self.teacher or self.strategy != "none" or whole_frame) and by_default:
             unlabelled = ()  # the shipped recipe's fields: for training from scratch, on one device, on cells
         object.__setattr__(self, "unlabelled", unlabelled)
-        if unlabelled and self.crop == "full_frame":
-            raise ValueError("--unlabelled learns from the white cells found in whole fields, which --crop full_frame "
+        if unlabelled and whole_frame:
+            raise ValueError(f"--unlabelled learns from the white cells found in whole fields, which --crop {self.crop} "
                              "has none of: choose a cell crop, or train without: --unlabelled none")
         if not 0.0 <= self.teacher_weight <= 1.0:
             raise ValueError(f"--teacher-weight must be between 0 and 1, not {self.teacher_weight}")
