@@ -340,9 +340,18 @@ def throughput_section(results: dict) -> list:
 
 
 def previous_note(part: dict) -> str | None:
-    """Why the previous model has no figures here, or None when it has."""
+    """Why the previous model has no figures here; when it has, how far they are its own page's (None: wholly)."""
     before = part.get("previous") or {"not_measured": "not run"}
-    return before.get("not_measured")
+    if "not_measured" in before:
+        return before["not_measured"]
+    filled = before.get("filled_finder_settings")
+    if not filled:
+        return None
+    # An older model's own page cannot be rebuilt from its folder: the figures measure the network, not the
+    # smear check and finder it shipped with (which, for b0277e089ad2, refused 27 of tecom's photos).
+    return (f"scored through today's colour correction, smear check and finder, with its metadata's settings and "
+            f"today's for the {len(filled)} its metadata predates: these rows compare the networks, not the pages "
+            "they shipped with")
 
 
 def section_start(results: dict, key: str, title: str) -> tuple:

@@ -103,5 +103,5 @@ def measure(options, keras_model, metadata: dict, mode: str, scratch: Path, say)
     measured["robustness"]["previous"] = robustness_table(before, options.robustness_data, ROBUSTNESS_SAMPLE[mode],
                                                           say)
     for part in measured.values():
-        part["previous"]["model"] = before.name
+        part["previous"].update(model=before.name, filled_finder_settings=before.filled_finder_settings)
     return measured

@@ -223,7 +223,8 @@ TRAVEL = {
     "tecom": {"split": "tecom/VAL", "every": 1, "photos": 5, "refused": 0, "no_cell": 1, "accuracy": 0.9,
               "balanced_accuracy": 0.86, "recall": {"A": 0.72, "B": 1.0}, "confusion": {"A": {"A": 3, "B": 1}},
               "previous": {"model": "older 1", "photos": 4, "refused": 2, "no_cell": 0, "accuracy": 0.5,
-                           "balanced_accuracy": 0.5, "recall": {"A": 0.5}, "left_out_unknown_class": 1}},
+                           "balanced_accuracy": 0.5, "recall": {"A": 0.5}, "left_out_unknown_class": 1,
+                           "filled_finder_settings": ["smear_purple_percent", "lobe_stain_percent"]}},
     "robustness": {"sample": 300, "seed": 0, "sources": {"pbc/TEST": {"photos_scored": 10, "changes": {
         "clean": {"accuracy": 0.9, "points_vs_clean": 0.0, "refused": 0},
         "blur": {"accuracy": 0.88, "points_vs_clean": -2.0},
@@ -256,6 +257,8 @@ def test_travel_sections_show_now_beside_previous():
     assert "| now | 5 | 0 | 1 | 90.0% | 86.0% | A 72%, B 100% |" in tecom_text
     assert "| previous (older 1) | 4 | 2 | 0 | 50.0% | 50.0% | A 50% |" in tecom_text
     assert "| A | 3 | 1 |" in tecom_text
+    assert ("Previous model: scored through today's colour correction, smear check and finder, with its metadata's "
+            "settings and today's for the 2 its metadata predates") in tecom_text
     checks = "\n".join(label_free_section(TRAVEL))
     assert "| lab-a | now | 4 | 3 | 1.0% | 50.0% | NEUTROPHIL 75.0%, IG 25.0% |" in checks
     assert "Previous model: it finds no cells." in checks
