@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from convert.publish import sha256_file
 from core.artifacts import TrainedFolder
 from core.paths import CACHE
 from train import VALIDATION, TrainConfig, cached_reader, open_source, predict
@@ -139,6 +140,12 @@ def fine_tune(twin: Path, cells: Path, name: str, mode: str, options) -> Path:
     return train(config)
 
 
+def pair_tag(twin: Path, home, lab) -> str:
+    """What names a twin's adapted copies in the work folder. The twin's weights are in it: the copies are
+    kept between runs, and a retrained twin must not be scored through the copies of the one before it."""
+    return f"{home.source.name}-to-{lab.source.name}-{sha256_file(TrainedFolder(twin).model_file)[:12]}"
+
+
 def adapt_pair(twin: Path, lab_path: Path, options) -> dict:
     from train import recalibrated_copy
 
@@ -148,7 +155,7 @@ def adapt_pair(twin: Path, lab_path: Path, options) -> dict:
     scorer = Scorer(spec)
     shared = sorted(set(lab.classes) & set(load_info(twin)["classes"]))
     pair = {"classes": lab.classes, "shared_classes": shared, "before": scores(scorer, twin, lab, home)}
-    tag = f"{home.source.name}-to-{lab.source.name}"
+    tag = pair_tag(twin, home, lab)
     photos = unlabelled_photos(lab, RECALIBRATION_PHOTOS, options.seed,
                                options.work / "photos" / f"{lab.source.name}-{options.seed}")
     folder = options.work / "models" / f"{tag}-recalibrated"
