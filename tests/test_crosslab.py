@@ -41,6 +41,21 @@ def test_a_second_run_keeps_the_twins_it_trained(cross_lab_model, capsys):
     assert (cross_lab_model / "cross-lab" / "only-lab-a" / "model.h5").stat().st_mtime_ns == before
 
 
+def test_a_twin_of_another_recipe_is_not_kept(cross_lab_model):
+    import dataclasses
+
+    from core.artifacts import TrainedFolder
+    from train.config import TrainConfig
+    from train.crosslab import trained_by_recipe, twin_config
+    from train.sources import source_name
+
+    config = TrainConfig.from_saved(TrainedFolder(cross_lab_model).facts()["config"])
+    twin = twin_config(config, cross_lab_model, config.data[0])
+    folder = TrainedFolder(cross_lab_model).cross_lab_twin(source_name(config.data[0]))
+    assert trained_by_recipe(folder, twin)
+    assert not trained_by_recipe(folder, dataclasses.replace(twin, epochs=twin.epochs + 1))
+
+
 def test_compare_ranks_by_in_lab_and_cross_lab_validation(cross_lab_model, trained_model, capsys):
     from train.compare import main
 

@@ -6,10 +6,12 @@ For a model trained on several sources, trains the same recipe on each source al
 MODEL/cross-lab/only-<source>/) and scores each such twin on the other sources, on the classes they
 share: on their validation parts (what recipes may be chosen by) and their TEST splits (reported,
 never chosen by). Writes MODEL/cross_lab.json, which convert copies into metadata.json. Twins that
-finished before are kept, so an interrupted run continues where it stopped.
+finished before with the same settings are kept, so an interrupted run continues where it stopped; a
+twin of other settings (the model retrained another way into the same folder) is trained again.
 """
 import argparse
 import dataclasses
+import json
 import sys
 from pathlib import Path
 
@@ -34,13 +36,23 @@ def twin_config(config: TrainConfig, model_dir: Path, source: str) -> TrainConfi
                                members=1, teacher=None, resume=False, strategy="none")
 
 
+def trained_by_recipe(folder: Path, twin: TrainConfig) -> bool:
+    """A finished twin of this very recipe. A model retrained another way into the same folder (more epochs,
+    another augmentation) finds the twins of its old recipe there: they would be its cross-lab figures."""
+    if not finished(folder):
+        return False
+    return TrainedFolder(folder).facts().get("config") == json.loads(json.dumps(twin.saved()))
+
+
 def train_twin(twin: TrainConfig) -> Path:
     from train.run import train  # TensorFlow loads slowly; keep --help instant
 
     folder = Path(twin.out) / twin.name
-    if finished(folder):
+    if trained_by_recipe(folder, twin):
         print(f"{twin.name}: already trained, kept", file=sys.stderr)
         return folder
+    if finished(folder):
+        print(f"{twin.name}: trained by another recipe, trained again", file=sys.stderr)
     print(f"training {twin.name} (the same recipe on {twin.data[0]} alone)", file=sys.stderr, flush=True)
     return train(dataclasses.replace(twin, resume=read_state(folder) is not None))
 
