@@ -22,14 +22,18 @@ def figures(scores: dict) -> str:
 def pair_table(pair: dict) -> list:
     chosen = chosen_modes(pair)
     lab, home = pair["scored_on"], pair["trained_on"]
-    lines = [f"### Trained on {home} only, adapted to {lab}", "",
-             f"{lab} has {', '.join(pair['classes'])}; the twin knew {', '.join(pair['shared_classes'])} "
-             "of them (a class it never learnt counts as missed until fine-tuning adds it).", "",
-             f"| model | {lab} validation | {lab} TEST | TEST, answers limited to its classes | "
-             f"{home} TEST (its own lab) |", "| --- | ---: | ---: | ---: | ---: |",
-             f"| as trained (never saw {pair['scored_on']}) | {figures(pair['before'])} |",
-             f"| recalibrated on {pair['scored_on']}'s unlabelled photos (shift {pair['recalibrated']['shift']:.2f}) | "
-             f"{figures(pair['recalibrated'])} |"]
+    twin = pair.get("twin")
+    lines = [f"### Trained on {home} only, adapted to {lab}", ""]
+    if twin:
+        trained = f", trained {twin['trained'][:10]}" if twin.get("trained") else ""
+        lines += [f"The twin: weights {twin['weights']} (the start of their SHA-256){trained}.", ""]
+    lines += [f"{lab} has {', '.join(pair['classes'])}; the twin knew {', '.join(pair['shared_classes'])} "
+              "of them (a class it never learnt counts as missed until fine-tuning adds it).", "",
+              f"| model | {lab} validation | {lab} TEST | TEST, answers limited to its classes | "
+              f"{home} TEST (its own lab) |", "| --- | ---: | ---: | ---: | ---: |",
+              f"| as trained (never saw {pair['scored_on']}) | {figures(pair['before'])} |",
+              f"| recalibrated on {pair['scored_on']}'s unlabelled photos (shift {pair['recalibrated']['shift']:.2f}) | "
+              f"{figures(pair['recalibrated'])} |"]
     for run in pair["fine_tuned"]:
         mark = " (chosen on validation)" if chosen[run["cells_per_class"]] == run["mode"] else ""
         lines.append(f"| fine-tuned on {run['cells_per_class']} cells per class, {run['mode']} layers{mark} | "

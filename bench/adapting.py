@@ -140,10 +140,19 @@ def fine_tune(twin: Path, cells: Path, name: str, mode: str, options) -> Path:
     return train(config)
 
 
+def twin_weights(twin: Path) -> str:
+    """The start of the twin's weights' SHA-256: which twin it is, whatever its folder is called."""
+    return sha256_file(TrainedFolder(twin).model_file)[:12]
+
+
+def twin_identity(twin: Path) -> dict:
+    return {"weights": twin_weights(twin), "trained": load_info(twin).get("date")}
+
+
 def pair_tag(twin: Path, home, lab) -> str:
     """What names a twin's adapted copies in the work folder. The twin's weights are in it: the copies are
     kept between runs, and a retrained twin must not be scored through the copies of the one before it."""
-    return f"{home.source.name}-to-{lab.source.name}-{sha256_file(TrainedFolder(twin).model_file)[:12]}"
+    return f"{home.source.name}-to-{lab.source.name}-{twin_weights(twin)}"
 
 
 def adapt_pair(twin: Path, lab_path: Path, options) -> dict:
@@ -154,7 +163,8 @@ def adapt_pair(twin: Path, lab_path: Path, options) -> dict:
     spec = load_info(twin)["preprocessing"]
     scorer = Scorer(spec)
     shared = sorted(set(lab.classes) & set(load_info(twin)["classes"]))
-    pair = {"classes": lab.classes, "shared_classes": shared, "before": scores(scorer, twin, lab, home)}
+    pair = {"twin": twin_identity(twin), "classes": lab.classes, "shared_classes": shared,
+            "before": scores(scorer, twin, lab, home)}
     tag = pair_tag(twin, home, lab)
     photos = unlabelled_photos(lab, RECALIBRATION_PHOTOS, options.seed,
                                options.work / "photos" / f"{lab.source.name}-{options.seed}")
