@@ -18,6 +18,8 @@ SMEAR_CHECK_DEFAULTS: dict = {key: value for key, value in FACTS["smear_check"].
 # The finder's lobe and cut-cell settings, for a finder spec written before they existed.
 LOBE_AND_CUT_CELL_DEFAULTS: dict = {key: value for key, value in FACTS["lobes_and_cut_cells"].items()
                                     if key != "about"}
+# The finder's pale-cell settings, for a finder spec written before they existed.
+PALE_CELL_DEFAULTS: dict = {key: value for key, value in FACTS["pale_cells"].items() if key != "about"}
 
 
 def megapixels(pixels: int) -> str:

@@ -20,8 +20,9 @@ box-downscaled copy of the photo (an integer factor, so a camera photo costs abo
      nearly touch; never a piece with another stained far more strongly (a nucleus and the violet
      red cells touching it). The cell's box spans its substantial pieces only (not specks next to it)
   7. each group is a candidate: nucleus box, extent (longer box side), stain mass, centre (box
-     centre); a white cell when big against the ruler and the strongest group, and dense enough;
-     a group cut by the photo's edge is weighed as the round nucleus its chord is part of
+     centre); a white cell when big against the ruler and the strongest group, and dense enough
+     (or, paler, when the photo's strongest group, whole and over twice the ruler wide); a group cut
+     by the photo's edge is weighed as the round nucleus its chord is part of
   8. crop side = max(extent * crop_scale, ruler * crop_min_ruler_percent / 100), centred on the
      cell, allowed past the photo's edge (core/preprocess.py's cut_square repeats the edge pixels)
   9. each white cell's own box (its nucleus's core and a cytoplasm margin, not a clump joined to it)
@@ -31,7 +32,7 @@ box-downscaled copy of the photo (an integer factor, so a camera photo costs abo
 import numpy as np
 
 from core.cell_extent import cell_extent, core_box
-from core.facts import LOBE_AND_CUT_CELL_DEFAULTS, SMEAR_CHECK_DEFAULTS
+from core.facts import LOBE_AND_CUT_CELL_DEFAULTS, PALE_CELL_DEFAULTS, SMEAR_CHECK_DEFAULTS
 from core.stained_pieces import (
     box_downscale,
     downscale_factor,
@@ -61,6 +62,7 @@ def default_finder_spec() -> dict:
         "white_ruler_percent": 40,       # white cell: nucleus extent >= 40% of the ruler,
         "white_mass_percent": 15,        #   stain mass >= 15% of the strongest group's,
         "white_min_density": 15,         #   mean stain above threshold >= 15 per pixel
+        **PALE_CELL_DEFAULTS,            #   (or paler, when the photo's strongest group and far bigger than a red cell)
         "crop_scale": [2, 1],            # crop side = nucleus extent * 2 / 1 ...
         "crop_min_ruler_percent": 150,   # ... but at least 150% of the ruler (platelets keep context)
         "min_crop_side": 8,              # full-size pixels
@@ -212,7 +214,17 @@ def is_white_cell(group: dict, largest_mass: int, ruler: int, work_shape: tuple,
     mass = round_mass(group, spec) if cut else group["mass"]
     big_vs_largest = mass * 100 >= spec["white_mass_percent"] * largest_mass
     dense = group["mass"] >= spec["white_min_density"] * group["area"]
-    return big_vs_ruler and big_vs_largest and dense
+    return big_vs_ruler and big_vs_largest and (dense or pale_cell(group, largest_mass, ruler, cut, spec))
+
+
+def pale_cell(group: dict, largest_mass: int, ruler: int, cut: bool, spec: dict) -> bool:
+    """A nucleus too pale for white_min_density that is still a white cell: the photo's strongest group,
+    whole, and far bigger than a red cell (tecom's monocytes under a yellow cast: mean stain 10-15 per pixel,
+    2.4-3.8 rulers wide). Pale debris that big is rarer than such a monocyte: on every photo of the four
+    field sets the rule adds one find, a boxed white cell, and on pbc's and blood-cells' none."""
+    return (not cut and ruler > 0 and group["mass"] == largest_mass
+            and extent(group) * 100 >= spec["pale_cell_ruler_percent"] * ruler
+            and group["mass"] >= spec["pale_cell_min_density"] * group["area"])
 
 
 def prominence(group: dict, work_shape: tuple) -> int:
@@ -247,7 +259,7 @@ def describe(group: dict, factor: int, ruler: int, work_shape: tuple, spec: dict
 
 def find_candidates(rgb: np.ndarray, spec: dict) -> tuple:
     """Every stained group (white cells, platelets, debris) in raster order, and the photo's facts."""
-    spec = {**LOBE_AND_CUT_CELL_DEFAULTS, **spec}     # a spec written before these settings existed
+    spec = {**LOBE_AND_CUT_CELL_DEFAULTS, **PALE_CELL_DEFAULTS, **spec}  # a spec written before these settings existed
     factor = downscale_factor(rgb.shape[0], rgb.shape[1], spec)
     work = box_downscale(rgb, factor)
     score = stain_score(work)

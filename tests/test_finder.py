@@ -1,7 +1,8 @@
 """Finding white cells: the browser (web/js/finder.js) finds the very cells Python (core/finder.py) finds,
 a cell gives the same crop whatever the zoom, and what is not a smear gives no cells; a neutrophil's far lobes
 are one cell, two nuclei side by side two, a nucleus is not joined to the violet red cells a cast leaves
-touching it, and a cell the photo's edge cuts is weighed whole; on drawn photos and real fields of four labs."""
+touching it, a cell the photo's edge cuts is weighed whole, and a pale nucleus far bigger than a red cell is a
+cell; on drawn photos and real fields of four labs."""
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from PIL import Image
 
 from bench.find_cells import assign, white_cell_boxes
 from bench.page_cells import square_centre
-from core.facts import LOBE_AND_CUT_CELL_DEFAULTS
+from core.facts import LOBE_AND_CUT_CELL_DEFAULTS, PALE_CELL_DEFAULTS
 from core.finder import default_finder_spec, find_candidates, find_cells, main_cell_crop
 from core.preprocess import load_rgb
 from tests.conftest import SHARED_DATA, draw_smear
@@ -20,8 +21,10 @@ from tests.test_cell_extent import cell_with_clump, cells_of
 from tests.js_runner import run_on_images
 
 SPEC = default_finder_spec()
-# A model's spec written before the lobe and cut-cell settings existed: both sides take them from facts.json.
-OLDER_SPEC = {key: value for key, value in SPEC.items() if key not in LOBE_AND_CUT_CELL_DEFAULTS}
+# A model's spec written before the lobe, cut-cell and pale-cell settings existed: both sides take them from
+# facts.json.
+OLDER_SPEC = {key: value for key, value in SPEC.items()
+              if key not in LOBE_AND_CUT_CELL_DEFAULTS and key not in PALE_CELL_DEFAULTS}
 ZOOMS = (0.5, 0.7, 1.0, 1.4, 2.0)
 NUCLEUS = (110, 50, 160)      # draw_smear's nucleus colour
 CYTOPLASM = (205, 185, 220)   # and its cytoplasm's
@@ -90,6 +93,18 @@ def two_lobes(gap: int, radius: int = 34) -> np.ndarray:
     return rgb
 
 
+def pale_nucleus(radius: int) -> np.ndarray:
+    """A nucleus stained paler than white_min_density (mean stain about 11 per pixel): mostly pale, a tenth
+    of it dark chromatin, as tecom's monocytes under a yellow cast; `radius` 66 is over twice the ruler."""
+    rgb = smear_around((240, 320), 31)
+    disc(rgb, (240, 320), 1.5 * radius, CYTOPLASM)
+    disc(rgb, (240, 320), radius, (160, 110, 170))
+    yy, xx = np.mgrid[:rgb.shape[0], :rgb.shape[1]]
+    chromatin = (yy - 240) ** 2 + (xx - 320) ** 2 < (radius - 4) ** 2
+    rgb[chromatin & (np.random.default_rng(4).random(rgb.shape[:2]) < 0.1)] = NUCLEUS
+    return rgb
+
+
 def real_photos() -> dict:
     """pbc tiles of every class, every blood-cells TEST_SIMPLE frame, whole smears, large photos."""
     pbc = sorted((SHARED_DATA / "pbc" / "VAL").glob("*/*.jpg"))
@@ -119,6 +134,8 @@ def test_javascript_finds_what_python_finds_on_drawn_and_awkward_images(tmp_path
         "odd sizes": draw_smear(rng, size=(641, 479), white_cells=((300, 200),)),
         "one stained cell alone on the glass": alone_on_the_glass((150, 100, 190), 17),
         "a grey mark alone on a blank page": alone_on_the_glass((150, 150, 150), 17),
+        "a big pale nucleus": pale_nucleus(66),
+        "a small pale nucleus": pale_nucleus(40),
     }
     assert_same_answers(images, tmp_path)
 
@@ -131,10 +148,11 @@ def test_javascript_finds_what_python_finds_on_fields_of_every_lab(tmp_path):
     assert_same_answers({f"{lab} {photo}": field(lab, photo)[0] for lab, photo, _ in FIELDS}, tmp_path)
 
 
-def test_javascript_and_python_fill_in_a_spec_older_than_the_lobe_and_cut_cell_settings(tmp_path):
+def test_javascript_and_python_fill_in_a_spec_older_than_the_lobe_cut_and_pale_cell_settings(tmp_path):
     rng = np.random.default_rng(8)
     images = {"lobes far apart": two_lobes(18), "a cell cut by the edge": draw_smear(rng, white_cells=((12, 320),),
-                                                                                     nucleus_radius=28)}
+                                                                                     nucleus_radius=28),
+              "a big pale nucleus": pale_nucleus(66)}
     assert_same_answers(images, tmp_path, OLDER_SPEC)
     for rgb in images.values():
         assert python_answer(rgb, OLDER_SPEC) == python_answer(rgb, SPEC)
@@ -167,6 +185,14 @@ def test_a_sliver_shorter_than_most_of_a_red_cell_is_not_a_cell():
     disc(rgb, (-4, 200), 22, NUCLEUS)   # 43 pixels wide at the edge: under 80% of the drawn red cells' ruler
     assert [cell["touches_edge"] for cell in find_cells(rgb, SPEC)] == [False]
     assert len(find_cells(rgb, {**SPEC, "cut_cell_ruler_percent": SPEC["white_ruler_percent"]})) == 2
+
+
+def test_a_pale_nucleus_far_bigger_than_a_red_cell_is_a_white_cell_and_a_small_one_is_not():
+    without_the_rule = {**SPEC, "pale_cell_ruler_percent": 10 ** 6}
+    assert len(find_cells(pale_nucleus(66), SPEC)) == 1
+    assert find_cells(pale_nucleus(66), without_the_rule) == [], "too pale to be dense"
+    # Pale and hardly bigger than a red cell: debris as often, so the rule adds nothing to what density finds.
+    assert find_cells(pale_nucleus(40), SPEC) == find_cells(pale_nucleus(40), without_the_rule)
 
 
 def test_lobes_as_big_as_nuclei_within_one_cells_span_are_one_cell():

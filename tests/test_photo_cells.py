@@ -5,11 +5,12 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from core.colour import constant_colour
 from core.photo_cells import cell_inputs, photo_cells
-from core.preprocess import preprocessing_spec
-from tests.conftest import draw_smear
+from core.preprocess import load_rgb, preprocessing_spec
+from tests.conftest import SHARED_DATA, draw_smear
 from tests.test_cell_extent import cell_with_clump
 from tests.js_runner import run_on_images
 from tests.test_colour import photos_of_every_lab
@@ -72,3 +73,21 @@ def test_a_model_without_the_finder_sees_one_square_per_photo():
         cells = photo_cells(smear, preprocessing_spec(crop=crop))
         assert cells["status"] == "cells" and cells["main"] == 0 and len(cells["cells"]) == 1
     assert photo_cells(smear, preprocessing_spec(crop="full_frame"))["cells"][0]["square"] is None
+
+
+# tecom's monocytes whose nuclei colour constancy leaves paler than white_min_density (mean stain 10-15 per
+# pixel) under the lab's yellow cast: each is found by the finder's pale-cell rule alone.
+PALE_TECOM_MONOCYTES = ("tecom-087.png", "tecom-093.png", "tecom-115.png", "tecom-116.png", "tecom-120.png",
+                        "tecom-129.png")
+
+
+def test_tecoms_pale_monocytes_are_each_one_cell_on_both_sides(tmp_path):
+    folder = SHARED_DATA / "tecom" / "VAL" / "MONOCYTE"
+    if not folder.is_dir():
+        pytest.skip(f"tecom's validation photos are not here ({folder})")
+    photos = {name: load_rgb(folder / name) for name in PALE_TECOM_MONOCYTES}
+    assert [len(python_cells(rgb, False)["cells"]) for rgb in photos.values()] == [1] * len(photos)
+    without_the_rule = {**SPEC["finder"], "pale_cell_ruler_percent": 10 ** 6}
+    assert all(photo_cells(constant_colour(rgb, SPEC["colour"]), {**SPEC, "finder": without_the_rule})["cells"] == []
+               for rgb in photos.values())
+    assert_same_cells(photos, tmp_path)

@@ -13,6 +13,7 @@ import facts from './facts.json' with { type: 'json' };
 
 // The lobe and cut-cell settings, for a finder spec written before they existed.
 const { about: _about, ...LOBE_AND_CUT_CELL_DEFAULTS } = facts.lobes_and_cut_cells;
+const { about: _aboutPale, ...PALE_CELL_DEFAULTS } = facts.pale_cells;
 
 // ------------------------------------------------------------------ 6: lobes into cells
 
@@ -129,7 +130,14 @@ function isWhiteCell(group, largestMass, ruler, height, width, spec) {
   const bigVsRuler = ruler === 0 || extent(group) * 100 >= leastExtent * ruler;
   const bigVsLargest = (cut ? roundMass(group, spec) : group.mass) * 100 >= spec.white_mass_percent * largestMass;
   const dense = group.mass >= spec.white_min_density * group.area;
-  return bigVsRuler && bigVsLargest && dense;
+  return bigVsRuler && bigVsLargest && (dense || paleCell(group, largestMass, ruler, cut, spec));
+}
+
+// Too pale for white_min_density, yet a white cell (why: finder.py pale_cell).
+function paleCell(group, largestMass, ruler, cut, spec) {
+  return !cut && ruler > 0 && group.mass === largestMass
+    && extent(group) * 100 >= spec.pale_cell_ruler_percent * ruler
+    && group.mass >= spec.pale_cell_min_density * group.area;
 }
 
 function prominence(group, height, width) {
@@ -161,7 +169,7 @@ function describe(group, factor, ruler, height, width, spec) {
 
 // Every stained group (white cells, platelets, debris) in raster order, and the photo's facts.
 export function findCandidates(image, finderSpec) {
-  const spec = { ...LOBE_AND_CUT_CELL_DEFAULTS, ...finderSpec };
+  const spec = { ...LOBE_AND_CUT_CELL_DEFAULTS, ...PALE_CELL_DEFAULTS, ...finderSpec };
   const factor = downscaleFactor(image.height, image.width, spec);
   const work = boxDownscale(image, factor);
   const score = stainScore(work);
