@@ -91,3 +91,25 @@ def test_tecoms_pale_monocytes_are_each_one_cell_on_both_sides(tmp_path):
     assert all(photo_cells(constant_colour(rgb, SPEC["colour"]), {**SPEC, "finder": without_the_rule})["cells"] == []
                for rgb in photos.values())
     assert_same_cells(photos, tmp_path)
+
+
+def test_a_cell_a_person_points_at_is_cut_as_the_finder_would_cut_the_group_there(tmp_path):
+    """cellAt (the page's "Add a missed cell"): a point on a nucleus the finder judged no white cell (a pale one,
+    with the pale-cell rule off) gives that group's own crop; a point on bare glass gives a square of the photo's
+    other cells' median side, centred on the point; with no other cell, as the finder cuts a nucleus one red
+    cell wide."""
+    from core.finder import find_candidates
+    from tests.test_finder import pale_nucleus
+
+    rgb = pale_nucleus(66)
+    spec = {**SPEC, "finder": {**SPEC["finder"], "pale_cell_ruler_percent": 10 ** 6}}
+    candidates, info = find_candidates(rgb, spec["finder"])
+    nucleus = max(candidates, key=lambda c: c["mass"])
+    assert not any(c["white"] for c in candidates), "the drawing must be a cell the finder misses"
+    on, beside, bare = run_on_images(tmp_path, [rgb], spec, "import { cellAt } from './photo-cells.js';\n",
+                                     "  return [cellAt(image, spec, [240, 300]), cellAt(image, spec, [20, 20], [50, 61, 70]),\n"
+                                     "          cellAt(image, spec, [20, 20])];\n")[0]
+    assert on["square"] == list(nucleus["crop"]) and on["cell_box"] is None
+    assert beside["square"] == [20 - 30, 20 - 30, 61] and beside["nucleus_box"] is None
+    num, den = spec["finder"]["crop_scale"]
+    assert bare["square"][2] == max(spec["finder"]["min_crop_side"], info["ruler"] * num // den), "a red cell's width, cut as a nucleus"

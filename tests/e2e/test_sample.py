@@ -140,7 +140,8 @@ def test_the_csv_holds_what_the_page_shows(page, published_site, tmp_path):
     assert next(downloads.glob("*.csv")).name.startswith("leukolens-LAB-42-")
     cells, differential, without, about = csv_sections(text)
     assert cells[0] == ["photo", "cell", "box left", "box top", "box width", "box height", "class", "model class",
-                        "model probability", "corrected", "excluded", "review flag", "confirmed", "decided at"]
+                        "model probability", "corrected", "excluded", "review flag", "confirmed", "decided at",
+                        "added by a person"]
     page_rows = [[card["file"], str(cell["number"]), *map(str, cell["box"]), cell["class"],
                   first["class"] if cell["corrected"] else cell["class"], cell["probability"],
                   "yes" if cell["corrected"] else "no", "yes" if cell["excluded"] else "no", "no", "no"]

@@ -1,6 +1,6 @@
 // One photo, from its file to its white cells and what the network says of each. No DOM.
-import { decodeBalancedImageFile, squareInput } from './preprocess.js';
-import { photoCells } from './photo-cells.js';
+import { cropMode, decodeBalancedImageFile, squareInput } from './preprocess.js';
+import { cellAt, photoCells } from './photo-cells.js';
 import { classifyBatch } from './model.js';
 import { calibrated, calibrationOf, needsReview, ranked, reviewRule } from './differential.js';
 
@@ -96,4 +96,19 @@ export async function analysePhoto(file, { model, metadata }, { lookAnyway = fal
     colour,
     milliseconds: performance.now() - started,
   };
+}
+
+// A white cell a person adds where the finder gave none ([y, x] in photo pixels; photo-cells.js cellAt),
+// classified as the photo's own cells were: the photo balanced by the white point they were balanced by
+// (`whitePoint`, the photo's colour.used; null: its own). number: the cell's number in its photo; sides:
+// the crop sides of the photo's other cells. The cell is marked added, and flagged as the others are.
+export async function analyseAddedCell(file, { model, metadata }, point, { whitePoint = null, number, sides = [] }) {
+  const spec = metadata.preprocessing;
+  if (!cropMode(spec).findsCells) throw new Error('this model classifies whole photos: it has no cells to add');
+  const { image } = await decodeBalancedImageFile(file, spec, whitePoint);
+  await nextTask();
+  const cell = cellAt(image, spec, point, sides);
+  const input = squareInput(image, cell.square, spec);
+  const [values] = await classifyInBatches(model, [input], spec);
+  return { ...describeCell(cell, number, image, { values, input }, metadata, reviewRule(metadata)), added: true };
 }

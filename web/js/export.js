@@ -36,10 +36,11 @@ const rounded = (value, digits) => (value === null ? null : Number(value.toFixed
 
 function cellRows(photos) {
   const header = ['photo', 'cell', 'box left', 'box top', 'box width', 'box height', 'class', 'model class',
-    'model probability', 'corrected', 'excluded', 'review flag', 'confirmed', 'decided at'];
+    'model probability', 'corrected', 'excluded', 'review flag', 'confirmed', 'decided at', 'added by a person'];
   const rows = photos.flatMap((photo) => photo.cells.map((cell) => [
     photo.name, cell.number, ...cell.box, finalClass(cell), cell.modelClass, cell.probability,
     yesNo(isCorrected(cell)), yesNo(cell.excluded), yesNo(cell.review), yesNo(isConfirmed(cell)), isoLocalOf(cell.decided),
+    yesNo(cell.added),
   ]));
   return [header, ...rows];
 }

@@ -1,7 +1,7 @@
 // Orchestration: load the model and open the sample at once; classify each picked photo in turn (every
 // white cell in it), keep everything in the sample, and let a person check, correct and count.
 import { ImageReadError } from './preprocess.js';
-import { analysePhoto, nextTask } from './analyse.js';
+import { analyseAddedCell, analysePhoto, nextTask } from './analyse.js';
 import { loadDefaultModel } from './model.js';
 import { startOfflineUse } from './offline.js';
 import {
@@ -213,6 +213,35 @@ async function lookAnyway(order) {
   page.queue = page.queue.then(async () => {
     await classifyPhoto(photo, { lookAnyway: true });
     refreshCounts();
+  });
+}
+
+// A person points at a white cell the finder gave no box: after whatever is queued, it is classified as
+// the photo's cells were, counted, kept with the sample, and selected for them to confirm or correct.
+function addCell(order, point) {
+  const photo = page.sample.photo(order);
+  if (!photo || !page.loaded) return;
+  if (page.sample.signed) {
+    showSignNote('This sample is signed off: reopen it (with a reason) to add a cell.', true);
+    return;
+  }
+  page.queue = page.queue.then(async () => {
+    let cell;
+    try {
+      cell = await analyseAddedCell(photo.blob, page.loaded, point, {
+        whitePoint: photo.colour ? photo.colour.used : null,
+        number: photo.cells.reduce((last, other) => Math.max(last, other.number), 0) + 1,
+        sides: photo.cells.filter((other) => other.square).map((other) => other.square[2]),
+      });
+    } catch (error) {
+      showSignNote(`The cell could not be added: ${error.message}`, true);
+      return;
+    }
+    const written = page.sample.addCell(photo, cell);
+    photosView.showAddedCell(photo, photo.cells[photo.cells.length - 1], page.types);
+    refreshCounts();
+    select({ photo: order, number: cell.number });
+    await written;
   });
 }
 
@@ -514,7 +543,7 @@ function wireControls(started) {
   ui.onClear(clearSample);
   ui.onExport(exportCsv);
   ui.onPrint(refreshCounts);
-  photosView.initPhotos({ onSelect: select, onLookAnyway: lookAnyway });
+  photosView.initPhotos({ onSelect: select, onLookAnyway: lookAnyway, onAddCell: addCell });
   poolView.initPoolOption(setPooledColour);
   inspector.initInspector({ onAssign: assign, onExclude: toggleExcluded, onConfirm: confirmCell, onNext: selectNextToReview,
     onZoom: photosView.zoomSelected });

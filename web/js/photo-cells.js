@@ -30,3 +30,30 @@ export function photoCells(image, spec, lookAnyway = false) {
     main: main >= 0 ? main : null,
   };
 }
+
+// A white cell the finder did not give, where a person points ([y, x] in photo pixels): its crop square
+// (cell_box null: a person, not the finder, says where the cell is). Centred on the stained group under the
+// point, or the nearest one within half a red cell's width, when the finder judged it no white cell (too pale,
+// too small, a dark nucleus seen only by its rim: why cells are missed); else on the point. As large as the
+// finder cuts that group, and at least as large as the photo's other cells (the median of `sides`) or, in a
+// photo without any, as the finder cuts a nucleus one red cell wide. No Python twin: it answers a person.
+export function cellAt(image, spec, [y, x], sides = []) {
+  const { cells: candidates, info } = findCandidates(image, spec.finder);
+  const distance = (c) => Math.hypot(c.centre[0] - y, c.centre[1] - x);
+  const under = (c) => y >= c.nucleus_box[0] && y < c.nucleus_box[2] && x >= c.nucleus_box[1] && x < c.nucleus_box[3];
+  const reach = Math.max(info.ruler / 2, spec.finder.min_crop_side);  // a click on the cell lands on or by its nucleus
+  const [group] = candidates.filter((c) => !c.white && (under(c) || distance(c) <= reach))
+    .sort((a, b) => Number(under(b)) - Number(under(a)) || distance(a) - distance(b));
+  const least = leastSide(spec.finder, info.ruler, sides);
+  const square = group && group.crop[2] >= least ? group.crop : centredSquare(group ? group.centre : [y, x], least);
+  return { square, touches_edge: group ? group.touches_edge : false, nucleus_box: group ? group.nucleus_box : null,
+    cell_box: null };
+}
+
+function leastSide(finder, ruler, sides) {
+  if (sides.length) return [...sides].sort((a, b) => a - b)[Math.floor(sides.length / 2)];
+  const [num, den] = finder.crop_scale;
+  return Math.max(finder.min_crop_side, Math.floor((ruler * num) / den));
+}
+
+const centredSquare = ([y, x], side) => [Math.round(y) - Math.floor(side / 2), Math.round(x) - Math.floor(side / 2), side];

@@ -7,7 +7,8 @@
 //   main (index of its main cell or null), classes, model, colour ({ own, used } white points, colour-pool.js),
 //   milliseconds, cells }.
 // A cell: what analyse.js found ({ number, box, square, touchesEdge, probabilities, modelClass,
-//   probability, review, input }), its photo's order, and what a person decided: assigned, excluded,
+//   probability, review, input; added: true for a cell a person added where the finder gave none }),
+//   its photo's order, and what a person decided: assigned, excluded,
 //   confirmed (ISO date-time a person confirmed its class, or null) and decided (ISO date-time of the
 //   latest decision, or null). A confirmed or corrected cell is a labelled example (labelledClass).
 // The sample's record: { key, label, created, opened, target, wbc (x10^9/L or null),
@@ -24,7 +25,7 @@ const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object
 const PHOTO_FIELDS = ['order', 'status', 'lookedAnyway', 'error', 'width', 'height', 'main', 'classes', 'model',
   'colour', 'milliseconds'];
 const CELL_FIELDS = ['photo', 'number', 'box', 'outline', 'square', 'touchesEdge', 'probabilities', 'modelClass', 'probability',
-  'review', 'input'];
+  'review', 'input', 'added'];
 
 const byOrder = (a, b) => a.order - b.order;
 const cellKey = (photo, number) => `${photo} ${number}`;
@@ -165,6 +166,20 @@ export class Sample {
       photo.cells.map((cell) => ({ sample: this.key, ...pick(cell, CELL_FIELDS) })),
       photo.status === 'error' ? this.fileRecord(photo) : null,
     ));
+  }
+
+  // A cell a person added where the finder gave none (analyse.js analyseAddedCell): counted from now on, and
+  // a decision of theirs, so the photo is not analysed again (colour-pool.js isReviewed). Its class stays the
+  // network's until they confirm or correct it.
+  async addCell(photo, cell) {
+    const added = { ...cell, photo: photo.order, ...UNDECIDED, decided: new Date().toISOString() };
+    photo.cells.push(added);
+    photo.status = 'cells';
+    if (!(photo.kept && photo.resultKept)) return added;  // its photo is not kept: nor is this
+    photo.resultKept = await this.keep(() => this.store.putResult({ sample: this.key, ...pick(photo, PHOTO_FIELDS) },
+      photo.cells.map((c) => ({ sample: this.key, ...pick(c, CELL_FIELDS) }))));
+    await this.keepCorrection(added);
+    return added;
   }
 
   // A person's class for a cell; counts it again if excluded. The model's own class confirms it.

@@ -99,9 +99,63 @@ export function zoomSelected(step) {
   return true;
 }
 
+// ------------------------------------------------------------------ adding a cell the finder missed
+
+const ADD_TEXT = 'Add a missed cell';
+const ADDING_TEXT = 'Click the missed cell on the photo (Esc: cancel)';
+
+function addCellButton() {
+  const button = make('button', 'add-cell', ADD_TEXT);
+  button.type = 'button';
+  button.setAttribute('aria-pressed', 'false');
+  button.title = 'A white cell without a box: point at it on the photo, and it is classified and counted';
+  return button;
+}
+
+// Adding mode: the next click on the photo (not on a box) says where the missed cell is.
+function setAdding(card, on) {
+  const button = card.querySelector('button.add-cell');
+  if (!button) return;
+  card.classList.toggle('adding', on);
+  button.setAttribute('aria-pressed', String(on));
+  button.textContent = on ? ADDING_TEXT : ADD_TEXT;
+}
+
+const stopAdding = () => results().querySelectorAll('.result.adding').forEach((card) => setAdding(card, false));
+
+// [y, x] in the photo's own pixels of a click on its picture.
+function photoPoint(event, picture) {
+  const frame = picture.getBoundingClientRect();
+  return [Math.floor(((event.clientY - frame.top) / frame.height) * picture.naturalHeight),
+    Math.floor(((event.clientX - frame.left) / frame.width) * picture.naturalWidth)];
+}
+
+// onAddCell(photo order, [y, x]) when a person points at a white cell the finder gave no box.
+function initAdding(onAddCell) {
+  results().addEventListener('click', (event) => {
+    const button = event.target.closest('button.add-cell');
+    const card = event.target.closest('.result');
+    if (button) {
+      const on = !card.classList.contains('adding');
+      stopAdding();
+      setAdding(card, on);
+      return;
+    }
+    const picture = card && card.classList.contains('adding') && !event.target.closest('.cell')
+      && event.target.closest('.photo') && card.querySelector('.photo img');
+    if (!picture) return;
+    setAdding(card, false);
+    onAddCell(Number(card.dataset.photo), photoPoint(event, picture));
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && results().querySelector('.result.adding')) stopAdding();
+  });
+}
+
 // onLookAnyway(photo order) when a person asks for the cells of a photo the smear check refused.
-export function initPhotos({ onSelect, onLookAnyway }) {
+export function initPhotos({ onSelect, onLookAnyway, onAddCell }) {
   initZoom();
+  initAdding(onAddCell);
   const refOf = (box) => ({ photo: Number(box.closest('.result').dataset.photo), number: Number(box.dataset.cell) });
   results().addEventListener('click', (event) => {
     const box = event.target.closest('.cell');
@@ -141,12 +195,14 @@ export function showLegend(types) {
     make('li', 'key edge', 'dashed: cut by the photo\'s edge'),
     make('li', 'key review', '?: network unsure, needs review'),
     make('li', 'key excluded', '×: not a cell, not counted'),
+    make('li', 'key added', 'double: added by a person'),
   );
 }
 
 function cellDescription(cell) {
   const parts = [`Cell ${cell.number}: ${cellVerdict(cell)}`];
   if (cell.touchesEdge) parts.push('cut by the photo\'s edge');
+  if (cell.added) parts.push('added by a person');
   return parts.join('; ');
 }
 
@@ -166,6 +222,7 @@ function renderBox(box, cell, photo) {
     lead: String(lead(cell)),
   });
   for (const [key, on] of [['corrected', isCorrected(cell)], ['excluded', cell.excluded], ['edge', cell.touchesEdge],
+    ['added', cell.added],
     ['awaiting', awaitsReview(cell)], ['checked', isChecked(cell)], ['confirmed', isConfirmed(cell)]]) {
     if (on) box.dataset[key] = 'true';
     else delete box.dataset[key];
@@ -264,11 +321,15 @@ function photoCard(photo, types) {
   const bars = mainCellBars(photo);
   if (bars) facts.append(bars);
   if (photo.milliseconds) facts.append(make('p', 'time', `classified in ${photo.milliseconds.toFixed(0)} ms`));
+  if (CELLS_SHOWN.has(photo.status)) facts.append(addCellButton());
   facts.append(zoomButtons());
   card.append(viewport, facts);
   renderHeader(card, photo, types);
   return card;
 }
+
+// Photos whose cells were looked for: a person may add one the finder missed.
+const CELLS_SHOWN = new Set(['cells', 'no-cells']);
 
 function lookAnywayButton() {
   const button = make('button', 'look-anyway', 'Look for cells anyway');
@@ -299,6 +360,18 @@ export function updateCell(photo, cell, types) {
   if (!box) return;
   renderBox(box, cell, photo);
   renderHeader(cardOf(photo.order), photo, types);
+}
+
+// A cell a person added: its box joins the card, which keeps its zoom; a card that said "no white cell
+// found" is drawn again.
+export function showAddedCell(photo, cell, types) {
+  const card = cardOf(photo.order);
+  if (!card || card.dataset.status !== photo.status) {
+    showPhoto(photo, types);
+    return;
+  }
+  card.querySelector('.photo').append(cellBox(cell, photo));
+  renderHeader(card, photo, types);
 }
 
 // Marks the selected cell's box and returns it (or null).
