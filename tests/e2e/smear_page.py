@@ -75,7 +75,6 @@ return {
       excluded: flag(cell, 'excluded'),
       edge: flag(cell, 'edge'),
       added: flag(cell, 'added'),
-      selected: cell.getAttribute('aria-current') === 'true',
       awaiting: flag(cell, 'awaiting'),
       label: cell.getAttribute('aria-label'),
       tag: cell.querySelector('.cell-tag').textContent,

@@ -49,7 +49,8 @@ def test_a_missed_cell_is_added_where_a_person_points_and_kept(fresh_page, tmp_p
     card = add_cell(fresh_page, found.name, MISSED, 2)
     new = next(cell for cell in card["cells"] if cell["number"] == 2)
     left, top, width, height = new["box"]
-    assert new["added"] and new["selected"] and "added by a person" in new["label"]
+    selected = fresh_page.find_element(By.CSS_SELECTOR, '.cell[aria-current="true"]')
+    assert new["added"] and "added by a person" in new["label"] and selected.get_attribute("data-cell") == "2"
     assert abs(left + width / 2 - MISSED[1]) <= 2 and abs(top + height / 2 - MISSED[0]) <= 2
     assert not card_of(fresh_page, found.name).get_attribute("class").count("adding")
 
