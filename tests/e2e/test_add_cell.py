@@ -60,8 +60,10 @@ def test_a_missed_cell_is_added_where_a_person_points_and_kept(fresh_page, tmp_p
     assert [cell["added"] for cell in kept["cells"]] == [False, True] and kept["cells"][1]["box"] == new["box"]
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    cells, _, _, _ = csv_sections(exported_csv(fresh_page, downloads))
+    cells, differential, _, _ = csv_sections(exported_csv(fresh_page, downloads))
     assert [row[-1] for row in cells[1:]] == ["no", "yes"] and cells[2][13], "added, and when"
+    assert {row[0]: row[2] for row in differential[1:]}["added by a person"] == "1"
+    assert "1 cell added by hand" in fresh_page.find_element(By.ID, "summary-checks").text
 
 
 def test_a_photo_with_no_cell_found_gets_the_cell_a_person_points_at_and_esc_cancels(fresh_page, tmp_path):

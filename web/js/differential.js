@@ -141,6 +141,7 @@ export function differential(cells, types, { wbc = null } = {}) {
     cells: cells.length,
     excluded: cells.filter((cell) => cell.excluded).length,
     corrected: cells.filter((cell) => isCounted(cell) && isCorrected(cell)).length,
+    added: cells.filter((cell) => isCounted(cell) && cell.added).length,
     awaitingReview: cells.filter(awaitsReview).length,
   };
 }

@@ -55,6 +55,7 @@ function differentialRows(counts) {
     ...counts.platelets.map(({ name, count }) => [name, 'platelet (not a white cell)', count, null, null, null]),
     ['excluded (not a cell)', 'not counted', counts.excluded, null, null, null],
     ['corrected by a person', 'counted as corrected', counts.corrected, null, null, null],
+    ['added by a person', 'missed by the finder, counted', counts.added, null, null, null],
     ['awaiting review', 'counted as the model says', counts.awaitingReview, null, null, null],
   ];
 }

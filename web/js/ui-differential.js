@@ -113,10 +113,11 @@ function photoLine({ total, cells, unreadable, notSmear, noCells }) {
 function checksLine(counts, reviewAvailable) {
   const line = element('summary-checks');
   Object.assign(line.dataset, { awaitingReview: String(counts.awaitingReview), corrected: String(counts.corrected),
-    excluded: String(counts.excluded) });
+    excluded: String(counts.excluded), added: String(counts.added) });
   const parts = [];
   if (reviewAvailable) parts.push(`${counted(counts.awaitingReview, 'cell')} ${counts.awaitingReview === 1 ? 'awaits' : 'await'} review`);
   parts.push(`${counts.corrected.toLocaleString('en')} corrected`, `${counts.excluded.toLocaleString('en')} excluded (not counted)`);
+  if (counts.added) parts.push(`${counted(counts.added, 'cell')} added by hand`);
   line.textContent = `${parts.join(' · ')}.`;
   line.classList.toggle('attention', counts.awaitingReview > 0);
 }
