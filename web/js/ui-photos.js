@@ -126,8 +126,9 @@ const stopAdding = () => results().querySelectorAll('.result.adding').forEach((c
 // [y, x] in the photo's own pixels of a click on its picture.
 function photoPoint(event, picture) {
   const frame = picture.getBoundingClientRect();
-  return [Math.floor(((event.clientY - frame.top) / frame.height) * picture.naturalHeight),
-    Math.floor(((event.clientX - frame.left) / frame.width) * picture.naturalWidth)];
+  const along = (offset, shown, natural) => Math.min(natural - 1, Math.max(0, Math.floor((offset / shown) * natural)));
+  return [along(event.clientY - frame.top, frame.height, picture.naturalHeight),
+    along(event.clientX - frame.left, frame.width, picture.naturalWidth)];
 }
 
 // onAddCell(photo order, [y, x]) when a person points at a white cell the finder gave no box.
