@@ -19,7 +19,8 @@ TRAINABLE = ("head", "all")
 # The tutorial network's 10-million-weight dense layer stays at chance at 1e-3 with our recipe.
 DEFAULT_LEARNING_RATES = {name: 3e-4 if name == "tutorial" else 1e-3 for name in ARCHITECTURES}
 # 20: the shipped recipe was chosen at 20 epochs (docs/experiments.md, 2026-12-07), where its
-# pseudo-labels start at epoch 6; 40 epochs of it did not fit a 2-core session (about 140 s an epoch).
+# pseudo-labels start at epoch 6; 40 epochs (measured in session 5, about 150 s an epoch here) moved
+# validation by under half a point and tecom not at all.
 DEFAULT_EPOCHS = 20
 COLOUR_METHODS = ("background_white", "none")
 # Whole fields of other labs whose boxed white cells the shipped recipe learns from without classes
