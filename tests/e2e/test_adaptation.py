@@ -20,7 +20,8 @@ from headless.review import adapt, adaptation_ended, adaptation_status, review
 from headless.site_server import RunningServer
 from core.model_index import default_model
 from tests.conftest import REPO, SHARED_DATA
-from tests.e2e.smear_page import cell_box, open_fresh, press, wait_until_idle
+from tests.e2e.smear_page import cell_box, open_fresh, photo, press, read_page, wait_until_idle
+from tests.e2e.test_add_cell import add_cell
 from tests.e2e.test_kept_as_typed import crash_renderer, spare_tab
 from tests.e2e.test_sample import csv_sections, exported_csv
 
@@ -165,9 +166,13 @@ def test_an_adaptation_that_does_better_is_adopted_named_kept_reverted_exported_
     assert 0 <= status["before"] < status["after"] <= 1
     adaptation_id = status["text"].split("adaptation ")[1].split(")")[0]
     assert f"adaptation {adaptation_id} from" in status["model"] and f"version {SHIPPED_VERSION}" in status["model"]
-    picked(chromium, tecom_cells[45:46], tmp_path / "after")  # the report names each model its photos were classified with
+    # The report names each model its cells were classified with: a cell added to a photo the shipped model
+    # classified is classified by the adapted model, and named with it.
+    first = chromium.find_element(By.CSS_SELECTOR, ".result").get_attribute("data-file")
+    add_cell(chromium, first, (4, 4), len(photo(read_page(chromium), first)["cells"]) + 1)
     report_model = chromium.find_element(By.ID, "report-model").get_attribute("textContent")
     assert f"adaptation {adaptation_id} from" in report_model and f"leukolens-cnn (version {SHIPPED_VERSION})" in report_model
+    picked(chromium, tecom_cells[45:46], tmp_path / "after")
     (tmp_path / "csv").mkdir()
     about = csv_sections(exported_csv(chromium, tmp_path / "csv"))[3]
     assert f"adaptation {adaptation_id} from" in dict(row[:2] for row in about if len(row) >= 2)["model"]

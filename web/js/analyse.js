@@ -110,5 +110,7 @@ export async function analyseAddedCell(file, { model, metadata }, point, { white
   const cell = cellAt(image, spec, point, sides);
   const input = squareInput(image, cell.square, spec);
   const [values] = await classifyInBatches(model, [input], spec);
-  return { ...describeCell(cell, number, image, { values, input }, metadata, reviewRule(metadata)), added: true };
+  // Named with its cell: an adaptation adopted since may classify it, not the photo's other cells' model.
+  return { ...describeCell(cell, number, image, { values, input }, metadata, reviewRule(metadata)), added: true,
+    model: { name: metadata.name, version: metadata.version } };
 }

@@ -136,11 +136,6 @@ function photoFacts() {
     notSmear: having('not-smear'), noCells: having('no-cells') };
 }
 
-function modelsUsed() {
-  const models = page.sample.photos.filter((photo) => photo.model).map(({ model }) => `${model.name} (version ${model.version})`);
-  return [...new Set(models)];
-}
-
 const sampleCounts = () => differential(page.sample.cells(), page.types, { wbc: page.sample.record.wbc ?? null });
 
 function refreshCounts() {
@@ -150,7 +145,7 @@ function refreshCounts() {
   showDifferential(counts, { target: page.sample.record.target, photos, reviewAvailable: Boolean(page.rule) });
   showSignState(signature(signed), Boolean(signed));
   ui.showReportFacts({ label: page.sample.record.label, date: isoLocal(new Date()), photos: photos.total,
-    models: modelsUsed(), wbc: counts.wbc, signature: signature(signed) });
+    models: page.sample.modelsUsed(), wbc: counts.wbc, signature: signature(signed) });
   ui.setActions({ hasPhotos: photos.total > 0, busy: Boolean(page.run), signed: Boolean(signed) });
   inspector.setReadOnly(Boolean(signed));
   inspector.showReviewProgress(reviewProgress(page.sample.cells()), Boolean(page.rule));
@@ -401,7 +396,7 @@ async function signOff() {
     text: `${counts.whiteTotal} white cells counted. Once signed, the sample is read-only until it is reopened.`,
     withReason: false });
   if (!answer) return;
-  const written = page.sample.sign(answer.initials, modelsUsed());
+  const written = page.sample.sign(answer.initials, page.sample.modelsUsed());
   showSignNote(`Signed off by ${answer.initials}.`);
   refreshCounts();
   refreshStatus();
@@ -468,7 +463,7 @@ function exportCsv() {
   const counts = sampleCounts();
   const photos = page.sample.photos.filter((photo) => photo.status !== 'pending');
   const { record } = page.sample;
-  const text = sampleCsv(photos, counts, { label: record.label, exported: isoLocal(date), models: modelsUsed(),
+  const text = sampleCsv(photos, counts, { label: record.label, exported: isoLocal(date), models: page.sample.modelsUsed(),
     target: record.target, wbc: counts.wbc, signed: record.signed || null, reopened: record.reopened || [],
     colour: colourPool.balanceText(page.sample) });
   // The byte-order mark tells spreadsheet programs the file is UTF-8 (file names may have accents).

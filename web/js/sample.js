@@ -7,7 +7,7 @@
 //   main (index of its main cell or null), classes, model, colour ({ own, used } white points, colour-pool.js),
 //   milliseconds, cells }.
 // A cell: what analyse.js found ({ number, box, square, touchesEdge, probabilities, modelClass,
-//   probability, review, input; added: true for a cell a person added where the finder gave none }),
+//   probability, review, input; added: true and model for a cell a person added where the finder gave none }),
 //   its photo's order, and what a person decided: assigned, excluded,
 //   confirmed (ISO date-time a person confirmed its class, or null) and decided (ISO date-time of the
 //   latest decision, or null). A confirmed or corrected cell is a labelled example (labelledClass).
@@ -25,7 +25,7 @@ const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object
 const PHOTO_FIELDS = ['order', 'status', 'lookedAnyway', 'error', 'width', 'height', 'main', 'classes', 'model',
   'colour', 'milliseconds'];
 const CELL_FIELDS = ['photo', 'number', 'box', 'outline', 'square', 'touchesEdge', 'probabilities', 'modelClass', 'probability',
-  'review', 'input', 'added'];
+  'review', 'input', 'added', 'model'];
 
 const byOrder = (a, b) => a.order - b.order;
 const cellKey = (photo, number) => `${photo} ${number}`;
@@ -124,6 +124,12 @@ export class Sample {
   cell(order, number) {
     const photo = this.photo(order);
     return (photo && photo.cells.find((cell) => cell.number === number)) || null;
+  }
+
+  // 'name (version v)' of every model that classified a cell or photo of this sample, in order.
+  modelsUsed() {
+    const models = [...this.photos, ...this.cells()].filter((item) => item.model);
+    return [...new Set(models.map(({ model }) => `${model.name} (version ${model.version})`))];
   }
 
   // Classes the cells of this sample were given, whichever model gave them.
