@@ -24,6 +24,8 @@ PUBLIC = {
     "held_out": ("train.data", "held_out"),
     "cached_reader": ("train.evaluate", "cached_reader"),
     "predict": ("train.evaluate", "predict"),
+    "validation_answers": ("train.evaluate", "validation_answers"),
+    "evaluation_facts": ("train.calibrate", "evaluation_facts"),
 }
 __all__ = sorted(PUBLIC)
 
