@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convert.replay import tfjs_features
+from core.tfjs import tfjs_features
 from core.artifacts import METADATA, PUBLISHED_MODEL
 from core.dataset import preprocess_files
 from core.files import read_json

@@ -22,30 +22,18 @@ from bench import find_cells
 from bench.defaults import FIELD_SETS, TECOM
 from bench.measured import model_named, published_model, written
 from bench.page_cells import photo_input
-from core.artifacts import METADATA, REPLAY_FEATURES
 from core.calibration import page_probabilities
 from core.dataset import list_split
-from core.files import read_json
+from core.familiarity import NEIGHBOURS, neighbour_distance, replay_features, sample_means
 from core.model_index import default_model
 from core.paths import CACHE, default_dataset
 
-SAMPLE, DRAWS, NEIGHBOURS, SEED = 50, 500, 5, 0
+SAMPLE, DRAWS, SEED = 50, 500, 0
 
 
-def neighbour_distance(features: np.ndarray, reference: np.ndarray, neighbours: int = NEIGHBOURS) -> np.ndarray:
-    """Per row of features: 1 - the mean cosine similarity to its `neighbours` most similar reference rows."""
-    def unit(rows):
-        rows = np.asarray(rows, np.float64)
-        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-
-    similarity = unit(features) @ unit(reference).T
-    return 1.0 - np.sort(similarity, axis=1)[:, -neighbours:].mean(axis=1)
-
-
-def sample_spread(values: np.ndarray, size: int = SAMPLE, draws: int = DRAWS, seed: int = SEED) -> dict:
-    """5th, 50th and 95th percentiles of the mean of `size` values drawn at random (with replacement)."""
-    rng = np.random.default_rng(seed)
-    means = np.asarray(values, np.float64)[rng.integers(0, len(values), (draws, size))].mean(axis=1)
+def sample_spread(values: np.ndarray, size: int = SAMPLE) -> dict:
+    """5th, 50th and 95th percentiles of the mean of `size` values drawn at random."""
+    means = sample_means(values, size, DRAWS, SEED)
     return dict(zip(("p5", "p50", "p95"), (float(v) for v in np.percentile(means, (5, 50, 95)))))
 
 
@@ -102,7 +90,7 @@ def measure(model, metadata: dict, folder: Path, spec: dict) -> dict:
     if not replay:
         raise ValueError(f"{metadata['name']} {metadata['version']} has no replay set to measure against "
                          "(python -m convert.replay adds one)")
-    reference = np.frombuffer((folder / REPLAY_FEATURES).read_bytes(), "<f2").reshape(replay["count"], replay["features"])
+    reference = replay_features(folder, replay)
     described = Described(model, replay["layer"])
     labs = training_labs(described, metadata)
     labs["tecom (VAL, never trained on)"] = tecom_cells(described, metadata, spec, default_dataset(TECOM))

@@ -11,9 +11,7 @@ python -m convert.replay --published web/models/NAME/VERSION adds them to a mode
 existed (its version, a hash of model.json and the weights, is unchanged).
 """
 import argparse
-import json
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +20,10 @@ from core.artifacts import METADATA, REPLAY_FEATURES
 from core.cli import run_stage
 from core.dataset import list_split, preprocess_files
 from core.files import atomic_path, read_json, write_json
-from core.node import run_node
 from core.paths import default_dataset
-from core.tfjs import TFJS
+from core.tfjs import tfjs_features
 
 REPLAY_FILE = REPLAY_FEATURES
-FEATURES_SCRIPT = Path(__file__).resolve().parent.parent / "core" / "tfjs_features.mjs"
 PER_CLASS = 60        # per class and lab: 12 classes of two labs, 720 cells, 360 KB as float16
 MAX_BYTES = 500_000
 SEED = 22
@@ -47,19 +43,6 @@ def drawn_cells(sources: list, classes: list, per_class: int, seed: int) -> tupl
             labels += [classes.index(name)] * len(chosen)
             counts[source.name][name] = len(chosen)
     return paths, labels, counts
-
-
-def tfjs_features(model_dir: Path, inputs: np.ndarray) -> tuple:
-    """(N x D float32 features, the name of the layer they come from) from the converted model in model_dir;
-    (None, why) when the model has no single output layer to adapt."""
-    with tempfile.TemporaryDirectory() as scratch:
-        raw, out = Path(scratch) / "inputs.f32", Path(scratch) / "features.f32"
-        raw.write_bytes(inputs.astype("<f4").tobytes())
-        facts = json.loads(run_node(FEATURES_SCRIPT, TFJS, model_dir, raw, inputs.shape[1], inputs.shape[2], out))
-        if "unsupported" in facts:
-            return None, facts["unsupported"]
-        features = np.frombuffer(out.read_bytes(), "<f4").reshape(facts["count"], facts["features"])
-    return features, facts["layer"]
 
 
 def write_replay(model_dir: Path, spec: dict, classes: list, sources: list,

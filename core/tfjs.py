@@ -19,6 +19,7 @@ from core.tf_env import subprocess_environment
 REPO = Path(__file__).resolve().parent.parent
 TFJS = REPO / "web" / "vendor" / "tfjs" / "tf.min.js"
 PREDICT_SCRIPT = Path(__file__).resolve().parent / "tfjs_predict.mjs"
+FEATURES_SCRIPT = Path(__file__).resolve().parent / "tfjs_features.mjs"
 
 # The converter's own CLI re-splits its arguments on spaces, which breaks paths with spaces;
 # its convert() entry point takes a proper list. A subprocess keeps its TensorFlow setup apart.
@@ -51,3 +52,16 @@ def tfjs_probabilities(model_dir: Path, inputs: np.ndarray) -> np.ndarray:
         raw.flush()
         output = run_node(PREDICT_SCRIPT, TFJS, model_dir, raw.name, inputs.shape[1], inputs.shape[2])
     return np.array(json.loads(output), dtype=np.float64)
+
+
+def tfjs_features(model_dir: Path, inputs: np.ndarray) -> tuple:
+    """(N x D float32 features, the name of the layer they come from) from the converted model in model_dir;
+    (None, why) when the model has no single output layer to adapt."""
+    with tempfile.TemporaryDirectory() as scratch:
+        raw, out = Path(scratch) / "inputs.f32", Path(scratch) / "features.f32"
+        raw.write_bytes(inputs.astype("<f4").tobytes())
+        facts = json.loads(run_node(FEATURES_SCRIPT, TFJS, model_dir, raw, inputs.shape[1], inputs.shape[2], out))
+        if "unsupported" in facts:
+            return None, facts["unsupported"]
+        features = np.frombuffer(out.read_bytes(), "<f4").reshape(facts["count"], facts["features"])
+    return features, facts["layer"]

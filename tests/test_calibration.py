@@ -89,6 +89,9 @@ def test_train_calibrate_fits_the_published_model_on_validation_and_keeps_its_fi
     for parts in calibration["validation"].values():
         assert 0 <= parts["calibrated"]["ece"] <= 1 and 0 <= parts["calibrated"]["flagged_share"] <= 1
     assert after["review"]["calibrated"] is True and after["review_uncalibrated"] == metadata["review"]
+    familiarity = after["familiarity"]  # fitted on the same validation parts, against the model's replay set
+    assert set(familiarity["validation"]) == {"lab-a", "lab-b"} and set(familiarity["other_labs"]) == {"lab-b"}
+    assert familiarity["threshold"] > max(lab["sample_p99"] for lab in familiarity["validation"].values()) > 0
 
 
 def test_a_dry_run_writes_nothing_and_a_folder_without_a_model_is_refused(published_site, second_source, tmp_path):

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from convert.publish import content_version, file_facts
-from convert.replay import REPLAY_FILE, add_to_published, tfjs_features, write_replay
+from convert.replay import REPLAY_FILE, add_to_published, write_replay
+from core.tfjs import tfjs_features
 from core.dataset import list_split, preprocess_files
 from core.model_index import default_model
 from tests.conftest import REPO, SHARED_DATA

@@ -9,7 +9,8 @@ of TRAIN); no TEST split is read. A temperature is fitted there (every source we
 review thresholds (top probability, lead over the second class: train/review.py) are chosen on the
 calibrated answers. Validation-only labs given with --other-lab (never trained on, never fitted on) are
 scored too: an honest estimate for a lab the model has not seen. Everything goes into the model's
-metadata.json ("calibration", "review"), which the page reads; the weights, model.json and the version
+metadata.json ("calibration", "review", and "familiarity": when a sample's cells look unlike the training
+labs', train/familiarity.py), which the page reads; the weights, model.json and the version
 are untouched. Run it again after publishing a new model.
 """
 import argparse
@@ -30,6 +31,7 @@ from core.tfjs import tfjs_probabilities
 from train.config import TrainConfig
 from train.data import balanced_weights
 from train.evaluate import validation_answers
+from train.familiarity import fit_familiarity
 from train.review import choose_review_thresholds, outcome, top_two
 from train.sources import open_source
 
@@ -140,7 +142,10 @@ def calibrate_model(folder: Path, metadata: dict, data: list, other_labs: list, 
                    "weighing the same", "fitted_on": [name for name, _, _ in seen], "ece_bins": ECE_BINS,
                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                    **measure(seen, others, temperature, review, before)}
-    return {"calibration": calibration, "review": {**review, "calibrated": True}, "review_uncalibrated": before}
+    familiarity = fit_familiarity(folder, metadata, lambda model, path: answers_of(model, path, evaluation_facts(metadata),
+                                                                                  cache_dir), data, other_labs)
+    return {"calibration": calibration, "review": {**review, "calibrated": True}, "review_uncalibrated": before,
+            **({"familiarity": familiarity} if familiarity else {})}
 
 
 def measure_published(folder: Path, metadata: dict, data: list, other_labs: list, cache_dir: Path = CACHE) -> dict:
@@ -174,6 +179,12 @@ def summary_lines(result: dict) -> list:
             lines.append(f"{name} ({'validation' if group == 'validation' else 'another lab'}, {after['cells']} cells): "
                          f"ECE {before['ece']:.3f} -> {after['ece']:.3f}; flagged {share(after['flagged_share'])}, "
                          f"unflagged right {share(after['unflagged_accuracy'])}")
+    familiarity = result.get("familiarity")
+    if familiarity:
+        labs = {**familiarity["validation"], **familiarity["other_labs"]}
+        lines.append(f"unlike the training labs past a mean distance of {familiarity['threshold']:.3f} over "
+                     f"{familiarity['min_cells']} cells; median of such means: "
+                     + ", ".join(f"{name} {lab['sample_median']:.3f}" for name, lab in labs.items()))
     return lines
 
 

@@ -35,6 +35,7 @@ const SHELL = [
   'js/differential.js',
   'js/export.js',
   'js/facts.json',
+  'js/familiarity.js',
   'js/finder.js',
   'js/image-file.js',
   'js/locate.js',

@@ -1,7 +1,8 @@
 // One photo, from its file to its white cells and what the network says of each. No DOM.
 import { cropMode, decodeBalancedImageFile, squareInput } from './preprocess.js';
 import { cellAt, photoCells } from './photo-cells.js';
-import { classifyBatch } from './model.js';
+import { describeBatch } from './model.js';
+import { neighbourDistances } from './familiarity.js';
 import { calibrated, calibrationOf, needsReview, ranked, reviewRule } from './differential.js';
 
 // Cells classified per call: one call per photo in practice, bounded for a photo with very many cells.
@@ -36,11 +37,14 @@ function visibleBox(square, image) {
   return [x0, y0, Math.max(0, Math.min(image.width, left + side) - x0), Math.max(0, Math.min(image.height, top + side) - y0)];
 }
 
-async function classifyInBatches(model, inputs, spec) {
+// [{ values (probabilities), distance (to the training labs' cells, familiarity.js; null without a reference) }].
+async function classifyInBatches(model, inputs, spec, reference) {
   const outputs = [];
   for (let start = 0; start < inputs.length; start += BATCH) {
     await nextTask();
-    outputs.push(...classifyBatch(model, inputs.slice(start, start + BATCH), spec));
+    const { probabilities, features, dim } = describeBatch(model, inputs.slice(start, start + BATCH), spec);
+    const distances = reference && features && dim === reference.dim ? neighbourDistances(features, reference) : [];
+    outputs.push(...probabilities.map((values, i) => ({ values, distance: distances[i] ?? null })));
   }
   return outputs;
 }
@@ -60,6 +64,7 @@ function describeCell(cell, number, image, output, metadata, rule) {
     modelClass,
     probability,
     review: needsReview(probabilities, rule),
+    distance: output.distance,  // from the training labs' cells (familiarity.js), or null
     // What the network saw, as 8-bit RGB: shown enlarged when the cell is selected, and kept with the sample.
     input: { width, height, rgb: Uint8ClampedArray.from(output.input) },
   };
@@ -70,7 +75,7 @@ function describeCell(cell, number, image, output, metadata, rule) {
 // person asked for the cells of a photo the smear check refused. pooled: the sample's pooled white point, to
 // balance the photo's colour by in place of its own (colour-pool.js). Yields to the browser between the photo's
 // steps and between its cells, so a long run keeps the page responsive.
-export async function analysePhoto(file, { model, metadata }, { lookAnyway = false, pooled = null } = {}) {
+export async function analysePhoto(file, { model, metadata, reference = null }, { lookAnyway = false, pooled = null } = {}) {
   const started = performance.now();
   const spec = metadata.preprocessing;
   const { image, colour } = await decodeBalancedImageFile(file, spec, pooled);
@@ -81,9 +86,9 @@ export async function analysePhoto(file, { model, metadata }, { lookAnyway = fal
     await nextTask();
     inputs.push(squareInput(image, cell.square, spec));
   }
-  const outputs = await classifyInBatches(model, inputs, spec);
+  const outputs = await classifyInBatches(model, inputs, spec, reference);
   const rule = reviewRule(metadata);
-  const cells = found.cells.map((cell, i) => describeCell(cell, i + 1, image, { values: outputs[i], input: inputs[i] }, metadata, rule));
+  const cells = found.cells.map((cell, i) => describeCell(cell, i + 1, image, { ...outputs[i], input: inputs[i] }, metadata, rule));
   return {
     status: found.status,
     lookedAnyway: lookAnyway && !found.smear,
@@ -102,15 +107,15 @@ export async function analysePhoto(file, { model, metadata }, { lookAnyway = fal
 // classified as the photo's own cells were: the photo balanced by the white point they were balanced by
 // (`whitePoint`, the photo's colour.used; null: its own). number: the cell's number in its photo; sides:
 // the crop sides of the photo's other cells. The cell is marked added, and flagged as the others are.
-export async function analyseAddedCell(file, { model, metadata }, point, { whitePoint = null, number, sides = [] }) {
+export async function analyseAddedCell(file, { model, metadata, reference = null }, point, { whitePoint = null, number, sides = [] }) {
   const spec = metadata.preprocessing;
   if (!cropMode(spec).findsCells) throw new Error('this model classifies whole photos: it has no cells to add');
   const { image } = await decodeBalancedImageFile(file, spec, whitePoint);
   await nextTask();
   const cell = cellAt(image, spec, point, sides);
   const input = squareInput(image, cell.square, spec);
-  const [values] = await classifyInBatches(model, [input], spec);
+  const [output] = await classifyInBatches(model, [input], spec, reference);
   // Named with its cell: an adaptation adopted since may classify it, not the photo's other cells' model.
-  return { ...describeCell(cell, number, image, { values, input }, metadata, reviewRule(metadata)), added: true,
+  return { ...describeCell(cell, number, image, { ...output, input }, metadata, reviewRule(metadata)), added: true,
     model: { name: metadata.name, version: metadata.version } };
 }

@@ -78,7 +78,7 @@ function photoRows(photos) {
   return [['photo', 'note'], ...noted.map((photo) => [photo.name, photoNote(photo)])];
 }
 
-function aboutRows({ label, exported, models, target, wbc, signed, reopened = [], colour = null }) {
+function aboutRows({ label, exported, models, target, wbc, signed, reopened = [], colour = null, familiarity = null }) {
   return [
     ['about', 'value'],
     ['sample ID', label],
@@ -88,13 +88,14 @@ function aboutRows({ label, exported, models, target, wbc, signed, reopened = []
     ['white-cell count (x10^9/L)', wbc ?? 'not given'],
     ['review', signature(signed)],
     ...(colour ? [['colour balance', colour]] : []),
+    ...(familiarity ? [['cells against the training labs', familiarity]] : []),
     ...reopened.map((r) => ['reopened', `by ${r.by} at ${isoLocalOf(r.at)} (${signature(r.signed)}): ${r.reason}`]),
     ['caution', 'A research aid, not a diagnosis: a trained person confirms every result.'],
   ];
 }
 
 // about: { label, exported (ISO date), models: ['name (version v)'], target, wbc, signed, reopened, colour (the
-// colour balance, colour-pool.js balanceText) } (see sample.js).
+// colour balance, colour-pool.js balanceText), familiarity (familiarity.js familiarityText) } (see sample.js).
 export function sampleCsv(photos, counts, about) {
   const sections = [cellRows(photos), differentialRows(counts), photoRows(photos), aboutRows(about)];
   return `${sections.map((lines) => lines.map(row).join('\r\n')).join('\r\n\r\n')}\r\n`;

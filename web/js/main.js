@@ -13,7 +13,8 @@ import { Sample } from './sample.js';
 import * as ui from './ui.js';
 import * as photosView from './ui-photos.js';
 import * as inspector from './ui-inspector.js';
-import { showDifferential, showSignState } from './ui-differential.js';
+import { showDifferential, showFamiliarity, showSignState } from './ui-differential.js';
+import { familiarityReference, familiarityText, sampleFamiliarity } from './familiarity.js';
 import * as samplesView from './ui-samples.js';
 import { setClassOrder } from './ui-parts.js';
 import * as adaptView from './ui-adapt.js';
@@ -137,12 +138,14 @@ function photoFacts() {
 }
 
 const sampleCounts = () => differential(page.sample.cells(), page.types, { wbc: page.sample.record.wbc ?? null });
+const sampleFamiliarityNow = () => sampleFamiliarity(page.sample.cells(), page.loaded ? page.loaded.reference?.spec : null);
 
 function refreshCounts() {
   const counts = sampleCounts();
   const photos = photoFacts();
   const { signed } = page.sample;
   showDifferential(counts, { target: page.sample.record.target, photos, reviewAvailable: Boolean(page.rule) });
+  showFamiliarity(sampleFamiliarityNow());
   showSignState(signature(signed), Boolean(signed));
   ui.showReportFacts({ label: page.sample.record.label, date: isoLocal(new Date()), photos: photos.total,
     models: page.sample.modelsUsed(), wbc: counts.wbc, signature: signature(signed) });
@@ -465,7 +468,7 @@ function exportCsv() {
   const { record } = page.sample;
   const text = sampleCsv(photos, counts, { label: record.label, exported: isoLocal(date), models: page.sample.modelsUsed(),
     target: record.target, wbc: counts.wbc, signed: record.signed || null, reopened: record.reopened || [],
-    colour: colourPool.balanceText(page.sample) });
+    colour: colourPool.balanceText(page.sample), familiarity: familiarityText(sampleFamiliarityNow()) });
   // The byte-order mark tells spreadsheet programs the file is UTF-8 (file names may have accents).
   ui.download(new Blob(['\ufeff', text], { type: 'text/csv;charset=utf-8' }), csvFileName(page.sample.record.label, date));
 }
@@ -506,7 +509,7 @@ async function startAdaptation(loaded) {
 
 function loadModel() {
   return loadDefaultModel().then((loaded) => {
-    page.loaded = loaded;
+    page.loaded = { ...loaded, reference: familiarityReference(loaded.metadata, loaded.replay) };
     page.rule = reviewRule(loaded.metadata);
     ui.showModel(loaded);
     ui.showNotice(loaded.notice);

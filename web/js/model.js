@@ -180,6 +180,36 @@ export function classify(model, input, preprocessing) {
   return classifyBatch(model, [input], preprocessing)[0];
 }
 
+// The network answering in one pass with its pooled features (the output layer's input, what the replay set
+// and the adaptation hold) as well as its probabilities; built once per model. An adapted output layer is the
+// model's own layer with new weights, so the two answer alike. Null for a model without that layer.
+const describers = new WeakMap();
+function describer(model) {
+  if (!describers.has(model)) {
+    const head = model.layers.find((layer) => layer.name === 'probabilities');
+    describers.set(model, head ? tf.model({ inputs: model.inputs, outputs: [head.input, model.outputs[0]] }) : null);
+  }
+  return describers.get(model);
+}
+
+// { probabilities: one array per input, features: Float32Array (inputs x dim) or null, dim }.
+export function describeBatch(model, inputs, preprocessing) {
+  const both = describer(model);
+  if (!both || !inputs.length) return { probabilities: classifyBatch(model, inputs, preprocessing), features: null, dim: 0 };
+  const [height, width] = preprocessing.input_size;
+  const size = height * width * 3;
+  const batch = new Float32Array(inputs.length * size);
+  inputs.forEach((input, i) => batch.set(input, i * size));
+  const x = tf.tensor4d(batch, [inputs.length, height, width, 3]);
+  const outputs = both.predict(x);
+  const features = outputs[0].dataSync().slice();
+  const flat = outputs[1].dataSync();
+  tf.dispose([x, ...outputs]);
+  const classes = flat.length / inputs.length;
+  return { probabilities: inputs.map((_, i) => Array.from(flat.subarray(i * classes, (i + 1) * classes))),
+    features, dim: features.length / inputs.length };
+}
+
 // The cells of one photo in one call (one input tensor, one output, both freed by tf.tidy): a batch
 // costs far less per cell than one call per cell. Returns one probability array per input.
 export function classifyBatch(model, inputs, preprocessing) {

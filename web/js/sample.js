@@ -7,7 +7,8 @@
 //   main (index of its main cell or null), classes, model, colour ({ own, used } white points, colour-pool.js),
 //   milliseconds, cells }.
 // A cell: what analyse.js found ({ number, box, square, touchesEdge, probabilities, modelClass,
-//   probability, review, input; added: true and model for a cell a person added where the finder gave none }),
+//   probability, review, input, distance (familiarity.js); added: true and model for a cell a person added
+//   where the finder gave none }),
 //   its photo's order, and what a person decided: assigned, excluded,
 //   confirmed (ISO date-time a person confirmed its class, or null) and decided (ISO date-time of the
 //   latest decision, or null). A confirmed or corrected cell is a labelled example (labelledClass).
@@ -25,7 +26,7 @@ const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object
 const PHOTO_FIELDS = ['order', 'status', 'lookedAnyway', 'error', 'width', 'height', 'main', 'classes', 'model',
   'colour', 'milliseconds'];
 const CELL_FIELDS = ['photo', 'number', 'box', 'outline', 'square', 'touchesEdge', 'probabilities', 'modelClass', 'probability',
-  'review', 'input', 'added', 'model'];
+  'review', 'input', 'added', 'model', 'distance'];
 
 const byOrder = (a, b) => a.order - b.order;
 const cellKey = (photo, number) => `${photo} ${number}`;

@@ -138,6 +138,20 @@ export function showDifferential(counts, { target, photos, reviewAvailable }) {
     : 'Review flags: not available for this model.';
 }
 
+// The sample's cells against the training labs' (familiarity.js sampleFamiliarity): said only when unlike them,
+// on the page and in the printed report; the state, distance and threshold are always on the element.
+export function showFamiliarity({ state, cells, distance, threshold }) {
+  const note = element('unfamiliar');
+  Object.assign(note.dataset, { state, distance: distance === null ? '' : distance.toFixed(4),
+    threshold: threshold === null ? '' : threshold.toFixed(4) });
+  note.hidden = state !== 'unlike';
+  const text = state === 'unlike' ? `These ${counted(cells, 'cell')} look unlike the cells the model learnt from `
+    + `(distance ${distance.toFixed(3)}; its training labs' samples stay under ${threshold.toFixed(3)}). On another `
+    + 'microscope it can be sure and wrong: check every cell, not only those marked "?", or adapt it to this '
+    + 'microscope.' : '';
+  if (note.textContent !== text) note.textContent = text;
+}
+
 // "DRAFT" or who signed the sample off and when, on the page and in the printed report.
 export function showSignState(text, signed) {
   const state = element('sign-state');
