@@ -166,6 +166,9 @@ def test_an_adaptation_that_does_better_is_adopted_named_kept_reverted_exported_
     assert 0 <= status["before"] < status["after"] <= 1
     adaptation_id = status["text"].split("adaptation ")[1].split(")")[0]
     assert f"adaptation {adaptation_id} from" in status["model"] and f"version {SHIPPED_VERSION}" in status["model"]
+    unfamiliar = chromium.find_element(By.ID, "unfamiliar")  # tecom's cells, still unlike the training labs'
+    assert (unfamiliar.get_attribute("data-state"), unfamiliar.get_attribute("data-adapted")) == ("unlike", "true")
+    assert "It was adapted to this microscope from" in unfamiliar.get_attribute("textContent")
     # The report names each model its cells were classified with: a cell added to a photo the shipped model
     # classified is classified by the adapted model, and named with it.
     first = chromium.find_element(By.CSS_SELECTOR, ".result").get_attribute("data-file")

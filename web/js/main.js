@@ -145,7 +145,7 @@ function refreshCounts() {
   const photos = photoFacts();
   const { signed } = page.sample;
   showDifferential(counts, { target: page.sample.record.target, photos, reviewAvailable: Boolean(page.rule) });
-  showFamiliarity(sampleFamiliarityNow());
+  showFamiliarity(sampleFamiliarityNow(), page.loaded ? page.loaded.metadata.adaptation || null : null);
   showSignState(signature(signed), Boolean(signed));
   ui.showReportFacts({ label: page.sample.record.label, date: isoLocal(new Date()), photos: photos.total,
     models: page.sample.modelsUsed(), wbc: counts.wbc, signature: signature(signed) });

@@ -140,15 +140,21 @@ export function showDifferential(counts, { target, photos, reviewAvailable }) {
 
 // The sample's cells against the training labs' (familiarity.js sampleFamiliarity): said only when unlike them,
 // on the page and in the printed report; the state, distance and threshold are always on the element.
-export function showFamiliarity({ state, cells, distance, threshold }) {
+const percentOf = (share) => (typeof share === 'number' ? `${(100 * share).toFixed(0)}%` : 'not measured');
+
+// adaptation: the page's model's adaptation summary (adapt.js summary), or null for the shipped model.
+export function showFamiliarity({ state, cells, distance, threshold }, adaptation = null) {
   const note = element('unfamiliar');
   Object.assign(note.dataset, { state, distance: distance === null ? '' : distance.toFixed(4),
-    threshold: threshold === null ? '' : threshold.toFixed(4) });
+    threshold: threshold === null ? '' : threshold.toFixed(4), adapted: String(Boolean(adaptation)) });
   note.hidden = state !== 'unlike';
+  const advice = adaptation ? `It was adapted to this microscope from ${adaptation.cells} reviewed cells (balanced `
+    + `accuracy on those held out: ${percentOf(adaptation.before)} before, ${percentOf(adaptation.after)} after), but its "?" flags were still `
+    + 'chosen on the training labs: check every cell.'
+    : 'On another microscope it can be sure and wrong: check every cell, not only those marked "?", or adapt it to '
+    + 'this microscope.';
   const text = state === 'unlike' ? `These ${counted(cells, 'cell')} look unlike the cells the model learnt from `
-    + `(distance ${distance.toFixed(3)}; its training labs' samples stay under ${threshold.toFixed(3)}). On another `
-    + 'microscope it can be sure and wrong: check every cell, not only those marked "?", or adapt it to this '
-    + 'microscope.' : '';
+    + `(distance ${distance.toFixed(3)}; its training labs' samples stay under ${threshold.toFixed(3)}). ${advice}` : '';
   if (note.textContent !== text) note.textContent = text;
 }
 
