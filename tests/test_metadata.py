@@ -112,9 +112,9 @@ def test_training_facts_go_there_and_back():
     info = {**training_from_metadata(published), "sources": [{"name": "lab-a", "path": "/data/lab-a"}]}
     again = metadata_from_training(info, published["metrics"], published["files"], published["conversion"],
                                    published["version"], published["cross_lab"])
-    # Later steps add their own blocks (convert's replay set, make calibrate's calibration and the review
-    # rule it re-chose); the translation owns the rest.
-    later = {"created", "replay", "calibration", "review", "review_uncalibrated"}
+    # Later steps add their own blocks (convert's replay set, make calibrate's calibration, the review
+    # rule it re-chose and the familiarity threshold); the translation owns the rest.
+    later = {"created", "replay", "calibration", "review", "review_uncalibrated", "familiarity"}
     owned = [key for key in published if key not in later]
     assert {key: again[key] for key in owned} == \
         {**{key: published[key] for key in owned}, "training": {**published["training"], "sources": [{"name": "lab-a"}]}}

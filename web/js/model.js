@@ -196,29 +196,31 @@ function describer(model) {
 export function describeBatch(model, inputs, preprocessing) {
   const both = describer(model);
   if (!both || !inputs.length) return { probabilities: classifyBatch(model, inputs, preprocessing), features: null, dim: 0 };
+  const x = inputBatch(inputs, preprocessing);
+  const outputs = both.predict(x);
+  const features = outputs[0].dataSync().slice();
+  const probabilities = rows(outputs[1].dataSync(), inputs.length);
+  tf.dispose([x, ...outputs]);
+  return { probabilities, features, dim: features.length / inputs.length };
+}
+
+// The inputs as one N x H x W x 3 tensor (the caller disposes it).
+function inputBatch(inputs, preprocessing) {
   const [height, width] = preprocessing.input_size;
   const size = height * width * 3;
   const batch = new Float32Array(inputs.length * size);
   inputs.forEach((input, i) => batch.set(input, i * size));
-  const x = tf.tensor4d(batch, [inputs.length, height, width, 3]);
-  const outputs = both.predict(x);
-  const features = outputs[0].dataSync().slice();
-  const flat = outputs[1].dataSync();
-  tf.dispose([x, ...outputs]);
-  const classes = flat.length / inputs.length;
-  return { probabilities: inputs.map((_, i) => Array.from(flat.subarray(i * classes, (i + 1) * classes))),
-    features, dim: features.length / inputs.length };
+  return tf.tensor4d(batch, [inputs.length, height, width, 3]);
 }
+
+const rows = (flat, count) => Array.from({ length: count }, (_, i) => {
+  const width = flat.length / count;
+  return Array.from(flat.subarray(i * width, (i + 1) * width));
+});
 
 // The cells of one photo in one call (one input tensor, one output, both freed by tf.tidy): a batch
 // costs far less per cell than one call per cell. Returns one probability array per input.
 export function classifyBatch(model, inputs, preprocessing) {
   if (!inputs.length) return [];
-  const [height, width] = preprocessing.input_size;
-  const size = height * width * 3;
-  const batch = new Float32Array(inputs.length * size);
-  inputs.forEach((input, i) => batch.set(input, i * size));
-  const flat = tf.tidy(() => model.predict(tf.tensor4d(batch, [inputs.length, height, width, 3])).dataSync());
-  const classes = flat.length / inputs.length;
-  return inputs.map((_, i) => Array.from(flat.subarray(i * classes, (i + 1) * classes)));
+  return rows(tf.tidy(() => model.predict(inputBatch(inputs, preprocessing)).dataSync()), inputs.length);
 }
